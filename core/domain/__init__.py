@@ -1,0 +1,1 @@
+"""Frozen pydantic models of every costsight entity and value object."""

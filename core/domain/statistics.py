@@ -1,0 +1,80 @@
+"""Statistics read models: time windows, buckets and breakdowns."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import model_validator
+
+from core.domain.base import Frozen
+from core.money import Cents
+from core.timeutil import UtcDateTime
+
+MAX_WINDOW_DAYS = 90
+
+
+class Resolution(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+
+    @property
+    def step(self) -> timedelta:
+        return timedelta(hours=1) if self is Resolution.HOUR else timedelta(days=1)
+
+
+class Dimension(StrEnum):
+    """What spend can be broken down by. Missing values read as ``unknown`` (feature: ``untagged``)."""
+
+    MODEL = "model"
+    FEATURE = "feature"
+    USER = "user"
+    WORKER = "worker"
+    WORKFLOW = "workflow"
+    SKILL = "skill"
+
+    @property
+    def null_label(self) -> str:
+        return "untagged" if self is Dimension.FEATURE else "unknown"
+
+
+class TimeWindow(Frozen):
+    """Half-open window [start, end) of at most 90 days, aware UTC."""
+
+    start: UtcDateTime
+    end: UtcDateTime
+
+    @model_validator(mode="after")
+    def _check(self) -> TimeWindow:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.end - self.start > timedelta(days=MAX_WINDOW_DAYS):
+            raise ValueError(f"window must be at most {MAX_WINDOW_DAYS} days")
+        return self
+
+
+class UsageBucket(Frozen):
+    """Requests (row count) and tokens of one time bucket (zero-filled)."""
+
+    ts: UtcDateTime
+    requests: int = 0
+    tokens: int = 0
+
+
+class SpendBucket(Frozen):
+    ts: UtcDateTime
+    spend_cents: Cents = Decimal(0)
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+class BreakdownRow(Frozen):
+    """Spend of one value of a dimension (``key`` is the label, null shown as unknown/untagged)."""
+
+    key: str
+    spend_cents: Cents
+    requests: int
+    input_tokens: int
+    output_tokens: int

@@ -1,0 +1,36 @@
+"""The leadership context manager shared by every LeaderElection adapter."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, LeaderElection, Lease
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def leadership(election: LeaderElection, lock_id: int, *,
+                     timeout: float = DEFAULT_ACQUIRE_TIMEOUT) -> AsyncIterator[Lease | None]:
+    """Yield a lease (or None when not leader); release it in ``finally``.
+
+    Only acquisition is guarded: exceptions raised by the body propagate unchanged.
+    """
+    lease = await election.try_acquire(lock_id, timeout=timeout)
+    try:
+        yield lease
+    finally:
+        if lease is not None:
+            try:
+                await election.release(lease)
+            except Exception:  # release failing must not mask the body's outcome
+                log.exception("leader lock %s release failed", lock_id)
+
+
+class LeadershipMixin:
+    """Gives an adapter the port's ``leadership`` method on top of try_acquire/release."""
+
+    def leadership(self, lock_id: int, *, timeout: float = DEFAULT_ACQUIRE_TIMEOUT):
+        return leadership(self, lock_id, timeout=timeout)  # type: ignore[arg-type]

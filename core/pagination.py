@@ -1,0 +1,54 @@
+"""Keyset pagination: a page of items and an opaque cursor to the next page."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.errors import ValidationError
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[T]):
+    """Items in the list's order, and the cursor of the next page (None on the last page)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class PageRequest(BaseModel):
+    """How much to read and where to continue."""
+
+    model_config = ConfigDict(frozen=True)
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = None
+
+
+def encode_cursor(*key: object) -> str:
+    """Opaque cursor for the sort key of the last item returned."""
+    raw = json.dumps(list(key), separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list:
+    """The sort key carried by a cursor; a tampered cursor is a ValidationError."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        raise ValidationError("cursor", "not a cursor returned by this list",
+                              allowed="the next_cursor of a previous page") from None
+    if not isinstance(key, list) or len(key) != arity:
+        raise ValidationError("cursor", "not a cursor returned by this list",
+                              allowed="the next_cursor of a previous page")
+    return key

@@ -1,0 +1,65 @@
+"""Read side of metering: time series and breakdowns for the statistics services."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from core.domain.statistics import (
+    BreakdownRow,
+    Dimension,
+    Resolution,
+    SpendBucket,
+    TimeWindow,
+    UsageBucket,
+)
+from core.pagination import Page
+
+
+class AnalyticsReadPort(Protocol):
+    """Time series and breakdowns of one tenant's metering data.
+
+    Every method reads rows with ``window.start <= created_at < window.end`` (half-open) of
+    exactly one tenant. Series have one bucket per ``resolution`` step from the bucket that
+    contains ``window.start`` up to the last bucket that starts before ``window.end``, ascending;
+    buckets with no rows are filled with zeros. Buckets are UTC (hour or calendar day).
+    """
+
+    async def cost_metrics(self, tenant_id: str, window: TimeWindow,
+                           resolution: Resolution) -> list[UsageBucket]:
+        """LLM calls from cost_records: requests = row count, tokens = sum(input + output)."""
+        ...
+
+    async def run_usage(self, tenant_id: str, window: TimeWindow,
+                        resolution: Resolution) -> list[UsageBucket]:
+        """Worker runs by created_at: requests = run count, tokens = sum(total_tokens) (null = 0)."""
+        ...
+
+    async def worker_executions(self, tenant_id: str, window: TimeWindow,
+                                resolution: Resolution) -> list[UsageBucket]:
+        """Executed worker runs (started_at not null) by created_at: requests = count, tokens 0."""
+        ...
+
+    async def cost_spend(self, tenant_id: str, window: TimeWindow,
+                         resolution: Resolution) -> list[SpendBucket]:
+        """Spend per bucket: exact spend_cents, requests, input and output tokens."""
+        ...
+
+    async def cost_breakdown(self, tenant_id: str, window: TimeWindow,
+                             dimension: Dimension) -> list[BreakdownRow]:
+        """Spend grouped by one dimension, every group, ordered by spend desc then key asc.
+
+        Null values are grouped under ``unknown`` (``untagged`` for feature). The ``worker``
+        dimension is the worker_id of the run named by ``worker_run_id`` (unknown if none).
+        """
+        ...
+
+    async def dimension_values(self, tenant_id: str, dimension: Dimension,
+                               window: TimeWindow | None, limit: int,
+                               cursor: str | None) -> Page[str]:
+        """Distinct values of a dimension in cost_records (null label included), ascending."""
+        ...
+
+    async def known_tenants(self) -> list[str]:
+        """Operator-only, cross-tenant: every tenant id that has cost records, worker runs,
+        budgets or provenance, ascending."""
+        ...

@@ -1,0 +1,57 @@
+"""Pattern detection data: bounded reads of worker runs, advisory feedback with dedupe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from core.domain.costs import WorkerRun
+from core.domain.patterns import FeedbackFilter, FeedbackStats, NewPatternFeedback, PatternFeedback
+from core.pagination import Page
+
+
+class PatternDetectionPort(Protocol):
+    """Reads runs for the pattern detectors and stores their feedback. Tenant-explicit."""
+
+    async def failed_runs(self, tenant_id: str, since: datetime, until: datetime,
+                          limit: int) -> list[WorkerRun]:
+        """Failed runs with a non-null error and ``since <= created_at <= until``, newest first
+        (ties by id), at most ``limit``."""
+        ...
+
+    async def recent_cost_runs(self, tenant_id: str, since: datetime, until: datetime,
+                               per_worker: int) -> list[WorkerRun]:
+        """Completed runs with cost > 0 and ``since <= created_at <= until``: the newest
+        ``per_worker`` runs of EVERY worker, in one query, ordered by (worker_id, created_at
+        desc, id desc)."""
+        ...
+
+    async def upsert_feedback(self, items: Sequence[NewPatternFeedback], *, open_since: datetime,
+                              now: datetime) -> list[PatternFeedback]:
+        """Store feedback with natural dedupe; returns the stored rows in input order.
+
+        An unacknowledged row with the same (tenant, pattern_type, signature) whose
+        last_seen_at >= ``open_since`` is updated (description, severity, provenance,
+        occurrence_count, window, threshold, metadata, last_seen_at = now); otherwise a new row
+        (uuid id, detected_at = last_seen_at = now) is inserted.
+        """
+        ...
+
+    async def list_feedback(self, tenant_id: str, filters: FeedbackFilter, *, limit: int,
+                            cursor: str | None = None) -> Page[PatternFeedback]:
+        """The tenant's feedback, newest detected first (ties by id desc), keyset-paged."""
+        ...
+
+    async def get_feedback(self, tenant_id: str, feedback_id: str) -> PatternFeedback:
+        """One feedback row of the tenant; ``NotFound`` otherwise."""
+        ...
+
+    async def acknowledge_feedback(self, tenant_id: str, feedback_id: str, *, by: str | None,
+                                   at: datetime) -> PatternFeedback:
+        """Mark acknowledged (idempotent: a second call keeps the first time and actor)."""
+        ...
+
+    async def feedback_stats(self, tenant_id: str) -> FeedbackStats:
+        """Counts over all the tenant's feedback."""
+        ...

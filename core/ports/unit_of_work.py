@@ -1,0 +1,61 @@
+"""The unit of work spanning the transactional ports, and the storage that hands them out."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from core.ports.analytics import AnalyticsReadPort
+from core.ports.anomalies import CostAnomalyPort
+from core.ports.audit import AuditPort
+from core.ports.costs import CostWritePort
+from core.ports.leader import LeaderElection
+from core.ports.patterns import PatternDetectionPort
+from core.ports.predictions import PredictionPort
+from core.ports.provenance import ProvenancePort
+
+
+class UnitOfWork(Protocol):
+    """One transaction across every transactional port.
+
+    ``async with storage.unit_of_work() as uow:`` opens it; leaving the block without
+    ``await uow.commit()`` rolls everything back (also on exceptions, which propagate).
+    Adapters never commit on their own. A unit of work is used by one task at a time.
+    """
+
+    analytics: AnalyticsReadPort
+    costs: CostWritePort
+    anomalies: CostAnomalyPort
+    patterns: PatternDetectionPort
+    predictions: PredictionPort
+    provenance: ProvenancePort
+    audit: AuditPort
+
+    async def commit(self) -> None:
+        """Make every write of this unit durable and visible to others."""
+        ...
+
+    async def rollback(self) -> None:
+        """Discard every write of this unit."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None: ...
+
+
+class Storage(Protocol):
+    """An adapter family (memory, SQLite, Postgres) wired to one database."""
+
+    #: ``memory``, ``sqlite`` or ``postgresql``
+    backend: str
+    leader: LeaderElection
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new, not yet entered, unit of work."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections and pools."""
+        ...

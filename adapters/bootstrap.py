@@ -1,0 +1,32 @@
+"""Composition root: the database URL picks the adapter family.
+
+``memory://``                      -> adapters.memory.MemoryStorage
+``sqlite+aiosqlite:///path``       -> adapters.sql.storage.SqlStorage (schema created on first use)
+``postgresql+asyncpg://...``       -> adapters.sql.storage.SqlStorage (schema must be migrated)
+"""
+
+from __future__ import annotations
+
+from core.errors import ValidationError
+from core.ports import Storage
+
+ALLOWED_URLS = "memory://, sqlite+aiosqlite:///PATH, postgresql+asyncpg://USER@HOST:PORT/DB"
+
+
+async def open_storage(url: str, *, read_only: bool = False,
+                       create_schema: bool = True) -> Storage:
+    """Open the storage named by ``url``.
+
+    ``read_only`` makes every SQL session refuse writes (MCP server). ``create_schema`` lets an
+    empty embedded SQLite database be migrated on first use; a stale schema is refused with
+    ``SchemaOutOfDate`` naming ``costsight migrate``.
+    """
+    if url.startswith("memory://"):
+        from adapters.memory import MemoryStorage
+
+        return MemoryStorage()
+    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        from adapters.sql.storage import SqlStorage
+
+        return await SqlStorage.open(url, read_only=read_only, create_schema=create_schema)
+    raise ValidationError("database_url", f"unsupported database URL {url!r}", allowed=ALLOWED_URLS)

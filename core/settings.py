@@ -1,0 +1,57 @@
+"""Engine thresholds and limits: the original's constants as overridable defaults.
+
+A plain pydantic model (the core does not read the environment); the composition root fills it
+from ``COSTSIGHT_*`` variables.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EngineSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # anomaly: absolute spike
+    spike_threshold_ratio: float = 1.40
+    spike_consecutive_days: int = 2
+    spike_lookback_days: int = 14
+    spike_baseline_end_offset_days: int = 2
+    breach_streak_lookback_days: int = 7
+    # anomaly: sustained drift
+    drift_threshold_ratio: float = 1.25
+    drift_days_required: int = 3
+    drift_rolling_days: int = 7
+    drift_baseline_first_offset_days: int = 28
+    drift_baseline_last_offset_days: int = 8
+    # anomaly: budgets and severity
+    budget_high_usage_pct: float = 90.0
+    severity_high_pct: float = 40.0
+    severity_medium_pct: float = 25.0
+    severity_low_pct: float = 15.0
+    # derived causes
+    cause_retry_growth: float = 1.5
+    cause_prompt_growth: float = 1.3
+    cause_feature_share: float = 0.6
+    cause_traffic_growth: float = 1.3
+    # prediction
+    prediction_lookback_days: int = 7
+    failure_confidence_threshold: float = 0.5
+    failure_confidence_scale: float = 1.5
+    cost_overrun_threshold_pct: float = 30.0
+    cost_overrun_confidence_cap: float = 0.95
+    cost_trend_recent_runs: int = 3
+    cost_trend_min_runs: int = 3
+    prediction_validity_hours: int = 24
+    prediction_cost_runs_per_worker: int = 200
+    failure_samples_per_worker: int = 5
+    # patterns
+    failure_pattern_threshold: int = 3
+    failure_pattern_window_hours: int = 24
+    failure_pattern_max_runs: int = Field(10_000, ge=1)
+    cost_spike_threshold_pct: float = 50.0
+    cost_spike_min_runs: int = 5
+    cost_spike_runs_per_worker: int = 50
+    cost_spike_lookback_days: int = 30
+    # plugins
+    disabled_plugins: tuple[str, ...] = ()

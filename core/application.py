@@ -1,0 +1,39 @@
+"""The application: storage, clock, settings, engines and the services built on them.
+
+Built by the composition root (``adapters.bootstrap.build_application``) or directly by an
+embedding engineer / a test with any Storage (for example ``MemoryStorage()``).
+"""
+
+from __future__ import annotations
+
+from core.plugins.facade import Engines
+from core.plugins.manager import build_plugin_manager
+from core.ports import Storage
+from core.services.anomaly_cycle import AnomalyCycle
+from core.services.ingest import IngestService
+from core.services.pattern_cycle import PatternCycle
+from core.services.prediction_cycle import PredictionCycle
+from core.services.statistics import StatisticsService
+from core.settings import EngineSettings
+from core.timeutil import Clock, SystemClock
+
+
+class Application:
+    """Everything a driving adapter (CLI, MCP server, embedding code) needs."""
+
+    def __init__(self, storage: Storage, *, clock: Clock | None = None,
+                 settings: EngineSettings | None = None, engines: Engines | None = None,
+                 load_entrypoints: bool = True) -> None:
+        self.storage = storage
+        self.clock = clock or SystemClock()
+        self.settings = settings or EngineSettings()
+        self.engines = engines or Engines(
+            build_plugin_manager(self.settings, load_entrypoints=load_entrypoints))
+        self.statistics = StatisticsService(storage, self.clock)
+        self.anomaly_cycle = AnomalyCycle(storage, self.clock, self.settings, self.engines)
+        self.prediction_cycle = PredictionCycle(storage, self.clock, self.settings, self.engines)
+        self.pattern_cycle = PatternCycle(storage, self.clock, self.settings, self.engines)
+        self.ingest = IngestService(storage, self.clock)
+
+    async def aclose(self) -> None:
+        await self.storage.aclose()

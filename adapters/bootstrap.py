@@ -30,3 +30,21 @@ async def open_storage(url: str, *, read_only: bool = False,
 
         return await SqlStorage.open(url, read_only=read_only, create_schema=create_schema)
     raise ValidationError("database_url", f"unsupported database URL {url!r}", allowed=ALLOWED_URLS)
+
+
+async def build_application(settings: object | None = None, *, read_only: bool = False,
+                            clock: object | None = None, create_schema: bool = True,
+                            load_entrypoints: bool = True):
+    """The whole application from settings (default: ``COSTSIGHT_*`` environment variables).
+
+    Storage from ``database_url``; engines from the built-in plugins plus installed
+    third-party ones (entry-point group ``costsight``), minus ``disabled_plugins``.
+    """
+    from adapters.settings import Settings
+    from core.application import Application
+
+    settings = settings or Settings()
+    storage = await open_storage(settings.database_url, read_only=read_only,  # type: ignore[attr-defined]
+                                 create_schema=create_schema)
+    return Application(storage, clock=clock, settings=settings.engine_settings(),  # type: ignore[attr-defined]
+                       load_entrypoints=load_entrypoints)

@@ -1,0 +1,36 @@
+"""Settings from ``COSTSIGHT_*`` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.settings import EngineSettings
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./costsight.db"
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; engine thresholds are ``COSTSIGHT_ENGINE__<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="COSTSIGHT_", env_nested_delimiter="__",
+                                      extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    #: comma-separated plugin names to block (built-in or third-party)
+    disabled_plugins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)] = ()
+    mcp_tokens_file: str | None = None
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+
+    def engine_settings(self) -> EngineSettings:
+        """Engine settings with the disabled plugins folded in."""
+        blocked = tuple(dict.fromkeys((*self.engine.disabled_plugins, *self.disabled_plugins)))
+        return self.engine.model_copy(update={"disabled_plugins": blocked})

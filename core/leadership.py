@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, LeaderElection, Lease
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -34,3 +36,14 @@ class LeadershipMixin:
 
     def leadership(self, lock_id: int, *, timeout: float = DEFAULT_ACQUIRE_TIMEOUT):
         return leadership(self, lock_id, timeout=timeout)  # type: ignore[arg-type]
+
+
+async def with_leader_lock(election: LeaderElection, lock_id: int,
+                           callback: Callable[..., Awaitable[T]], *args: object,
+                           timeout: float = DEFAULT_ACQUIRE_TIMEOUT, **kwargs: object) -> T | None:
+    """Await ``callback(*args, **kwargs)`` only while leader; None when another holder leads."""
+    async with leadership(election, lock_id, timeout=timeout) as lease:
+        if lease is None:
+            log.info("lock %s held elsewhere; skipping", lock_id)
+            return None
+        return await callback(*args, **kwargs)

@@ -16,7 +16,7 @@ from core.ports.analytics import AnalyticsReadPort
 from core.ports.anomalies import CostAnomalyPort
 from core.ports.audit import AuditPort
 from core.ports.costs import CostWritePort
-from core.ports.leader import JobLock, Lease, LeaderElection
+from core.ports.leader import JobLock, LeaderElection, Lease
 from core.ports.patterns import PatternDetectionPort
 from core.ports.predictions import PredictionPort
 from core.ports.provenance import ProvenancePort

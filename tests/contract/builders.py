@@ -86,12 +86,13 @@ def worker_run(n: int, **overrides: Any) -> WorkerRun:
     return WorkerRun(**fields)
 
 
-def completed_run(n: int, cost_cents: str | Decimal = "10", **overrides: Any) -> WorkerRun:
+def completed_run(n: int, cost_cents: str | Decimal | None = "10",
+                  **overrides: Any) -> WorkerRun:
     created = overrides.pop("created_at", T0)
     fields: dict[str, Any] = {
         "status": RunStatus.COMPLETED,
         "success": True,
-        "cost_cents": Decimal(cost_cents),
+        "cost_cents": None if cost_cents is None else Decimal(cost_cents),
         "created_at": created,
         "started_at": created,
         "completed_at": created + timedelta(minutes=1),

@@ -1,0 +1,1 @@
+"""Built-in engine plugins, registered exactly like third-party ones (by module name)."""

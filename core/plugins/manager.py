@@ -1,5 +1,48 @@
-"""PLACEHOLDER - replaced by the engines work (issue 3)."""
+"""The plugin-manager factory: built-ins by module name, third-party plugins by entry point."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+
+import pluggy
+
+from core.plugins import hookspecs
+from core.plugins.markers import PROJECT
+from core.settings import EngineSettings
+
+#: Built-in plugins, loaded by module name so ``core`` never imports ``plugins`` statically.
+#: The module name is also the plugin name used to disable one.
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "plugins.anomaly.spike",
+    "plugins.anomaly.drift",
+    "plugins.anomaly.budgets",
+    "plugins.anomaly.causes",
+    "plugins.prediction.failure",
+    "plugins.prediction.cost_overrun",
+    "plugins.patterns.failure_signatures",
+    "plugins.patterns.cost_spikes",
+)
 
 
-def build_plugin_manager(settings: object, *, load_entrypoints: bool = True) -> object:
-    return None
+def build_plugin_manager(settings: EngineSettings, *, load_entrypoints: bool = True,
+                         plugins: Iterable[str] = DEFAULT_PLUGINS) -> pluggy.PluginManager:
+    """A plugin manager with the hookspecs, the built-ins and (optionally) installed plugins.
+
+    Plugins named in ``settings.disabled_plugins`` (``COSTSIGHT_DISABLED_PLUGINS``: built-in
+    module names or entry-point names) are blocked before anything registers, so they never
+    load. ``load_entrypoints=False`` skips the ``costsight`` entry-point group (tests).
+    Finally ``check_pending`` rejects implementations of hooks that do not exist.
+    """
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in settings.disabled_plugins:
+        pm.set_blocked(name)
+    for module_name in plugins:
+        if pm.is_blocked(module_name):
+            continue
+        pm.register(importlib.import_module(module_name), name=module_name)
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints(PROJECT)
+    pm.check_pending()
+    return pm

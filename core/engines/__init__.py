@@ -1,0 +1,23 @@
+"""Engine types for plugin authors: contexts in, findings out, and pure helpers.
+
+A plugin module implements hooks from ``core.plugins.hookspecs`` with ``core.plugins.hookimpl``
+and registers objects satisfying the protocols below.
+"""
+
+from core.engines.contexts import (
+    AnomalyContext,
+    CauseEvidence,
+    EntityKey,
+    PatternContext,
+    PredictionContext,
+    derive_cause,
+    runs_by_worker,
+)
+from core.engines.findings import AnomalyFindings
+from core.engines.protocols import AnomalyDetector, CauseDeriver, PatternDetector, Predictor
+
+__all__ = [
+    "AnomalyContext", "AnomalyDetector", "AnomalyFindings", "CauseDeriver", "CauseEvidence",
+    "EntityKey", "PatternContext", "PatternDetector", "PredictionContext", "Predictor",
+    "derive_cause", "runs_by_worker",
+]

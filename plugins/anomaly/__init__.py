@@ -1,0 +1,1 @@
+"""Built-in cost-anomaly plugins: absolute spike, sustained drift, budgets, cause derivation."""

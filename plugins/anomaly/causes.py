@@ -1,0 +1,86 @@
+"""Built-in cause derivers, tried in this order (first match wins, else UNKNOWN).
+
+Each compares the entity's usage today so far with the whole of yesterday; a signal needs both
+days non-zero. Strict ``>`` comparisons, exact fractions.
+1. RETRY_LOOP (100): share of retried calls grew more than ``cause_retry_growth`` (1.5x).
+2. PROMPT_GROWTH (200): average input tokens per call grew more than ``cause_prompt_growth``.
+3. FEATURE_SURGE (300, tenant only): the top feature holds more than ``cause_feature_share``
+   (0.6) of today's tagged spend.
+4. TRAFFIC_GROWTH (400): the number of calls grew more than ``cause_traffic_growth`` (1.3x).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from core.domain.anomalies import DailyUsage, DerivedCause, EntityType
+from core.engines import CauseEvidence
+from core.engines.exact import above
+from core.plugins import hookimpl
+
+
+def _both(evidence: CauseEvidence,
+          measure: Callable[[DailyUsage], Fraction]) -> tuple[Fraction, Fraction] | None:
+    if evidence.today is None or evidence.yesterday is None:
+        return None
+    today, yesterday = measure(evidence.today), measure(evidence.yesterday)
+    return (today, yesterday) if today and yesterday else None
+
+
+def _retry_share(row: DailyUsage) -> Fraction:
+    return Fraction(row.retries, row.requests) if row.requests else Fraction(0)
+
+
+def _avg_input(row: DailyUsage) -> Fraction:
+    return Fraction(row.input_tokens, row.requests) if row.requests else Fraction(0)
+
+
+def _requests(row: DailyUsage) -> Fraction:
+    return Fraction(row.requests)
+
+
+@dataclass(frozen=True)
+class GrowthCause:
+    """A cause that fires when a per-day measure grew by more than a configured factor."""
+
+    name: str
+    order: int
+    measure: Callable[[DailyUsage], Fraction]
+    setting: str
+
+    def derive(self, evidence: CauseEvidence) -> str | None:
+        pair = _both(evidence, self.measure)
+        if pair is not None and above(pair[0], pair[1], getattr(evidence.settings, self.setting)):
+            return self.name
+        return None
+
+
+@dataclass(frozen=True)
+class FeatureSurgeCause:
+    name: str = DerivedCause.FEATURE_SURGE.value
+    order: int = 300
+
+    def derive(self, evidence: CauseEvidence) -> str | None:
+        if evidence.entity_type != EntityType.TENANT.value or not evidence.today_features:
+            return None
+        total = sum((row.spend_cents for row in evidence.today_features), start=0)
+        top = max(row.spend_cents for row in evidence.today_features)
+        if total and top and above(top, total, evidence.settings.cause_feature_share):
+            return self.name
+        return None
+
+
+BUILTIN_CAUSES = (
+    GrowthCause(DerivedCause.RETRY_LOOP.value, 100, _retry_share, "cause_retry_growth"),
+    GrowthCause(DerivedCause.PROMPT_GROWTH.value, 200, _avg_input, "cause_prompt_growth"),
+    FeatureSurgeCause(),
+    GrowthCause(DerivedCause.TRAFFIC_GROWTH.value, 400, _requests, "cause_traffic_growth"),
+)
+
+
+@hookimpl
+def costsight_register_cause_derivers(register: Callable[[object], None]) -> None:
+    for deriver in BUILTIN_CAUSES:
+        register(deriver)

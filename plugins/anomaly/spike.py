@@ -1,0 +1,87 @@
+"""Absolute spike: today's spend against the average active day of the baseline window.
+
+Per user, per feature and for the tenant. The baseline is the average spend over the days
+WITH records in [today - 14, today - 2] (today and yesterday excluded); an entity without such
+a baseline (new, or zero spend) is never flagged. Today is compared so far (a partial day
+against full-day averages, as in the original), so a spike is caught during the day it starts.
+
+A ratio >= 1.40 is a breach day (recorded, one row per entity and day). The anomaly fires once
+an entity has breached on ``spike_consecutive_days`` (2) consecutive days ending today: the
+streak is yesterday's stored streak plus today, capped at ``breach_streak_lookback_days + 1``.
+A day without a breach breaks the streak (there is nothing to reset).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from core.domain.anomalies import AnomalyType, Breach, DetectedAnomaly, EntityType
+from core.engines import AnomalyContext, AnomalyFindings
+from core.engines.exact import as_fraction, at_least, pct_over, to_cents
+from core.engines.severity import classify_deviation
+from core.money import cents_json
+from core.plugins import hookimpl
+
+ENTITY_TYPES = (EntityType.USER, EntityType.FEATURE, EntityType.TENANT)
+
+
+@dataclass(frozen=True)
+class AbsoluteSpikeDetector:
+    name: str = "absolute_spike"
+    order: int = 100
+
+    def detect(self, context: AnomalyContext) -> AnomalyFindings:
+        settings = context.settings
+        first = context.today - timedelta(days=settings.spike_lookback_days)
+        last = context.today - timedelta(days=settings.spike_baseline_end_offset_days)
+        max_streak = settings.breach_streak_lookback_days + 1
+        anomalies: list[DetectedAnomaly] = []
+        breaches: list[Breach] = []
+        for entity_type in ENTITY_TYPES:
+            for entity_id in context.entities(entity_type):
+                total, days = context.window(entity_type, entity_id, first, last)
+                if days == 0 or total <= 0:
+                    continue
+                baseline = as_fraction(total) / days
+                current = context.spend_on(entity_type, entity_id, context.today)
+                if not at_least(current, baseline, settings.spike_threshold_ratio):
+                    continue
+                deviation = pct_over(current, baseline)
+                breaches.append(Breach(
+                    tenant_id=context.tenant_id, entity_type=entity_type.value,
+                    entity_id=entity_id, breach_type=AnomalyType.ABSOLUTE_SPIKE.value,
+                    breach_date=context.today, deviation_pct=float(deviation),
+                    current_value_cents=current, baseline_value_cents=to_cents(baseline)))
+                prior = context.prior_streaks.get((entity_type.value, entity_id), 0)
+                streak = min(prior + 1, max_streak)
+                if streak >= settings.spike_consecutive_days:
+                    anomalies.append(_anomaly(context, entity_type, entity_id, current, baseline,
+                                              deviation, streak))
+        return AnomalyFindings(anomalies=tuple(anomalies), breaches=tuple(breaches))
+
+
+def _anomaly(context: AnomalyContext, entity_type: EntityType, entity_id: str,
+             current: Decimal, baseline: Fraction, deviation: Fraction,
+             streak: int) -> DetectedAnomaly:
+    days = "day" if streak == 1 else "days"
+    return DetectedAnomaly(
+        tenant_id=context.tenant_id, anomaly_type=AnomalyType.ABSOLUTE_SPIKE,
+        severity=classify_deviation(deviation, context.settings),
+        entity_type=entity_type.value, entity_id=entity_id,
+        current_value_cents=current, expected_value_cents=to_cents(baseline),
+        deviation_pct=float(deviation), threshold_ratio=context.settings.spike_threshold_ratio,
+        message=(f"{entity_type.value.capitalize()} {entity_id} spending {float(deviation):.1f}% "
+                 f"above baseline for {streak} consecutive {days}"),
+        breach_count=streak, derived_cause=context.derive_cause(entity_type.value, entity_id),
+        metadata={"lookback_days": context.settings.spike_lookback_days,
+                  "baseline_daily_avg": cents_json(to_cents(baseline)),
+                  "consecutive_breaches": streak})
+
+
+@hookimpl
+def costsight_register_anomaly_detectors(register: Callable[[object], None]) -> None:
+    register(AbsoluteSpikeDetector())

@@ -1,0 +1,1 @@
+"""Built-in pattern detectors: repeated failure signatures and per-worker cost spikes."""

@@ -1,0 +1,1 @@
+"""Built-in predictors: failure likelihood and cost overrun (advisory, expiring)."""

@@ -1,6 +1,235 @@
-"""PLACEHOLDER - replaced by the front-door work (issue 5)."""
+"""Ingest use case: stream JSON Lines / CSV sources, validate every line, write in batches.
+
+All-or-nothing (default): pass 1 validates every line of every source (streaming, nothing
+kept but counts and the rejections handed to ``on_reject``); when anything is rejected nothing
+is written. Otherwise pass 2 re-reads the sources and writes them in batches inside ONE unit of
+work, committed at the end, so memory stays bounded and a failure writes nothing.
+
+``skip_invalid``: one pass; rejected lines go to ``on_reject``, valid lines are written in
+batches, each batch its own unit of work. A batch storage refuses (a change to a terminal
+worker run) is retried one record at a time and only the refused records are rejected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from core.ingest.lines import LineSource
+from core.ingest.parser import InputFormat, Parsed, Rejection, parse_source
+from core.ingest.records import RecordKind
+from core.ingest.writer import (
+    DEFAULT_BATCH_SIZE,
+    BatchBuffers,
+    BatchConflict,
+    KindCounts,
+    write_batch,
+)
+from core.ports import Storage
+from core.timeutil import Clock
+
+#: Rejections kept on the report itself (all of them go to ``on_reject``).
+REPORT_REJECTIONS = 100
+
+
+class IngestProgress(Protocol):
+    """Progress sink (the CLI's progress bar)."""
+
+    def phase(self, description: str, total_bytes: int | None) -> None: ...
+
+    def advance(self, nbytes: int) -> None: ...
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: counts per record type, rejections, and whether it wrote."""
+
+    counts: dict[RecordKind, KindCounts] = field(
+        default_factory=lambda: {kind: KindCounts() for kind in RecordKind})
+    valid_lines: int = 0
+    rejected: int = 0
+    written: bool = False
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def inserted(self) -> int:
+        return sum(c.inserted for c in self.counts.values())
+
+    @property
+    def updated(self) -> int:
+        return sum(c.updated for c in self.counts.values())
+
+    @property
+    def duplicates(self) -> int:
+        return sum(c.duplicates for c in self.counts.values())
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected += 1
+        if len(self.rejections) < REPORT_REJECTIONS:
+            self.rejections.append(rejection)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "written": self.written, "valid_lines": self.valid_lines,
+            "inserted": self.inserted, "updated": self.updated,
+            "duplicates": self.duplicates, "rejected": self.rejected,
+            "by_type": {kind.value: c.as_dict() for kind, c in self.counts.items()
+                        if c.inserted or c.updated or c.duplicates},
+            "rejections": [
+                {"source": r.source, "line": r.line, "field": r.field, "reason": r.reason}
+                for r in self.rejections],
+            "rejections_truncated": self.rejected > len(self.rejections),
+        }
+
+
+RejectSink = Callable[[Rejection], None]
 
 
 class IngestService:
-    def __init__(self, storage, clock) -> None:
-        self.storage, self.clock = storage, clock
+    """Streams sources into storage through the cost, provenance and audit ports."""
+
+    def __init__(self, storage: Storage, clock: Clock, *,
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.batch_size = batch_size
+
+    async def ingest(self, sources: Sequence[LineSource], *, skip_invalid: bool = False,
+                     fmt: InputFormat = InputFormat.AUTO, batch_size: int | None = None,
+                     on_reject: RejectSink | None = None,
+                     progress: IngestProgress | None = None) -> IngestReport:
+        """Ingest ``sources`` (see the module docstring for the two modes)."""
+        size = batch_size or self.batch_size
+        if size < 1:
+            from core.errors import ValidationError
+
+            raise ValidationError("batch_size", f"{size} is too small", allowed=">= 1")
+        report = IngestReport()
+        sink = _sink(report, on_reject)
+        if skip_invalid:
+            await self._write_skipping(sources, fmt, size, report, sink, progress)
+            return report
+        for source in sources:
+            _phase(progress, f"validating {source.name}", source.size)
+            for item in parse_source(source, fmt, on_bytes=_advance(progress)):
+                if isinstance(item, Rejection):
+                    sink(item)
+        if report.rejected:
+            return report
+        await self._write_all(sources, fmt, size, report, sink, progress)
+        return report
+
+    async def _write_all(self, sources: Sequence[LineSource], fmt: InputFormat, size: int,
+                         report: IngestReport, sink: RejectSink,
+                         progress: IngestProgress | None) -> None:
+        totals = {kind: KindCounts() for kind in RecordKind}
+        buffers = BatchBuffers(size)
+        valid = 0
+        async with self.storage.unit_of_work() as uow:
+            try:
+                for source in sources:
+                    _phase(progress, f"writing {source.name}", source.size)
+                    for item in parse_source(source, fmt, on_bytes=_advance(progress)):
+                        if isinstance(item, Rejection):  # the file changed since pass 1
+                            sink(item)
+                            return
+                        valid += 1
+                        for kind in buffers.due_before(item):
+                            totals[kind].add(await write_batch(uow, kind, buffers.take(kind)))
+                        for kind in buffers.append(item):
+                            totals[kind].add(await write_batch(uow, kind, buffers.take(kind)))
+                for kind in _flush_all_order(buffers):
+                    totals[kind].add(await write_batch(uow, kind, buffers.take(kind)))
+            except BatchConflict as exc:
+                for rejection in _conflict_rejections(exc):
+                    sink(rejection)
+                return
+            await uow.commit()
+        report.counts, report.valid_lines, report.written = totals, valid, True
+
+    async def _write_skipping(self, sources: Sequence[LineSource], fmt: InputFormat,
+                              size: int, report: IngestReport, sink: RejectSink,
+                              progress: IngestProgress | None) -> None:
+        buffers = BatchBuffers(size)
+        report.written = True
+        for source in sources:
+            _phase(progress, f"ingesting {source.name}", source.size)
+            for item in parse_source(source, fmt, on_bytes=_advance(progress)):
+                if isinstance(item, Rejection):
+                    sink(item)
+                    continue
+                report.valid_lines += 1
+                for kind in buffers.due_before(item):
+                    await self._commit_batch(kind, buffers.take(kind), report, sink)
+                for kind in buffers.append(item):
+                    await self._commit_batch(kind, buffers.take(kind), report, sink)
+        for kind in _flush_all_order(buffers):
+            await self._commit_batch(kind, buffers.take(kind), report, sink)
+
+    async def _commit_batch(self, kind: RecordKind, items: list[Parsed], report: IngestReport,
+                            sink: RejectSink) -> None:
+        try:
+            report.counts[kind].add(await self._in_own_unit(kind, items))
+            return
+        except BatchConflict:
+            pass
+        # Isolate the refused records: one unit of work per record of this batch.
+        for item in items:
+            try:
+                report.counts[kind].add(await self._in_own_unit(kind, [item]))
+            except BatchConflict as exc:
+                report.valid_lines -= 1
+                for rejection in _conflict_rejections(exc):
+                    sink(rejection)
+
+    async def _in_own_unit(self, kind: RecordKind, items: list[Parsed]) -> KindCounts:
+        async with self.storage.unit_of_work() as uow:
+            counts = await write_batch(uow, kind, items)
+            await uow.commit()
+        return counts
+
+
+def _flush_all_order(buffers: BatchBuffers) -> list[RecordKind]:
+    # RecordKind is declared in dependency order: tags, budgets, runs, then costs.
+    return buffers.pending()
+
+
+def _conflict_rejections(exc: BatchConflict) -> list[Rejection]:
+    """Name the lines of a refused batch: those whose id the error mentions, else the first."""
+    message = str(exc.error)
+    named = [item for item in exc.items
+             if (key := _item_key(item)) and key in message]
+    if named:
+        return [Rejection(item.source, item.line, "id", message) for item in named]
+    first, last = exc.items[0], exc.items[-1]
+    return [Rejection(first.source, first.line, "line",
+                      f"storage refused the batch of lines {first.line}-{last.line}: {message}")]
+
+
+def _item_key(item: Parsed) -> str | None:
+    for name in ("id", "request_id", "audit_id", "tag"):
+        value = getattr(item.record, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _sink(report: IngestReport, on_reject: RejectSink | None) -> RejectSink:
+    def sink(rejection: Rejection) -> None:
+        report.reject(rejection)
+        if on_reject is not None:
+            on_reject(rejection)
+    return sink
+
+
+def _phase(progress: IngestProgress | None, description: str, total: int | None) -> None:
+    if progress is not None:
+        progress.phase(description, total)
+
+
+def _advance(progress: IngestProgress | None) -> Callable[[int], None] | None:
+    return progress.advance if progress is not None else None
+
+
+__all__ = ["IngestProgress", "IngestReport", "IngestService", "InputFormat"]

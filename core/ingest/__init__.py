@@ -1,0 +1,1 @@
+"""Streaming ingest: line sources, record parsing and validation, batched port writes."""

@@ -1,0 +1,188 @@
+"""Record types of the ingest format and their validation into domain models.
+
+Each JSON Lines object names its ``type``; CSV rows are always ``cost_record``. Validation is
+the domain models' own (pydantic), plus what a database would otherwise choke on: NUL
+characters and unpaired surrogates in text, nesting deeper than ``MAX_DEPTH``, integers too big
+for their column, timestamps that are not ISO 8601 strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from core.domain.audit import AuditRecord
+from core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
+from core.domain.provenance import NewProvenance
+
+MAX_DEPTH = 32
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
+class RecordKind(StrEnum):
+    """The ``type`` of an ingest line, in the order batches are flushed (tags before costs)."""
+
+    FEATURE_TAG = "feature_tag"
+    BUDGET = "budget"
+    WORKER_RUN = "worker_run"
+    COST_RECORD = "cost_record"
+    PROVENANCE = "provenance"
+    AUDIT_RECORD = "audit_record"
+
+
+ALLOWED_TYPES = ", ".join(kind.value for kind in RecordKind)
+
+MODELS: dict[RecordKind, type[BaseModel]] = {
+    RecordKind.COST_RECORD: NewCostRecord,
+    RecordKind.WORKER_RUN: WorkerRun,
+    RecordKind.FEATURE_TAG: NewFeatureTag,
+    RecordKind.BUDGET: BudgetUpsert,
+    RecordKind.PROVENANCE: NewProvenance,
+    RecordKind.AUDIT_RECORD: AuditRecord,
+}
+
+TIMESTAMP_FIELDS = frozenset({"created_at", "started_at", "completed_at", "decision_timestamp"})
+
+#: Integer columns narrower than what the domain model bounds (the database would overflow).
+INT_LIMITS: dict[RecordKind, dict[str, int]] = {
+    RecordKind.WORKER_RUN: {"total_latency_ms": INT64_MAX, "attempt": INT32_MAX},
+    RecordKind.PROVENANCE: {"runtime_ms": INT64_MAX},
+    RecordKind.AUDIT_RECORD: {"active_envelopes_count": INT32_MAX},
+}
+
+#: Fields a CSV header may name (the cost_record fields).
+CSV_FIELDS = tuple(NewCostRecord.model_fields)
+CSV_REQUIRED = tuple(name for name, info in NewCostRecord.model_fields.items()
+                     if info.is_required())
+
+
+@dataclass(frozen=True)
+class Invalid(Exception):
+    """Why one line was rejected: the field (or ``line``/``type``) and the reason."""
+
+    field: str
+    reason: str
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "line"
+
+
+def _pydantic_invalid(exc: PydanticValidationError) -> Invalid:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    reason = first.get("msg", "invalid value")
+    if len(errors) > 1:
+        more = "; ".join(f"{_loc(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[1:4])
+        extra = f" (also {more}" + ("; ..." if len(errors) > 4 else "") + ")"
+        reason += extra
+    return Invalid(_loc(first.get("loc", ())), reason)
+
+
+def check_json_value(value: Any) -> None:
+    """Reject text a database cannot store and nesting deeper than ``MAX_DEPTH`` (iteratively)."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise Invalid(path or "line", f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, str):
+            _check_text(item, path)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(key, path or "line")
+                stack.append((child, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
+
+
+def _check_text(text: str, field: str) -> None:
+    if "\x00" in text:
+        raise Invalid(field or "line", "text must not contain NUL (\\u0000) characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(field or "line", "text contains an unpaired UTF-16 surrogate") from None
+
+
+def _floats(value: Any) -> Any:
+    """JSON numbers were parsed as Decimal (exact cents); free-form payloads keep plain floats."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and "." not in str(value) \
+            else float(value)
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return value
+
+
+def build_record(kind: RecordKind, fields: Mapping[str, Any]) -> BaseModel:
+    """Validate one record's fields into its domain model; ``Invalid`` names field and reason."""
+    data = dict(fields)
+    for name in TIMESTAMP_FIELDS.intersection(data):
+        if data[name] is not None and not isinstance(data[name], str):
+            raise Invalid(name, "expected an ISO 8601 timestamp string with a UTC offset, "
+                                "e.g. 2026-01-31T12:00:00+00:00")
+    if kind is RecordKind.PROVENANCE and data.get("payload") is not None:
+        if not isinstance(data["payload"], dict):
+            raise Invalid("payload", "expected a JSON object")
+        data["payload"] = _floats(data["payload"])
+    try:
+        record = MODELS[kind].model_validate(data)
+    except PydanticValidationError as exc:
+        raise _pydantic_invalid(exc) from None
+    for name, limit in INT_LIMITS.get(kind, {}).items():
+        value = getattr(record, name)
+        if value is not None and value > limit:
+            raise Invalid(name, f"must be at most {limit}")
+    return record
+
+
+def record_from_object(obj: Any) -> tuple[RecordKind, BaseModel]:
+    """A decoded JSON Lines object -> (kind, validated model)."""
+    if not isinstance(obj, dict):
+        raise Invalid("line", f"expected a JSON object with a \"type\", got {type(obj).__name__}")
+    check_json_value(obj)
+    raw_type = obj.get("type")
+    if raw_type is None:
+        raise Invalid("type", f"missing (allowed: {ALLOWED_TYPES})")
+    try:
+        kind = RecordKind(raw_type)
+    except ValueError:
+        raise Invalid("type", f"unknown record type {raw_type!r} (allowed: {ALLOWED_TYPES})") \
+            from None
+    fields = {k: v for k, v in obj.items() if k != "type"}
+    return kind, build_record(kind, fields)
+
+
+def csv_header(columns: list[str]) -> tuple[str, ...]:
+    """Validate a CSV header of cost_record field names."""
+    names = tuple(c.strip() for c in columns)
+    unknown = [n for n in names if n not in CSV_FIELDS]
+    if unknown:
+        raise Invalid("header", f"unknown column(s) {', '.join(unknown)} "
+                                f"(allowed: {', '.join(CSV_FIELDS)})")
+    missing = [n for n in CSV_REQUIRED if n not in names]
+    if missing:
+        raise Invalid("header", f"missing required column(s) {', '.join(missing)}")
+    if len(set(names)) != len(names):
+        raise Invalid("header", "a column is named twice")
+    return names
+
+
+def record_from_csv(header: tuple[str, ...], values: list[str]) -> BaseModel:
+    """One CSV row (strings; empty means absent) -> a validated NewCostRecord."""
+    if len(values) != len(header):
+        raise Invalid("line", f"expected {len(header)} columns, got {len(values)}")
+    fields = {name: value for name, value in zip(header, values, strict=True) if value != ""}
+    check_json_value(fields)
+    return build_record(RecordKind.COST_RECORD, fields)
+

@@ -1,0 +1,191 @@
+"""Batched writes of validated ingest records through the ports of one unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.domain.audit import AuditRecord
+from core.domain.costs import (
+    Budget,
+    BudgetUpsert,
+    FeatureTagUpdate,
+    NewCostRecord,
+    NewFeatureTag,
+    WorkerRun,
+)
+from core.domain.provenance import NewProvenance
+from core.errors import Conflict
+from core.ingest.parser import Parsed
+from core.ingest.records import RecordKind
+from core.ports import UnitOfWork
+
+DEFAULT_BATCH_SIZE = 5_000
+
+#: Kinds whose rows must be stored before a cost batch is written: a cost record's feature tag
+#: is classified against the stored tags, and its worker_run_id names a stored run.
+COST_DEPENDENCIES = (RecordKind.FEATURE_TAG, RecordKind.WORKER_RUN)
+
+
+@dataclass
+class KindCounts:
+    inserted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+
+    def add(self, other: KindCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.duplicates += other.duplicates
+
+    def as_dict(self) -> dict[str, int]:
+        return {"inserted": self.inserted, "updated": self.updated,
+                "duplicates": self.duplicates}
+
+
+class BatchConflict(Exception):
+    """A batch was refused by storage (e.g. a change to a terminal worker run)."""
+
+    def __init__(self, kind: RecordKind, items: list[Parsed], error: Conflict) -> None:
+        super().__init__(str(error))
+        self.kind = kind
+        self.items = items
+        self.error = error
+
+
+@dataclass
+class BatchBuffers:
+    """Per-kind buffers in file order; ``add`` says which kinds must be flushed now."""
+
+    batch_size: int = DEFAULT_BATCH_SIZE
+    buffers: dict[RecordKind, list[Parsed]] = field(
+        default_factory=lambda: {kind: [] for kind in RecordKind})
+    _run_ids: set[str] = field(default_factory=set)
+
+    def due_before(self, item: Parsed) -> list[RecordKind]:
+        """Kinds to flush before ``item`` is buffered."""
+        # The same run again (queued -> running -> completed): store the earlier state first,
+        # so the upsert sees the progression in order.
+        if item.kind is RecordKind.WORKER_RUN and item.record.id in self._run_ids:  # type: ignore[attr-defined]
+            return [RecordKind.WORKER_RUN]
+        return []
+
+    def append(self, item: Parsed) -> list[RecordKind]:
+        """Buffer ``item``; returns the kinds to flush now (its batch is full)."""
+        self.buffers[item.kind].append(item)
+        if item.kind is RecordKind.WORKER_RUN:
+            self._run_ids.add(item.record.id)  # type: ignore[attr-defined]
+        if len(self.buffers[item.kind]) >= self.batch_size:
+            return self.flush_order(item.kind)
+        return []
+
+    def flush_order(self, kind: RecordKind) -> list[RecordKind]:
+        """The kinds to flush (dependencies first) so that ``kind`` can be flushed."""
+        if kind is RecordKind.COST_RECORD:
+            return [k for k in COST_DEPENDENCIES if self.buffers[k]] + [kind]
+        return [kind]
+
+    def pending(self) -> list[RecordKind]:
+        return [kind for kind in RecordKind if self.buffers[kind]]
+
+    def take(self, kind: RecordKind) -> list[Parsed]:
+        items, self.buffers[kind] = self.buffers[kind], []
+        if kind is RecordKind.WORKER_RUN:
+            self._run_ids.clear()
+        return items
+
+
+async def write_batch(uow: UnitOfWork, kind: RecordKind, items: list[Parsed]) -> KindCounts:
+    """Write one batch of one kind; ``BatchConflict`` when storage refuses it."""
+    if not items:
+        return KindCounts()
+    records: list[Any] = [item.record for item in items]
+    try:
+        return await _WRITERS[kind](uow, records)
+    except Conflict as exc:
+        raise BatchConflict(kind, items, exc) from exc
+
+
+async def _costs(uow: UnitOfWork, records: list[NewCostRecord]) -> KindCounts:
+    result = await uow.costs.record_costs(records)
+    return KindCounts(inserted=result.inserted, duplicates=result.duplicates)
+
+
+async def _runs(uow: UnitOfWork, runs: list[WorkerRun]) -> KindCounts:
+    result = await uow.costs.upsert_worker_runs(runs)
+    return KindCounts(inserted=result.inserted, updated=result.updated,
+                      duplicates=result.unchanged)
+
+
+async def _tags(uow: UnitOfWork, tags: list[NewFeatureTag]) -> KindCounts:
+    counts = KindCounts()
+    for tag in tags:
+        stored = await uow.costs.get_feature_tag(tag.tenant_id, tag.tag)
+        if stored is None:
+            await uow.costs.create_feature_tag(tag)
+            counts.inserted += 1
+            continue
+        changes = {name: getattr(tag, name) for name in tag.model_fields_set
+                   if name in FeatureTagUpdate.model_fields
+                   and getattr(stored, name) != getattr(tag, name)}
+        if not changes:
+            counts.duplicates += 1
+            continue
+        await uow.costs.update_feature_tag(tag.tenant_id, tag.tag,
+                                           FeatureTagUpdate.model_validate(changes))
+        counts.updated += 1
+    return counts
+
+
+_BUDGET_KEYS = frozenset({"tenant_id", "budget_type", "entity_id"})
+
+
+async def _budgets(uow: UnitOfWork, budgets: list[BudgetUpsert]) -> KindCounts:
+    counts = KindCounts()
+    stored_by_tenant: dict[str, dict[tuple[str, str], Budget]] = {}
+    for budget in budgets:
+        if budget.tenant_id not in stored_by_tenant:
+            stored_by_tenant[budget.tenant_id] = {
+                (b.budget_type.value, b.entity_id): b
+                for b in await uow.costs.list_budgets(budget.tenant_id)}
+        stored_map = stored_by_tenant[budget.tenant_id]
+        key = (budget.budget_type.value, budget.entity_id)
+        stored = stored_map.get(key)
+        explicit = budget.model_fields_set - _BUDGET_KEYS
+        if stored is not None and stored.is_active and all(
+                getattr(stored, name) == getattr(budget, name) for name in explicit):
+            counts.duplicates += 1
+            continue
+        stored_map[key] = await uow.costs.upsert_budget(budget)
+        if stored is None:
+            counts.inserted += 1
+        else:
+            counts.updated += 1
+    return counts
+
+
+async def _provenance(uow: UnitOfWork, rows: list[NewProvenance]) -> KindCounts:
+    ids = await uow.provenance.write_missing(rows)
+    inserted = sum(1 for row_id in ids if row_id is not None)
+    return KindCounts(inserted=inserted, duplicates=len(ids) - inserted)
+
+
+async def _audit(uow: UnitOfWork, records: list[AuditRecord]) -> KindCounts:
+    counts = KindCounts()
+    for record in records:
+        # append() is savepoint-guarded: False means storage refused it (a repeated audit_id).
+        if await uow.audit.append(record):
+            counts.inserted += 1
+        else:
+            counts.duplicates += 1
+    return counts
+
+
+_WRITERS = {
+    RecordKind.COST_RECORD: _costs,
+    RecordKind.WORKER_RUN: _runs,
+    RecordKind.FEATURE_TAG: _tags,
+    RecordKind.BUDGET: _budgets,
+    RecordKind.PROVENANCE: _provenance,
+    RecordKind.AUDIT_RECORD: _audit,
+}

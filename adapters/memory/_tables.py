@@ -1,0 +1,166 @@
+"""The in-memory tables: committed state held by the storage, and per-transaction overlays.
+
+Isolation model (documented because the fakes must behave like the database where tests look):
+
+- The storage holds the committed rows, one ``dict`` per table (primary key -> frozen row).
+- A unit of work writes into a private overlay per table; its reads see the latest committed
+  rows with its own writes on top (READ COMMITTED, like Postgres' default).
+- ``commit`` first checks the unique indexes against what others committed meanwhile (a clash
+  raises ``Conflict`` and nothing is applied), then applies the overlays row by row, atomically
+  (no ``await`` in between). Concurrent commits of the SAME row are last-writer-wins; rows of
+  different keys merge, so concurrent units never lose each other's inserts.
+- Rolling back just drops the overlays. Rows are frozen pydantic models, so sharing them
+  between the committed state and overlays is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from core.errors import Conflict
+from core.timeutil import Clock
+
+log = logging.getLogger(__name__)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+#: What commit does when another unit committed the same key of a unique table first.
+OnClash = Literal["raise", "skip"]
+
+
+@dataclass
+class CommittedState:
+    """Every table of the memory backend, as committed. One instance per MemoryStorage."""
+
+    cost_records: dict[str, Any] = field(default_factory=dict)
+    #: unique index (tenant_id, request_id) -> cost record id
+    request_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    worker_runs: dict[str, Any] = field(default_factory=dict)
+    feature_tags: dict[tuple[str, str], Any] = field(default_factory=dict)
+    budgets: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    anomalies: dict[str, Any] = field(default_factory=dict)
+    breaches: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    drift_trackers: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    feedback: dict[str, Any] = field(default_factory=dict)
+    predictions: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[int, Any] = field(default_factory=dict)
+    #: unique index (tenant_id, variant_slug, input_hash) -> provenance id
+    provenance_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    audit: dict[str, Any] = field(default_factory=dict)
+
+
+#: Tables whose keys are unique indexes over inserts (not upserts): a key another unit
+#: committed first is a clash. Audit rows are skipped instead of failing the whole unit,
+#: because an audit failure must never undo business writes.
+UNIQUE_TABLES: dict[str, OnClash] = {
+    "request_ids": "raise",
+    "provenance_keys": "raise",
+    "audit": "skip",
+}
+
+
+class TxTable(Generic[K, V]):
+    """One table as seen by one unit of work: committed rows plus this unit's writes."""
+
+    def __init__(self, name: str, committed: dict[K, V], on_clash: OnClash | None) -> None:
+        self.name = name
+        self._committed = committed
+        self._writes: dict[K, V] = {}
+        self._on_clash = on_clash
+
+    def get(self, key: K) -> V | None:
+        if key in self._writes:
+            return self._writes[key]
+        return self._committed.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._writes or key in self._committed
+
+    def put(self, key: K, row: V) -> None:
+        self._writes[key] = row
+
+    def rows(self, where: Callable[[V], bool] | None = None) -> list[V]:
+        """Every visible row (committed overlaid by own writes), optionally filtered."""
+        merged = [self._writes.get(k, v) for k, v in self._committed.items()]
+        merged.extend(v for k, v in self._writes.items() if k not in self._committed)
+        if where is None:
+            return merged
+        return [row for row in merged if where(row)]
+
+    def keys(self) -> Iterator[K]:
+        yield from self._committed.keys() | self._writes.keys()
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._writes)
+
+    def clashes(self) -> list[K]:
+        """Keys this unit inserted that another unit committed (with another row) meanwhile."""
+        if self._on_clash is None:
+            return []
+        return [k for k, v in self._writes.items()
+                if k in self._committed and self._committed[k] != v]
+
+    def apply(self) -> None:
+        """Write this unit's rows into the committed table (called by commit only)."""
+        clashes = set(self.clashes())
+        for key, row in self._writes.items():
+            if key in clashes:  # only "skip" tables reach here with clashes
+                log.warning("memory commit: %s key %r was committed by another unit first; "
+                            "this unit's row is dropped", self.name, key)
+                continue
+            self._committed[key] = row
+        self._writes = {}
+
+    def discard(self) -> None:
+        self._writes = {}
+
+
+class Tx:
+    """The tables of one unit of work, the clock, and the provenance id sequence."""
+
+    def __init__(self, state: CommittedState, clock: Clock,
+                 next_provenance_id: Callable[[], int]) -> None:
+        self.clock = clock
+        self.next_provenance_id = next_provenance_id
+        self.tables: dict[str, TxTable[Any, Any]] = {
+            f.name: TxTable(f.name, getattr(state, f.name), UNIQUE_TABLES.get(f.name))
+            for f in fields(state)
+        }
+        t = self.tables
+        self.cost_records = t["cost_records"]
+        self.request_ids = t["request_ids"]
+        self.worker_runs = t["worker_runs"]
+        self.feature_tags = t["feature_tags"]
+        self.budgets = t["budgets"]
+        self.anomalies = t["anomalies"]
+        self.breaches = t["breaches"]
+        self.drift_trackers = t["drift_trackers"]
+        self.feedback = t["feedback"]
+        self.predictions = t["predictions"]
+        self.provenance = t["provenance"]
+        self.provenance_keys = t["provenance_keys"]
+        self.audit = t["audit"]
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def commit(self) -> None:
+        """Check unique indexes, then apply every table's writes; all or nothing."""
+        for table in self.tables.values():
+            if UNIQUE_TABLES.get(table.name) == "raise" and table.clashes():
+                key = table.clashes()[0]
+                self.rollback()
+                raise Conflict(f"{table.name}: key {key!r} was committed by another unit of work "
+                               "first; this unit was rolled back (retry it)")
+        for table in self.tables.values():
+            table.apply()
+
+    def rollback(self) -> None:
+        for table in self.tables.values():
+            table.discard()

@@ -1,0 +1,127 @@
+"""In-memory AnalyticsReadPort: zero-filled time series and breakdowns over half-open windows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+from adapters.memory._buckets import bucket_of, bucket_starts, in_window
+from adapters.memory._paging import keyset_page
+from adapters.memory._tables import Tx
+from core.domain.costs import CostRecord
+from core.domain.statistics import (
+    BreakdownRow,
+    Dimension,
+    Resolution,
+    SpendBucket,
+    TimeWindow,
+    UsageBucket,
+)
+from core.pagination import Page
+
+
+class MemoryAnalytics:
+    """AnalyticsReadPort over the unit of work's tables."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def _costs(self, tenant_id: str, window: TimeWindow | None) -> list[CostRecord]:
+        return self._tx.cost_records.rows(
+            lambda r: r.tenant_id == tenant_id
+            and (window is None or in_window(r.created_at, window)))
+
+    def _usage(self, window: TimeWindow, resolution: Resolution,
+               rows: list[tuple[datetime, int]]) -> list[UsageBucket]:
+        """Zero-filled buckets from (created_at, tokens) pairs, one request each."""
+        resolution = Resolution(resolution)
+        totals = {start: [0, 0] for start in bucket_starts(window, resolution)}
+        for created_at, tokens in rows:
+            bucket = totals[bucket_of(created_at, resolution)]
+            bucket[0] += 1
+            bucket[1] += tokens
+        return [UsageBucket(ts=ts, requests=r, tokens=t) for ts, (r, t) in totals.items()]
+
+    async def cost_metrics(self, tenant_id: str, window: TimeWindow,
+                           resolution: Resolution) -> list[UsageBucket]:
+        rows = [(r.created_at, r.input_tokens + r.output_tokens)
+                for r in self._costs(tenant_id, window)]
+        return self._usage(window, resolution, rows)
+
+    async def run_usage(self, tenant_id: str, window: TimeWindow,
+                        resolution: Resolution) -> list[UsageBucket]:
+        runs = self._tx.worker_runs.rows(
+            lambda r: r.tenant_id == tenant_id and in_window(r.created_at, window))
+        return self._usage(window, resolution,
+                           [(r.created_at, r.total_tokens or 0) for r in runs])
+
+    async def worker_executions(self, tenant_id: str, window: TimeWindow,
+                                resolution: Resolution) -> list[UsageBucket]:
+        runs = self._tx.worker_runs.rows(
+            lambda r: r.tenant_id == tenant_id and r.started_at is not None
+            and in_window(r.created_at, window))
+        return self._usage(window, resolution, [(r.created_at, 0) for r in runs])
+
+    async def cost_spend(self, tenant_id: str, window: TimeWindow,
+                         resolution: Resolution) -> list[SpendBucket]:
+        resolution = Resolution(resolution)
+        totals: dict[datetime, list] = {
+            start: [Decimal(0), 0, 0, 0] for start in bucket_starts(window, resolution)}
+        for r in self._costs(tenant_id, window):
+            bucket = totals[bucket_of(r.created_at, resolution)]
+            bucket[0] += r.cost_cents
+            bucket[1] += 1
+            bucket[2] += r.input_tokens
+            bucket[3] += r.output_tokens
+        return [SpendBucket(ts=ts, spend_cents=s, requests=n, input_tokens=i, output_tokens=o)
+                for ts, (s, n, i, o) in totals.items()]
+
+    def _labeller(self, tenant_id: str, dimension: Dimension) -> Callable[[CostRecord], str]:
+        """The dimension's value of a record, nulls shown as unknown / untagged."""
+        dimension = Dimension(dimension)
+        null = dimension.null_label
+        if dimension is Dimension.WORKER:
+            runs = self._tx.worker_runs
+
+            def worker_of(record: CostRecord) -> str:
+                run = runs.get(record.worker_run_id) if record.worker_run_id else None
+                # a run id of another tenant does not leak that tenant's worker names
+                return run.worker_id if run is not None and run.tenant_id == tenant_id else null
+
+            return worker_of
+        attribute = {
+            Dimension.MODEL: "model", Dimension.FEATURE: "feature_tag", Dimension.USER: "user_id",
+            Dimension.WORKFLOW: "workflow_id", Dimension.SKILL: "skill_id",
+        }[dimension]
+        return lambda record: getattr(record, attribute) or null
+
+    async def cost_breakdown(self, tenant_id: str, window: TimeWindow,
+                             dimension: Dimension) -> list[BreakdownRow]:
+        label = self._labeller(tenant_id, dimension)
+        groups: dict[str, list] = {}
+        for r in self._costs(tenant_id, window):
+            group = groups.setdefault(label(r), [Decimal(0), 0, 0, 0])
+            group[0] += r.cost_cents
+            group[1] += 1
+            group[2] += r.input_tokens
+            group[3] += r.output_tokens
+        rows = [BreakdownRow(key=key, spend_cents=s, requests=n, input_tokens=i, output_tokens=o)
+                for key, (s, n, i, o) in groups.items()]
+        return sorted(rows, key=lambda row: (-row.spend_cents, row.key))
+
+    async def dimension_values(self, tenant_id: str, dimension: Dimension,
+                               window: TimeWindow | None, limit: int,
+                               cursor: str | None) -> Page[str]:
+        label = self._labeller(tenant_id, dimension)
+        values = sorted({label(r) for r in self._costs(tenant_id, window)})
+        return keyset_page(values, key=lambda v: (v,), kinds=(str,), limit=limit,
+                           cursor=cursor, descending=False)
+
+    async def known_tenants(self) -> list[str]:
+        """Operator-only: tenants with cost records, worker runs, budgets or provenance."""
+        tenants: set[str] = set()
+        for table in (self._tx.cost_records, self._tx.worker_runs, self._tx.budgets,
+                      self._tx.provenance):
+            tenants.update(row.tenant_id for row in table.rows())
+        return sorted(tenants)

@@ -1,0 +1,199 @@
+"""In-memory CostAnomalyPort: spend aggregates, breach and drift state, anomalies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from adapters.memory._buckets import aware
+from adapters.memory._paging import keyset_page
+from adapters.memory._tables import Tx
+from core import ids
+from core.domain.anomalies import (
+    STATUS_TRANSITIONS,
+    Anomaly,
+    AnomalyFilter,
+    AnomalyStatus,
+    Breach,
+    BudgetSpend,
+    DailyUsage,
+    DetectedAnomaly,
+    DriftTracker,
+    EntityType,
+)
+from core.domain.costs import BudgetType, CostRecord
+from core.errors import Conflict, NotFound, ValidationError
+from core.pagination import Page
+from core.timeutil import day_start, month_start
+
+_STAMP = {
+    AnomalyStatus.ACKNOWLEDGED: "acknowledged_at",
+    AnomalyStatus.RESOLVED: "resolved_at",
+    AnomalyStatus.DISMISSED: "dismissed_at",
+}
+
+
+def _entity_of(record: CostRecord, entity_type: EntityType) -> str | None:
+    if entity_type is EntityType.TENANT:
+        return record.tenant_id
+    if entity_type is EntityType.USER:
+        return record.user_id
+    return record.feature_tag
+
+
+def _counts_for(record: CostRecord, budget_type: BudgetType, entity_id: str) -> bool:
+    if budget_type is BudgetType.FEATURE:
+        return record.feature_tag == entity_id
+    if budget_type is BudgetType.USER:
+        return record.user_id == entity_id
+    return True
+
+
+class MemoryCostAnomalies:
+    """CostAnomalyPort over the unit of work's tables."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def _costs_until(self, tenant_id: str, since: datetime, until: datetime) -> list[CostRecord]:
+        return self._tx.cost_records.rows(
+            lambda r: r.tenant_id == tenant_id and since <= r.created_at <= until)
+
+    # --- set-based aggregates ---------------------------------------------------------------
+
+    async def daily_usage(self, tenant_id: str, entity_types: Sequence[EntityType],
+                          first_day: date, until: datetime) -> list[DailyUsage]:
+        until = aware(until, "until")
+        types = [EntityType(t) for t in dict.fromkeys(entity_types)]
+        groups: dict[tuple[str, str, date], list] = {}
+        for r in self._costs_until(tenant_id, day_start(first_day), until):
+            day = r.created_at.date()
+            for entity_type in types:
+                entity_id = _entity_of(r, entity_type)
+                if entity_id is None:
+                    continue
+                group = groups.setdefault((entity_type.value, entity_id, day),
+                                          [Decimal(0), 0, 0, 0])
+                group[0] += r.cost_cents
+                group[1] += 1
+                group[2] += 1 if r.is_retry else 0
+                group[3] += r.input_tokens
+        return [DailyUsage(entity_type=EntityType(et), entity_id=eid, day=day, spend_cents=s,
+                           requests=n, retries=retries, input_tokens=tokens)
+                for (et, eid, day), (s, n, retries, tokens) in sorted(groups.items())]
+
+    async def budget_spend(self, tenant_id: str, day: date, until: datetime) -> list[BudgetSpend]:
+        until = aware(until, "until")
+        budgets = sorted(self._tx.budgets.rows(lambda b: b.tenant_id == tenant_id and b.is_active),
+                         key=lambda b: (b.budget_type.value, b.entity_id))
+        daily_from = day_start(day)
+        records = self._costs_until(tenant_id, day_start(month_start(day)), until)
+        result = []
+        for budget in budgets:
+            mine = [r for r in records if _counts_for(r, budget.budget_type, budget.entity_id)]
+            result.append(BudgetSpend(
+                budget=budget,
+                daily_spend_cents=sum((r.cost_cents for r in mine if r.created_at >= daily_from),
+                                      Decimal(0)),
+                monthly_spend_cents=sum((r.cost_cents for r in mine), Decimal(0))))
+        return result
+
+    # --- breach history ---------------------------------------------------------------------
+
+    async def record_breaches(self, breaches: Sequence[Breach]) -> None:
+        for b in breaches:
+            key = (b.tenant_id, b.entity_type, b.entity_id, b.breach_type, b.breach_date)
+            self._tx.breaches.put(key, b)
+
+    async def breach_streaks(self, tenant_id: str, breach_type: str, day: date,
+                             lookback_days: int = 7) -> dict[tuple[str, str], int]:
+        days: dict[tuple[str, str], set[date]] = {}
+        for b in self._tx.breaches.rows(
+                lambda b: b.tenant_id == tenant_id and b.breach_type == breach_type):
+            days.setdefault((b.entity_type, b.entity_id), set()).add(b.breach_date)
+        streaks = {}
+        for entity, breached in days.items():
+            if day not in breached:
+                continue
+            length = 1
+            while length <= lookback_days and day - timedelta(days=length) in breached:
+                length += 1
+            streaks[entity] = length
+        return streaks
+
+    # --- drift trackers ---------------------------------------------------------------------
+
+    async def drift_trackers(self, tenant_id: str) -> list[DriftTracker]:
+        rows = self._tx.drift_trackers.rows(lambda t: t.tenant_id == tenant_id)
+        return sorted(rows, key=lambda t: (t.entity_type, t.entity_id))
+
+    async def save_drift_trackers(self, trackers: Sequence[DriftTracker]) -> None:
+        for t in trackers:
+            self._tx.drift_trackers.put((t.tenant_id, t.entity_type, t.entity_id), t)
+
+    # --- anomalies --------------------------------------------------------------------------
+
+    async def upsert_anomalies(self, anomalies: Sequence[DetectedAnomaly], *, since: datetime,
+                               now: datetime) -> list[Anomaly]:
+        since, now = aware(since, "since"), aware(now, "now")
+        stored_rows = []
+        for finding in anomalies:
+            key = finding.dedupe_key
+            open_rows = self._tx.anomalies.rows(
+                lambda a, key=key: a.dedupe_key == key and not a.status.is_closed
+                and a.detected_at >= since)
+            measured = dict(finding)
+            if open_rows:
+                current = max(open_rows, key=lambda a: (a.detected_at, a.id))
+                row = current.model_copy(update={**measured, "updated_at": now})
+            else:
+                row = Anomaly(**measured, id=ids.new_id(ids.ANOMALY),
+                              status=AnomalyStatus.OPEN, detected_at=now, updated_at=now)
+            self._tx.anomalies.put(row.id, row)
+            stored_rows.append(row)
+        return stored_rows
+
+    async def list_anomalies(self, tenant_id: str, filters: AnomalyFilter, *, limit: int,
+                             cursor: str | None = None) -> Page[Anomaly]:
+        f = filters
+
+        def matches(a: Anomaly) -> bool:
+            return (a.tenant_id == tenant_id
+                    and (f.status is None or a.status == f.status)
+                    and (f.severity is None or a.severity == f.severity)
+                    and (f.anomaly_type is None or a.anomaly_type == f.anomaly_type)
+                    and (f.entity_type is None or a.entity_type == f.entity_type)
+                    and (f.entity_id is None or a.entity_id == f.entity_id)
+                    and (f.detected_since is None or a.detected_at >= f.detected_since)
+                    and (f.detected_before is None or a.detected_at < f.detected_before))
+
+        return keyset_page(self._tx.anomalies.rows(matches),
+                           key=lambda a: (a.detected_at, a.id), kinds=(datetime, str),
+                           limit=limit, cursor=cursor, descending=True)
+
+    async def get_anomaly(self, tenant_id: str, anomaly_id: str) -> Anomaly:
+        row = self._tx.anomalies.get(anomaly_id)
+        if row is None or row.tenant_id != tenant_id:
+            raise NotFound("anomaly", anomaly_id, tenant_id)
+        return row
+
+    async def set_anomaly_status(self, tenant_id: str, anomaly_id: str, status: AnomalyStatus,
+                                 at: datetime) -> Anomaly:
+        try:
+            status = AnomalyStatus(status)
+        except ValueError:
+            raise ValidationError("status", f"unknown anomaly status {status!r}",
+                                  allowed=", ".join(s.value for s in AnomalyStatus)) from None
+        at = aware(at, "at")
+        row = await self.get_anomaly(tenant_id, anomaly_id)
+        if row.status == status:
+            return row
+        allowed = STATUS_TRANSITIONS[row.status]
+        if status not in allowed:
+            raise Conflict(f"status: anomaly {anomaly_id!r} cannot move from {row.status.value} "
+                           f"to {status.value} (allowed from {row.status.value}: "
+                           f"{', '.join(sorted(s.value for s in allowed)) or 'none'})")
+        new = row.model_copy(update={"status": status, _STAMP[status]: at, "updated_at": at})
+        self._tx.anomalies.put(new.id, new)
+        return new

@@ -1,0 +1,100 @@
+"""In-memory PatternDetectionPort: bounded run reads and advisory feedback with dedupe."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from adapters.memory._buckets import aware
+from adapters.memory._paging import check_limit, keyset_page
+from adapters.memory._runs import recent_cost_runs, runs_between
+from adapters.memory._tables import Tx
+from core import ids
+from core.domain.costs import RunStatus, WorkerRun
+from core.domain.patterns import FeedbackFilter, FeedbackStats, NewPatternFeedback, PatternFeedback
+from core.errors import NotFound
+from core.pagination import Page
+
+#: Fields a repeated finding refreshes on its open feedback row.
+_REFRESHED = ("description", "severity", "provenance", "occurrence_count", "time_window_minutes",
+              "threshold_used", "metadata")
+
+
+class MemoryPatternDetection:
+    """PatternDetectionPort over the unit of work's tables."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def failed_runs(self, tenant_id: str, since: datetime, until: datetime,
+                          limit: int) -> list[WorkerRun]:
+        """Newest first; runs created at the same instant are ordered by id ascending."""
+        check_limit(limit)
+        runs = runs_between(self._tx, tenant_id, since, until,
+                            lambda r: r.status is RunStatus.FAILED and r.error is not None)
+        runs.sort(key=lambda r: r.id)
+        runs.sort(key=lambda r: r.created_at, reverse=True)  # stable: ties keep id order
+        return runs[:limit]
+
+    async def recent_cost_runs(self, tenant_id: str, since: datetime, until: datetime,
+                               per_worker: int) -> list[WorkerRun]:
+        return recent_cost_runs(self._tx, tenant_id, since, until, per_worker)
+
+    async def upsert_feedback(self, items: Sequence[NewPatternFeedback], *, open_since: datetime,
+                              now: datetime) -> list[PatternFeedback]:
+        open_since, now = aware(open_since, "open_since"), aware(now, "now")
+        stored_rows = []
+        for item in items:
+            key = (item.tenant_id, item.pattern_type, item.signature)
+            open_rows = self._tx.feedback.rows(
+                lambda f, key=key: (f.tenant_id, f.pattern_type, f.signature) == key
+                and not f.acknowledged and f.last_seen_at >= open_since)
+            if open_rows:
+                current = max(open_rows, key=lambda f: (f.last_seen_at, f.detected_at, f.id))
+                row = current.model_copy(update={
+                    **{name: getattr(item, name) for name in _REFRESHED}, "last_seen_at": now})
+            else:
+                row = PatternFeedback(**dict(item), id=ids.new_uuid(), detected_at=now,
+                                      last_seen_at=now)
+            self._tx.feedback.put(row.id, row)
+            stored_rows.append(row)
+        return stored_rows
+
+    async def list_feedback(self, tenant_id: str, filters: FeedbackFilter, *, limit: int,
+                            cursor: str | None = None) -> Page[PatternFeedback]:
+        f = filters
+        rows = self._tx.feedback.rows(
+            lambda r: r.tenant_id == tenant_id
+            and (f.pattern_type is None or r.pattern_type == f.pattern_type)
+            and (f.severity is None or r.severity == f.severity)
+            and (f.acknowledged is None or r.acknowledged == f.acknowledged))
+        return keyset_page(rows, key=lambda r: (r.detected_at, r.id), kinds=(datetime, str),
+                           limit=limit, cursor=cursor, descending=True)
+
+    async def get_feedback(self, tenant_id: str, feedback_id: str) -> PatternFeedback:
+        row = self._tx.feedback.get(feedback_id)
+        if row is None or row.tenant_id != tenant_id:
+            raise NotFound("pattern feedback", feedback_id, tenant_id)
+        return row
+
+    async def acknowledge_feedback(self, tenant_id: str, feedback_id: str, *, by: str | None,
+                                   at: datetime) -> PatternFeedback:
+        at = aware(at, "at")
+        row = await self.get_feedback(tenant_id, feedback_id)
+        if row.acknowledged:
+            return row
+        new = row.model_copy(update={"acknowledged": True, "acknowledged_at": at,
+                                     "acknowledged_by": by})
+        self._tx.feedback.put(new.id, new)
+        return new
+
+    async def feedback_stats(self, tenant_id: str) -> FeedbackStats:
+        rows = self._tx.feedback.rows(lambda r: r.tenant_id == tenant_id)
+        acknowledged = sum(1 for r in rows if r.acknowledged)
+        by_type = Counter(r.pattern_type for r in rows)
+        by_severity = Counter(r.severity.value for r in rows)
+        return FeedbackStats(total=len(rows), acknowledged=acknowledged,
+                             unacknowledged=len(rows) - acknowledged,
+                             by_type=dict(sorted(by_type.items())),
+                             by_severity=dict(sorted(by_severity.items())))

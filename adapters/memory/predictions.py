@@ -1,0 +1,120 @@
+"""In-memory PredictionPort: worker statistics for the predictors, expiring predictions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from adapters.memory._buckets import aware
+from adapters.memory._paging import check_limit, keyset_page
+from adapters.memory._runs import newest_per_worker, recent_cost_runs, runs_between
+from adapters.memory._tables import Tx
+from core import ids
+from core.domain.costs import RunStatus, WorkerRun
+from core.domain.patterns import PatternFeedback, PatternType
+from core.domain.predictions import (
+    NewPrediction,
+    Prediction,
+    PredictionFilter,
+    PredictionStats,
+    WorkerRunTotals,
+)
+from core.errors import NotFound
+from core.pagination import Page
+
+#: Fields a repeated prediction refreshes on its unexpired row.
+_REFRESHED = ("confidence_score", "prediction_value", "contributing_factors", "notes",
+              "expires_at")
+HIGH_CONFIDENCE = 0.7
+
+
+class MemoryPredictions:
+    """PredictionPort over the unit of work's tables."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def failure_patterns(self, tenant_id: str, since: datetime, until: datetime,
+                               limit: int = 100) -> list[PatternFeedback]:
+        since, until = aware(since, "since"), aware(until, "until")
+        check_limit(limit)
+        rows = self._tx.feedback.rows(
+            lambda f: f.tenant_id == tenant_id
+            and f.pattern_type == PatternType.FAILURE_PATTERN.value
+            and since <= f.last_seen_at <= until)
+        rows.sort(key=lambda f: (f.last_seen_at, f.id), reverse=True)
+        return rows[:limit]
+
+    async def worker_run_totals(self, tenant_id: str, since: datetime,
+                                until: datetime) -> list[WorkerRunTotals]:
+        totals: dict[str, list[int]] = {}
+        for run in runs_between(self._tx, tenant_id, since, until, lambda r: True):
+            counts = totals.setdefault(run.worker_id, [0, 0])
+            counts[0] += 1
+            counts[1] += 1 if run.status is RunStatus.FAILED else 0
+        return [WorkerRunTotals(worker_id=w, total_runs=t, failed_runs=f)
+                for w, (t, f) in sorted(totals.items())]
+
+    async def recent_failed_runs(self, tenant_id: str, since: datetime, until: datetime,
+                                 per_worker: int) -> list[WorkerRun]:
+        runs = runs_between(self._tx, tenant_id, since, until,
+                            lambda r: r.status is RunStatus.FAILED)
+        return newest_per_worker(runs, per_worker)
+
+    async def recent_cost_runs(self, tenant_id: str, since: datetime, until: datetime,
+                               per_worker: int) -> list[WorkerRun]:
+        return recent_cost_runs(self._tx, tenant_id, since, until, per_worker)
+
+    async def upsert_predictions(self, items: Sequence[NewPrediction], *,
+                                 now: datetime) -> list[Prediction]:
+        now = aware(now, "now")
+        stored_rows = []
+        for item in items:
+            key = (item.tenant_id, item.prediction_type, item.subject_type, item.subject_id)
+            live = self._tx.predictions.rows(
+                lambda p, key=key: (p.tenant_id, p.prediction_type, p.subject_type,
+                                    p.subject_id) == key and p.expires_at > now)
+            if live:
+                current = max(live, key=lambda p: (p.created_at, p.id))
+                row = current.model_copy(update={
+                    **{name: getattr(item, name) for name in _REFRESHED}, "updated_at": now})
+            else:
+                row = Prediction(**dict(item), id=ids.new_uuid(), created_at=now, updated_at=now,
+                                 is_advisory=True)
+            self._tx.predictions.put(row.id, row)
+            stored_rows.append(row)
+        return stored_rows
+
+    def _visible(self, tenant_id: str, include_expired: bool, now: datetime) -> list[Prediction]:
+        return self._tx.predictions.rows(
+            lambda p: p.tenant_id == tenant_id and (include_expired or p.expires_at > now))
+
+    async def list_predictions(self, tenant_id: str, filters: PredictionFilter, *, now: datetime,
+                               limit: int, cursor: str | None = None) -> Page[Prediction]:
+        now = aware(now, "now")
+        f = filters
+        rows = [p for p in self._visible(tenant_id, f.include_expired, now)
+                if (f.prediction_type is None or p.prediction_type == f.prediction_type)
+                and (f.subject_type is None or p.subject_type == f.subject_type)
+                and (f.subject_id is None or p.subject_id == f.subject_id)]
+        return keyset_page(rows, key=lambda p: (p.created_at, p.id), kinds=(datetime, str),
+                           limit=limit, cursor=cursor, descending=True)
+
+    async def get_prediction(self, tenant_id: str, prediction_id: str) -> Prediction:
+        row = self._tx.predictions.get(prediction_id)
+        if row is None or row.tenant_id != tenant_id:
+            raise NotFound("prediction", prediction_id, tenant_id)
+        return row
+
+    async def prediction_stats(self, tenant_id: str, *, include_expired: bool,
+                               now: datetime) -> PredictionStats:
+        rows = self._visible(tenant_id, include_expired, aware(now, "now"))
+        scores = [p.confidence_score for p in rows]
+        return PredictionStats(
+            total=len(rows),
+            by_type=dict(sorted(Counter(p.prediction_type for p in rows).items())),
+            by_subject_type=dict(sorted(Counter(p.subject_type for p in rows).items())),
+            avg_confidence=round(sum(scores) / len(scores), 3) if scores else 0.0,
+            high_confidence_count=sum(1 for s in scores if s > HIGH_CONFIDENCE),
+            all_advisory=all(p.is_advisory for p in rows))

@@ -1,0 +1,94 @@
+"""MemoryStorage and MemoryUnitOfWork: the in-memory adapter family (shipped fakes).
+
+The storage holds the committed tables (see ``_tables`` for the isolation model: READ
+COMMITTED reads, private writes until commit, unique indexes re-checked at commit, concurrent
+commits of the same row last-writer-wins) and the leader-election lock map.
+"""
+
+from __future__ import annotations
+
+import itertools
+from types import TracebackType
+from typing import Self
+
+from adapters.memory._tables import CommittedState, Tx
+from adapters.memory.analytics import MemoryAnalytics
+from adapters.memory.anomalies import MemoryCostAnomalies
+from adapters.memory.audit import MemoryAudit
+from adapters.memory.costs import MemoryCostWrites
+from adapters.memory.leader import LockTable, MemoryLeaderElection
+from adapters.memory.patterns import MemoryPatternDetection
+from adapters.memory.predictions import MemoryPredictions
+from adapters.memory.provenance import MemoryProvenance
+from core.errors import CostsightError
+from core.timeutil import Clock, SystemClock
+
+
+class MemoryUnitOfWork:
+    """One transaction over the storage's tables; rolls back unless committed."""
+
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+        self._tx = Tx(storage._state, storage.clock, storage._next_provenance_id)
+        self.analytics = MemoryAnalytics(self._tx)
+        self.costs = MemoryCostWrites(self._tx)
+        self.anomalies = MemoryCostAnomalies(self._tx)
+        self.patterns = MemoryPatternDetection(self._tx)
+        self.predictions = MemoryPredictions(self._tx)
+        self.provenance = MemoryProvenance(self._tx)
+        self.audit = MemoryAudit(self._tx)
+
+    async def commit(self) -> None:
+        """Publish every write of this unit; a unique-key clash with a unit that committed
+        first raises Conflict and rolls this unit back. The unit stays usable afterwards."""
+        self._storage._check_open()
+        self._tx.commit()
+
+    async def rollback(self) -> None:
+        self._tx.rollback()
+
+    async def __aenter__(self) -> Self:
+        self._storage._check_open()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        # Anything not committed is discarded; exceptions propagate (we return None).
+        self._tx.rollback()
+
+
+class MemoryStorage:
+    """The in-memory Storage: all state lives in this object and dies with it.
+
+    ``clock`` stamps created_at/updated_at where the database would use now() (feature tags,
+    budgets, audit rows, provenance without created_at). ``leader`` is this storage's
+    contender; ``new_leader_election()`` makes more contenders for the SAME locks.
+    """
+
+    backend = "memory"
+
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self._state = CommittedState()
+        self._provenance_ids = itertools.count(1)  # a sequence: never rolled back or reused
+        self._locks = LockTable()
+        self._closed = False
+        self.leader = self.new_leader_election()
+
+    def _next_provenance_id(self) -> int:
+        return next(self._provenance_ids)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise CostsightError("memory storage is closed; open a new one")
+
+    def new_leader_election(self, holder: str | None = None) -> MemoryLeaderElection:
+        """Another contender (like another process) for this storage's leader locks."""
+        return MemoryLeaderElection(self._locks, holder=holder, clock=self.clock)
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    async def aclose(self) -> None:
+        """Nothing to release; later units of work are refused."""
+        self._closed = True

@@ -5,9 +5,11 @@ Isolation model (documented because the fakes must behave like the database wher
 - The storage holds the committed rows, one ``dict`` per table (primary key -> frozen row).
 - A unit of work writes into a private overlay per table; its reads see the latest committed
   rows with its own writes on top (READ COMMITTED, like Postgres' default).
-- ``commit`` first checks the unique indexes against what others committed meanwhile (a clash
-  raises ``Conflict`` and nothing is applied), then applies the overlays row by row, atomically
-  (no ``await`` in between). Concurrent commits of the SAME row are last-writer-wins; rows of
+- ``commit`` first checks the unique indexes against what others committed meanwhile, then
+  applies the overlays row by row, atomically (no ``await`` in between). A cost record whose
+  (tenant, request_id) another unit committed first is dropped, as ``ON CONFLICT DO NOTHING``
+  would (stored once, never zero times); a provenance key clash raises ``Conflict`` and
+  nothing is applied; a clashing audit row is dropped (audit never undoes business writes). Concurrent commits of the SAME row are last-writer-wins; rows of
   different keys merge, so concurrent units never lose each other's inserts.
 - Rolling back just drops the overlays. Rows are frozen pydantic models, so sharing them
   between the committed state and overlays is safe.
@@ -16,7 +18,7 @@ Isolation model (documented because the fakes must behave like the database wher
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
@@ -55,10 +57,9 @@ class CommittedState:
 
 
 #: Tables whose keys are unique indexes over inserts (not upserts): a key another unit
-#: committed first is a clash. Audit rows are skipped instead of failing the whole unit,
-#: because an audit failure must never undo business writes.
+#: committed first is a clash.
 UNIQUE_TABLES: dict[str, OnClash] = {
-    "request_ids": "raise",
+    "request_ids": "skip",
     "provenance_keys": "raise",
     "audit": "skip",
 }
@@ -92,12 +93,9 @@ class TxTable(Generic[K, V]):
             return merged
         return [row for row in merged if where(row)]
 
-    def keys(self) -> Iterator[K]:
-        yield from self._committed.keys() | self._writes.keys()
-
-    @property
-    def dirty(self) -> bool:
-        return bool(self._writes)
+    def unwrite(self, key: K) -> None:
+        """Forget this unit's write of ``key`` (commit-time dedupe)."""
+        self._writes.pop(key, None)
 
     def clashes(self) -> list[K]:
         """Keys this unit inserted that another unit committed (with another row) meanwhile."""
@@ -111,8 +109,8 @@ class TxTable(Generic[K, V]):
         clashes = set(self.clashes())
         for key, row in self._writes.items():
             if key in clashes:  # only "skip" tables reach here with clashes
-                log.warning("memory commit: %s key %r was committed by another unit first; "
-                            "this unit's row is dropped", self.name, key)
+                log.info("memory commit: %s key %r was committed by another unit first; "
+                         "this unit's row is dropped", self.name, key)
                 continue
             self._committed[key] = row
         self._writes = {}
@@ -158,6 +156,9 @@ class Tx:
                 self.rollback()
                 raise Conflict(f"{table.name}: key {key!r} was committed by another unit of work "
                                "first; this unit was rolled back (retry it)")
+        for key in self.request_ids.clashes():
+            # a concurrent retry stored this request first: keep one copy, like the database
+            self.cost_records.unwrite(self.request_ids.get(key))
         for table in self.tables.values():
             table.apply()
 

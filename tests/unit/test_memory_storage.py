@@ -133,13 +133,28 @@ async def test_concurrent_units_merge_rows_and_recheck_unique_keys(
         await first.costs.record_costs([cost(request_id="race"), cost(tenant_id="c")])
         await second.costs.record_costs([cost(request_id="race")])
         await second.commit()
-        with pytest.raises(Conflict, match="request_ids"):
-            await first.commit()
+        await first.commit()  # the retry's duplicate is dropped, its other rows kept
     async with storage.unit_of_work() as uow:
-        assert "c" not in await uow.analytics.known_tenants()  # the clashing unit wrote nothing
+        assert "c" in await uow.analytics.known_tenants()
         window = TimeWindow(start=T0 - timedelta(hours=1), end=T0 + timedelta(hours=1))
         spend = await uow.analytics.cost_spend(TENANT, window, Resolution.HOUR)
         assert sum(b.requests for b in spend) == 2  # "same" and "race", once each
+
+
+async def test_provenance_key_clash_at_commit_rolls_the_unit_back(
+        storage: MemoryStorage) -> None:
+    row = NewProvenance(tenant_id=TENANT, input_hash="h", created_at=T0)
+    first, second = storage.unit_of_work(), storage.unit_of_work()
+    async with first, second:
+        await first.provenance.write(row)
+        await first.costs.record_costs([cost(tenant_id="lost")])
+        await second.provenance.write(row)
+        await second.commit()
+        with pytest.raises(Conflict, match="provenance_keys"):
+            await first.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.analytics.known_tenants() == [TENANT]
+        assert await uow.provenance.count(TENANT, ProvenanceFilter()) == 1
 
 
 async def test_closed_storage_refuses_units(storage: MemoryStorage) -> None:

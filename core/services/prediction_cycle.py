@@ -1,6 +1,69 @@
-"""PLACEHOLDER - replaced by the engines work (issue 3)."""
+"""The prediction cycle: worker statistics in, advisory expiring predictions out.
+
+Per tenant, one unit of work and four set-based reads over the lookback window
+``[as_of - prediction_lookback_days, as_of]`` (exact run totals per worker, the newest failed
+runs of each worker, the newest costed runs of each worker, recent failure-pattern feedback),
+then one upsert: a re-run updates the unexpired prediction of the same subject.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import Field
+
+from core.domain.predictions import Prediction
+from core.engines import PredictionContext
+from core.plugins.facade import Engines
+from core.ports import Storage
+from core.services.cycle_support import (
+    CycleResult,
+    describe_failures,
+    resolve_as_of,
+    resolve_tenants,
+)
+from core.settings import EngineSettings
+from core.timeutil import Clock
+
+FAILURE_PATTERN_LIMIT = 100
+
+
+class PredictionCycleResult(CycleResult):
+    """Stored predictions (new or updated), in predictor order."""
+
+    predictions: list[Prediction] = Field(default_factory=list)
 
 
 class PredictionCycle:
-    def __init__(self, storage, clock, settings, engines) -> None:
+    def __init__(self, storage: Storage, clock: Clock, settings: EngineSettings,
+                 engines: Engines) -> None:
         self.storage, self.clock, self.settings, self.engines = storage, clock, settings, engines
+
+    async def run(self, tenant_id: str | None = None, *,
+                  as_of: datetime | None = None) -> PredictionCycleResult:
+        """Predict and persist for one tenant, or for every known tenant when None."""
+        instant = resolve_as_of(as_of, self.clock)
+        tenants = await resolve_tenants(self.storage, tenant_id)
+        s = self.settings
+        since = instant - timedelta(days=s.prediction_lookback_days)
+        predictions: list[Prediction] = []
+        errors: list[str] = []
+        for tenant in tenants:
+            async with self.storage.unit_of_work() as uow:
+                port = uow.predictions
+                context = PredictionContext(
+                    tenant_id=tenant, as_of=instant, settings=s,
+                    run_totals=tuple(await port.worker_run_totals(tenant, since, instant)),
+                    failed_runs=tuple(await port.recent_failed_runs(
+                        tenant, since, instant, per_worker=s.failure_samples_per_worker)),
+                    cost_runs=tuple(await port.recent_cost_runs(
+                        tenant, since, instant, per_worker=s.prediction_cost_runs_per_worker)),
+                    failure_patterns=tuple(await port.failure_patterns(
+                        tenant, since, instant, limit=FAILURE_PATTERN_LIMIT)))
+                outcome = self.engines.predict(context)
+                if outcome.output:
+                    predictions.extend(await port.upsert_predictions(outcome.output, now=instant))
+                await uow.commit()
+            errors.extend(describe_failures(tenant, outcome.failures))
+        return PredictionCycleResult(as_of=instant, tenant_ids=tenants, predictions=predictions,
+                                     errors=errors)

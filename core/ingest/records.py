@@ -20,6 +20,7 @@ from pydantic import ValidationError as PydanticValidationError
 from core.domain.audit import AuditRecord
 from core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
 from core.domain.provenance import NewProvenance
+from core.money import MAX_CENTS
 
 MAX_DEPTH = 32
 INT32_MAX = 2**31 - 1
@@ -48,6 +49,8 @@ MODELS: dict[RecordKind, type[BaseModel]] = {
     RecordKind.AUDIT_RECORD: AuditRecord,
 }
 
+MONEY_FIELDS = frozenset({"cost_cents", "budget_cents", "daily_limit_cents",
+                          "monthly_limit_cents", "v1_cost", "v2_cost"})
 TIMESTAMP_FIELDS = frozenset({"created_at", "started_at", "completed_at", "decision_timestamp"})
 
 #: Integer columns narrower than what the domain model bounds (the database would overflow).
@@ -135,15 +138,35 @@ def build_record(kind: RecordKind, fields: Mapping[str, Any]) -> BaseModel:
         if not isinstance(data["payload"], dict):
             raise Invalid("payload", "expected a JSON object")
         data["payload"] = _floats(data["payload"])
+    for name in MONEY_FIELDS.intersection(data):
+        _check_magnitude(name, data[name])
     try:
         record = MODELS[kind].model_validate(data)
     except PydanticValidationError as exc:
         raise _pydantic_invalid(exc) from None
+    except ArithmeticError:  # decimal signals on absurd magnitudes: never a crash
+        raise Invalid("line", "a number is out of range") from None
+    if kind is RecordKind.PROVENANCE:
+        for name in ("v1_cost", "v2_cost"):
+            value = getattr(record, name)
+            if value is not None and value < 0:
+                raise Invalid(name, "a cost must be >= 0 cents")
     for name, limit in INT_LIMITS.get(kind, {}).items():
         value = getattr(record, name)
         if value is not None and value > limit:
             raise Invalid(name, f"must be at most {limit}")
     return record
+
+
+def _check_magnitude(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        return
+    try:
+        amount = Decimal(value)
+    except ArithmeticError:
+        return  # not a number at all: the model's own validation names it
+    if amount.is_finite() and abs(amount) > MAX_CENTS:
+        raise Invalid(name, f"must be within +/-{MAX_CENTS:.0f} cents")
 
 
 def record_from_object(obj: Any) -> tuple[RecordKind, BaseModel]:

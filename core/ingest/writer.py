@@ -17,7 +17,7 @@ from core.domain.costs import (
 from core.domain.provenance import NewProvenance
 from core.errors import Conflict
 from core.ingest.parser import Parsed
-from core.ingest.records import RecordKind
+from core.ingest.records import Invalid, RecordKind
 from core.ports import UnitOfWork
 
 DEFAULT_BATCH_SIZE = 5_000
@@ -55,26 +55,38 @@ class BatchConflict(Exception):
 
 @dataclass
 class BatchBuffers:
-    """Per-kind buffers in file order; ``add`` says which kinds must be flushed now."""
+    """Per-kind buffers in file order; ``append`` says which kinds must be flushed now.
+
+    A worker run seen again while still buffered (queued -> running -> completed) replaces its
+    earlier state, so a file holding a run's whole progression stores the final state and a
+    re-ingest of that file replays it identically. A run that was already terminal in this
+    batch cannot change: ``append`` raises ``Invalid`` for such a line.
+    """
 
     batch_size: int = DEFAULT_BATCH_SIZE
     buffers: dict[RecordKind, list[Parsed]] = field(
         default_factory=lambda: {kind: [] for kind in RecordKind})
-    _run_ids: set[str] = field(default_factory=set)
-
-    def due_before(self, item: Parsed) -> list[RecordKind]:
-        """Kinds to flush before ``item`` is buffered."""
-        # The same run again (queued -> running -> completed): store the earlier state first,
-        # so the upsert sees the progression in order.
-        if item.kind is RecordKind.WORKER_RUN and item.record.id in self._run_ids:  # type: ignore[attr-defined]
-            return [RecordKind.WORKER_RUN]
-        return []
+    #: run id -> index of its state in the worker_run buffer
+    _runs: dict[str, int] = field(default_factory=dict)
+    superseded: int = 0
 
     def append(self, item: Parsed) -> list[RecordKind]:
         """Buffer ``item``; returns the kinds to flush now (its batch is full)."""
-        self.buffers[item.kind].append(item)
         if item.kind is RecordKind.WORKER_RUN:
-            self._run_ids.add(item.record.id)  # type: ignore[attr-defined]
+            run: WorkerRun = item.record  # type: ignore[assignment]
+            index = self._runs.get(run.id)
+            if index is not None:
+                earlier = self.buffers[RecordKind.WORKER_RUN][index]
+                earlier_run: WorkerRun = earlier.record  # type: ignore[assignment]
+                if earlier_run.status.is_terminal and earlier_run != run:
+                    raise Invalid("status", f"worker run {run.id!r} is already "
+                                            f"{earlier_run.status.value} (line {earlier.line}); "
+                                            "a terminal run cannot change")
+                self.buffers[RecordKind.WORKER_RUN][index] = item
+                self.superseded += 1
+                return []
+            self._runs[run.id] = len(self.buffers[RecordKind.WORKER_RUN])
+        self.buffers[item.kind].append(item)
         if len(self.buffers[item.kind]) >= self.batch_size:
             return self.flush_order(item.kind)
         return []
@@ -91,7 +103,7 @@ class BatchBuffers:
     def take(self, kind: RecordKind) -> list[Parsed]:
         items, self.buffers[kind] = self.buffers[kind], []
         if kind is RecordKind.WORKER_RUN:
-            self._run_ids.clear()
+            self._runs.clear()
         return items
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from core.ingest.lines import LineSource
 from core.ingest.parser import InputFormat, Parsed, Rejection, parse_source
-from core.ingest.records import RecordKind
+from core.ingest.records import Invalid, RecordKind
 from core.ingest.writer import (
     DEFAULT_BATCH_SIZE,
     BatchBuffers,
@@ -48,6 +48,8 @@ class IngestReport:
     counts: dict[RecordKind, KindCounts] = field(
         default_factory=lambda: {kind: KindCounts() for kind in RecordKind})
     valid_lines: int = 0
+    #: worker-run lines replaced by a later state of the same run in the same batch
+    superseded: int = 0
     rejected: int = 0
     written: bool = False
     rejections: list[Rejection] = field(default_factory=list)
@@ -73,7 +75,8 @@ class IngestReport:
         return {
             "written": self.written, "valid_lines": self.valid_lines,
             "inserted": self.inserted, "updated": self.updated,
-            "duplicates": self.duplicates, "rejected": self.rejected,
+            "duplicates": self.duplicates, "superseded": self.superseded,
+            "rejected": self.rejected,
             "by_type": {kind.value: c.as_dict() for kind, c in self.counts.items()
                         if c.inserted or c.updated or c.duplicates},
             "rejections": [
@@ -134,10 +137,13 @@ class IngestService:
                         if isinstance(item, Rejection):  # the file changed since pass 1
                             sink(item)
                             return
+                        try:
+                            due = buffers.append(item)
+                        except Invalid as exc:
+                            sink(_rejection(item, exc))
+                            return
                         valid += 1
-                        for kind in buffers.due_before(item):
-                            totals[kind].add(await write_batch(uow, kind, buffers.take(kind)))
-                        for kind in buffers.append(item):
+                        for kind in due:
                             totals[kind].add(await write_batch(uow, kind, buffers.take(kind)))
                 for kind in _flush_all_order(buffers):
                     totals[kind].add(await write_batch(uow, kind, buffers.take(kind)))
@@ -147,6 +153,7 @@ class IngestService:
                 return
             await uow.commit()
         report.counts, report.valid_lines, report.written = totals, valid, True
+        report.superseded = buffers.superseded
 
     async def _write_skipping(self, sources: Sequence[LineSource], fmt: InputFormat,
                               size: int, report: IngestReport, sink: RejectSink,
@@ -159,13 +166,17 @@ class IngestService:
                 if isinstance(item, Rejection):
                     sink(item)
                     continue
+                try:
+                    due = buffers.append(item)
+                except Invalid as exc:
+                    sink(_rejection(item, exc))
+                    continue
                 report.valid_lines += 1
-                for kind in buffers.due_before(item):
-                    await self._commit_batch(kind, buffers.take(kind), report, sink)
-                for kind in buffers.append(item):
+                for kind in due:
                     await self._commit_batch(kind, buffers.take(kind), report, sink)
         for kind in _flush_all_order(buffers):
             await self._commit_batch(kind, buffers.take(kind), report, sink)
+        report.superseded = buffers.superseded
 
     async def _commit_batch(self, kind: RecordKind, items: list[Parsed], report: IngestReport,
                             sink: RejectSink) -> None:
@@ -205,6 +216,10 @@ def _conflict_rejections(exc: BatchConflict) -> list[Rejection]:
     first, last = exc.items[0], exc.items[-1]
     return [Rejection(first.source, first.line, "line",
                       f"storage refused the batch of lines {first.line}-{last.line}: {message}")]
+
+
+def _rejection(item: Parsed, exc: Invalid) -> Rejection:
+    return Rejection(item.source, item.line, exc.field, exc.reason)
 
 
 def _item_key(item: Parsed) -> str | None:

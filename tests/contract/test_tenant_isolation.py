@@ -1,0 +1,110 @@
+"""Contract: every read of every port for one tenant shows that tenant's data only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.domain.anomalies import AnomalyFilter, AnomalyStatus
+from core.domain.costs import FeatureTagUpdate
+from core.domain.patterns import FeedbackFilter
+from core.domain.predictions import PredictionFilter
+from core.errors import NotFound
+from tests.contract.builders import (
+    OTHER_TENANT,
+    T0,
+    TENANT,
+    create_tags,
+    feature_tag,
+    in_uow,
+    read,
+)
+from tests.contract.seed import PORTS, snapshot, write_everything
+
+
+def tenant_ids(data: Any) -> set[str]:
+    """Every tenant_id value found anywhere in a snapshot."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "tenant_id" and isinstance(value, str):
+                found.add(value)
+            found |= tenant_ids(value)
+    elif isinstance(data, list | tuple):
+        for value in data:
+            found |= tenant_ids(value)
+    return found
+
+
+async def seed_both(storage) -> None:
+    await in_uow(storage, lambda uow: write_everything(uow, TENANT, run_base=100))
+    await in_uow(storage, lambda uow: write_everything(uow, OTHER_TENANT, run_base=200,
+                                                       scale=3))
+
+
+@pytest.mark.parametrize("port", PORTS)
+async def test_another_tenants_similar_data_changes_no_read(storage, port) -> None:
+    await in_uow(storage, lambda uow: write_everything(uow, TENANT, run_base=100))
+    alone = await read(storage, lambda uow: snapshot(uow, TENANT))
+    await in_uow(storage, lambda uow: write_everything(uow, OTHER_TENANT, run_base=200,
+                                                       scale=3))
+    beside = await read(storage, lambda uow: snapshot(uow, TENANT))
+    theirs = await read(storage, lambda uow: snapshot(uow, OTHER_TENANT))
+    assert beside[port] == alone[port]
+    assert theirs[port] != alone[port]  # the other tenant's data is there, and differs
+    assert tenant_ids(beside[port]) <= {TENANT}
+    assert tenant_ids(theirs[port]) <= {OTHER_TENANT}
+
+
+async def test_known_tenants_lists_both(storage) -> None:
+    await seed_both(storage)
+    assert await read(storage, lambda uow: uow.analytics.known_tenants()) == sorted(
+        [TENANT, OTHER_TENANT])
+
+
+async def test_anomaly_of_another_tenant_is_not_found(storage) -> None:
+    await seed_both(storage)
+    page = await read(storage, lambda uow: uow.anomalies.list_anomalies(
+        OTHER_TENANT, AnomalyFilter(), limit=10))
+    theirs = page.items[0]
+    with pytest.raises(NotFound):
+        await read(storage, lambda uow: uow.anomalies.get_anomaly(TENANT, theirs.id))
+    with pytest.raises(NotFound):
+        await in_uow(storage, lambda uow: uow.anomalies.set_anomaly_status(
+            TENANT, theirs.id, AnomalyStatus.RESOLVED, T0))
+    after = await read(storage, lambda uow: uow.anomalies.get_anomaly(OTHER_TENANT, theirs.id))
+    assert after == theirs
+
+
+async def test_feedback_of_another_tenant_is_not_found(storage) -> None:
+    await seed_both(storage)
+    page = await read(storage, lambda uow: uow.patterns.list_feedback(
+        OTHER_TENANT, FeedbackFilter(), limit=10))
+    theirs = page.items[0]
+    with pytest.raises(NotFound):
+        await read(storage, lambda uow: uow.patterns.get_feedback(TENANT, theirs.id))
+    with pytest.raises(NotFound):
+        await in_uow(storage, lambda uow: uow.patterns.acknowledge_feedback(
+            TENANT, theirs.id, by="intruder", at=T0))
+    after = await read(storage, lambda uow: uow.patterns.get_feedback(OTHER_TENANT, theirs.id))
+    assert (after, after.acknowledged) == (theirs, False)
+
+
+async def test_prediction_of_another_tenant_is_not_found(storage) -> None:
+    await seed_both(storage)
+    page = await read(storage, lambda uow: uow.predictions.list_predictions(
+        OTHER_TENANT, PredictionFilter(include_expired=True), now=T0, limit=10))
+    with pytest.raises(NotFound):
+        await read(storage, lambda uow: uow.predictions.get_prediction(
+            TENANT, page.items[0].id))
+
+
+async def test_feature_tag_of_another_tenant_cannot_be_updated(storage) -> None:
+    await create_tags(storage, feature_tag("billing.invoice", tenant_id=OTHER_TENANT))
+    with pytest.raises(NotFound):
+        await in_uow(storage, lambda uow: uow.costs.update_feature_tag(
+            TENANT, "billing.invoice", FeatureTagUpdate(display_name="stolen")))
+    theirs = await read(storage, lambda uow: uow.costs.get_feature_tag(
+        OTHER_TENANT, "billing.invoice"))
+    assert theirs is not None and theirs.display_name == "Tag billing.invoice"

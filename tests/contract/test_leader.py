@@ -27,11 +27,10 @@ async def _second_contender(storage) -> tuple[LeaderElection, object]:
     if storage.backend == "memory":
         return storage.new_leader_election(), None
     if storage.backend == "sqlite":
-        from sqlalchemy.ext.asyncio import create_async_engine
-
+        from adapters.sql.engine import create_engine
         from adapters.sql.leader_sqlite import SqliteLeaderElection
 
-        engine = create_async_engine(storage.url)
+        engine = create_engine(storage.url)
         return SqliteLeaderElection(engine), engine
     from adapters.sql.leader_postgres import PostgresLeaderElection
 

@@ -1,0 +1,197 @@
+"""The plugin manager, the hookspecs and the Engines facade."""
+
+from __future__ import annotations
+
+import inspect
+import types
+from dataclasses import dataclass
+
+import pluggy
+import pytest
+
+from core.engines import AnomalyFindings
+from core.plugins import PROJECT, hookimpl, hookspecs
+from core.plugins.facade import Engines, PluginError
+from core.plugins.manager import DEFAULT_PLUGINS, build_plugin_manager
+from core.settings import EngineSettings
+from tests.engines.builders import anomaly_context, pattern_context, prediction_context, run
+
+HOOKS = sorted(name for name in dir(hookspecs) if name.startswith(f"{PROJECT}_"))
+
+
+def manager(*disabled: str) -> pluggy.PluginManager:
+    return build_plugin_manager(EngineSettings(disabled_plugins=disabled), load_entrypoints=False)
+
+
+def test_builtins_register_under_their_module_names() -> None:
+    pm = manager()
+    assert sorted(name for name, _ in pm.list_name_plugin()) == sorted(DEFAULT_PLUGINS)
+    assert pm.project_name == PROJECT == "costsight"
+
+
+def test_the_four_hooks_exist_prefixed_and_documented() -> None:
+    assert HOOKS == ["costsight_register_anomaly_detectors", "costsight_register_cause_derivers",
+                     "costsight_register_pattern_detectors", "costsight_register_predictors"]
+    for name in HOOKS:
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert ":param register:" in doc and ":return:" in doc and "firstresult" in doc, name
+
+
+def test_check_pending_rejects_an_unknown_hook() -> None:
+    bogus = types.ModuleType("bogus_plugin")
+
+    @hookimpl
+    def costsight_register_everything(register: object) -> None: ...
+
+    bogus.costsight_register_everything = costsight_register_everything
+    pm = manager()
+    pm.register(bogus)
+    with pytest.raises(pluggy.PluginValidationError):
+        pm.check_pending()
+
+
+@pytest.mark.parametrize(("blocked", "kind", "missing"), [
+    ("plugins.anomaly.spike", "anomaly_detectors", "absolute_spike"),
+    ("plugins.anomaly.drift", "anomaly_detectors", "sustained_drift"),
+    ("plugins.anomaly.budgets", "anomaly_detectors", "budgets"),
+    ("plugins.anomaly.causes", "cause_derivers", "RETRY_LOOP"),
+    ("plugins.prediction.failure", "predictors", "failure_likelihood"),
+    ("plugins.prediction.cost_overrun", "predictors", "cost_overrun"),
+    ("plugins.patterns.failure_signatures", "pattern_detectors", "failure_signatures"),
+    ("plugins.patterns.cost_spikes", "pattern_detectors", "cost_spikes"),
+])
+def test_disabled_builtin_is_not_loaded(blocked: str, kind: str, missing: str) -> None:
+    assert missing in [e.name for e in getattr(Engines(manager()), kind)()]
+    pm = manager(blocked)
+    assert pm.is_blocked(blocked) and not pm.has_plugin(blocked)
+    assert missing not in [e.name for e in getattr(Engines(pm), kind)()]
+
+
+# -- each hook, through a plugin registered in try/finally (datasette style) ----------------
+
+@dataclass(frozen=True)
+class Named:
+    name: str
+    order: int = 1
+    result: object = None
+
+    def detect(self, context: object) -> object:
+        return self.result
+
+    def predict(self, context: object) -> object:
+        return self.result
+
+    def derive(self, evidence: object) -> str | None:
+        return self.result  # type: ignore[return-value]
+
+
+def with_plugin(hook: str, *engines_: object) -> tuple[pluggy.PluginManager, object]:
+    plugin = types.ModuleType(f"test_{hook}")
+
+    def impl(register):
+        for engine in engines_:
+            register(engine)
+
+    impl.__name__ = hook
+    setattr(plugin, hook, hookimpl(impl))
+    pm = manager()
+    pm.register(plugin, name=plugin.__name__)
+    return pm, plugin
+
+
+def test_hook_register_anomaly_detectors() -> None:
+    pm, plugin = with_plugin("costsight_register_anomaly_detectors",
+                             Named("mine", 150, AnomalyFindings()))
+    try:
+        assert [d.name for d in Engines(pm).anomaly_detectors()] == [
+            "absolute_spike", "mine", "sustained_drift", "budgets"]
+    finally:
+        pm.unregister(plugin)
+    assert "mine" not in [d.name for d in Engines(pm).anomaly_detectors()]
+
+
+def test_hook_register_predictors() -> None:
+    pm, plugin = with_plugin("costsight_register_predictors", Named("mine", 1, []))
+    try:
+        assert [p.name for p in Engines(pm).predictors()] == [
+            "mine", "failure_likelihood", "cost_overrun"]
+    finally:
+        pm.unregister(plugin)
+
+
+def test_hook_register_pattern_detectors() -> None:
+    pm, plugin = with_plugin("costsight_register_pattern_detectors", Named("mine", 999, []))
+    try:
+        assert [p.name for p in Engines(pm).pattern_detectors()] == [
+            "failure_signatures", "cost_spikes", "mine"]
+    finally:
+        pm.unregister(plugin)
+
+
+def test_hook_register_cause_derivers_orders_and_first_match_wins() -> None:
+    pm, plugin = with_plugin("costsight_register_cause_derivers",
+                             Named("LATE", 500, "LATE"), Named("EARLY", 150, "EARLY"))
+    try:
+        e = Engines(pm)
+        assert [c.name for c in e.cause_derivers()] == [
+            "RETRY_LOOP", "EARLY", "PROMPT_GROWTH", "FEATURE_SURGE", "TRAFFIC_GROWTH", "LATE"]
+        assert e.derive_cause(anomaly_context(), "tenant", "t1") == "EARLY"
+    finally:
+        pm.unregister(plugin)
+    assert Engines(pm).derive_cause(anomaly_context(), "tenant", "t1") == "UNKNOWN"
+
+
+@pytest.mark.parametrize(("engine", "message"), [
+    (Named(""), "name must be a non-empty string"),
+    (Named("x", order="1"), "order must be an int"),
+    (types.SimpleNamespace(name="x", order=1), r"must have a detect\(\) method"),
+])
+def test_unusable_registrations_are_rejected(engine: object, message: str) -> None:
+    pm, _ = with_plugin("costsight_register_anomaly_detectors", engine)
+    with pytest.raises(PluginError, match=message):
+        Engines(pm).anomaly_detectors()
+
+
+def test_duplicate_names_are_rejected() -> None:
+    pm, _ = with_plugin("costsight_register_predictors", Named("cost_overrun"))
+    with pytest.raises(PluginError, match="registered twice"):
+        Engines(pm).predictors()
+
+
+def test_a_failing_engine_is_reported_and_the_others_still_run() -> None:
+    class Boom:
+        name, order = "boom", 1
+
+        def detect(self, context: object) -> object:
+            raise RuntimeError("kaput")
+
+    pm, _ = with_plugin("costsight_register_pattern_detectors", Boom())
+    costly = [run("w", cost=c, minutes_ago=i + 1) for i, c in enumerate(["300"] + ["100"] * 5)]
+    outcome = Engines(pm).detect_patterns(pattern_context(cost_runs=costly))
+    assert [f.engine for f in outcome.failures] == ["boom"]
+    assert "kaput" in outcome.failures[0].error
+    assert [fb.pattern_type for fb in outcome.output] == ["cost_spike"]
+
+
+def test_findings_for_another_tenant_are_refused() -> None:
+    from plugins.prediction.failure import FailureLikelihoodPredictor
+    from tests.engines.builders import totals
+
+    class Stranger:
+        name, order = "stranger", 1
+
+        def predict(self, context: object) -> object:
+            other = prediction_context(run_totals=[totals("w", 1, 1)])
+            return [p.model_copy(update={"tenant_id": "someone-else"})
+                    for p in FailureLikelihoodPredictor().predict(other)]
+
+    pm, _ = with_plugin("costsight_register_predictors", Stranger())
+    outcome = Engines(pm).predict(prediction_context())
+    assert [f.engine for f in outcome.failures] == ["stranger"]
+    assert "someone-else" in outcome.failures[0].error and outcome.output == []
+
+
+def test_wrong_return_type_is_a_failure() -> None:
+    pm, _ = with_plugin("costsight_register_anomaly_detectors", Named("wrong", 1, ["nope"]))
+    outcome = Engines(pm).detect_anomalies(anomaly_context())
+    assert [f.engine for f in outcome.failures] == ["wrong"]

@@ -1,0 +1,110 @@
+"""Running the server for real: the application built once from settings, stdio or HTTP.
+
+The lifespan uses the composition root (``adapters.bootstrap.build_application``) with
+``read_only=True`` - every SQL session refuses writes (Postgres:
+``default_transaction_read_only``) - and ``create_schema=False``: a read-only server never
+migrates; an empty or stale database is refused with the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+
+from adapters.bootstrap import build_application
+from adapters.settings import Settings
+from core.errors import ValidationError
+from mcp_server.auth import TOKENS_ENV, TokenFileVerifier
+from mcp_server.scope import TenantScope
+from mcp_server.server import Lifespan, new_server
+from mcp_server.state import ServerState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+MCP_PATH = "/mcp"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def settings_lifespan(settings: Settings, scope: TenantScope) -> Lifespan:
+    """Build the application once when the server starts; close it when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
+        app = await build_application(settings, read_only=True, create_schema=False)
+        try:
+            yield ServerState(app=app, scope=scope)
+        finally:
+            await app.aclose()
+
+    return lifespan
+
+
+def build_server_from_settings(settings: Settings, *, scope: TenantScope,
+                               token_verifier: TokenFileVerifier | None = None,
+                               issuer_url: str | None = None) -> MCPServer[ServerState]:
+    """A server whose application comes from settings (database URL, engine settings)."""
+    auth = None
+    if token_verifier is not None:
+        # The SDK needs an issuer for its bearer middleware; no OAuth routes are mounted
+        # (no authorization server provider, no resource_server_url).
+        auth = AuthSettings(issuer_url=issuer_url or f"http://{DEFAULT_HOST}",
+                            resource_server_url=None)
+    return new_server(settings_lifespan(settings, scope), token_verifier=token_verifier,
+                      auth=auth)
+
+
+def transport_security(host: str, extra_hosts: tuple[str, ...] = ()) -> TransportSecuritySettings:
+    """DNS-rebinding protection: only our own Host names and matching Origins are accepted."""
+    names = [*LOOPBACK_HOSTS, *extra_hosts]
+    if host not in names:
+        names.append(host)
+    hosts = [f"[{h}]:*" if ":" in h else f"{h}:*" for h in names]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=hosts,
+        allowed_origins=[f"http://{h}" for h in hosts] + [f"https://{h}" for h in hosts])
+
+
+def http_app(server: MCPServer[ServerState], host: str,
+             extra_hosts: tuple[str, ...] = ()) -> Starlette:
+    """The Starlette app serving MCP at /mcp (its lifespan runs the server's lifespan once)."""
+    return server.streamable_http_app(streamable_http_path=MCP_PATH, host=host,
+                                      transport_security=transport_security(host, extra_hosts))
+
+
+def verifier_from_settings(settings: Settings, tokens_file: str | None) -> TokenFileVerifier:
+    path = tokens_file or settings.mcp_tokens_file
+    if not path:
+        raise ValidationError(TOKENS_ENV, "is required for the streamable-http transport",
+                              allowed="a JSON file mapping bearer tokens to tenant scopes")
+    return TokenFileVerifier.from_file(path)
+
+
+async def serve_stdio(*, scope: TenantScope, settings: Settings | None = None) -> None:
+    """Serve MCP over stdin/stdout until the client closes (nothing else goes to stdout)."""
+    server = build_server_from_settings(settings or Settings(), scope=scope)
+    await server.run_stdio_async()
+
+
+async def serve_http(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, scope: TenantScope,
+                     settings: Settings | None = None, tokens_file: str | None = None,
+                     extra_hosts: tuple[str, ...] = ()) -> None:
+    """Serve MCP over streamable HTTP at http://host:port/mcp; every request needs a token."""
+    settings = settings or Settings()
+    verifier = verifier_from_settings(settings, tokens_file)
+    server = build_server_from_settings(settings, scope=scope, token_verifier=verifier,
+                                        issuer_url=f"http://{host}:{port}")
+    if host not in LOOPBACK_HOSTS:
+        log.warning("serving MCP on non-loopback host %s: put TLS in front of it", host)
+    config = uvicorn.Config(http_app(server, host, extra_hosts), host=host, port=port,
+                            log_level="warning", lifespan="on")
+    await uvicorn.Server(config).serve()

@@ -1,0 +1,55 @@
+"""What every tool call sees: the application, its read services and the tenant scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.mcpserver import Context
+
+from core.application import Application
+from core.services.budget_status import BudgetStatusService
+from core.services.queries import ReadQueries
+from core.services.statistics import StatisticsService
+from mcp_server.scope import TenantScope
+
+
+@dataclass
+class ServerState:
+    """The lifespan context: built once per server, shared by every session."""
+
+    app: Application
+    scope: TenantScope
+    budgets: BudgetStatusService = field(init=False)
+    queries: ReadQueries = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The Application does not carry these read services (yet); they are stateless views
+        # over its storage and clock, so building them here is cheap and behaviour-neutral.
+        self.budgets = BudgetStatusService(self.app.storage, self.app.clock)
+        self.queries = ReadQueries(self.app.storage, self.app.clock)
+
+    @property
+    def statistics(self) -> StatisticsService:
+        return self.app.statistics
+
+
+def server_state(ctx: Context) -> ServerState:
+    state = ctx.request_context.lifespan_context
+    if not isinstance(state, ServerState):  # a server not built by build_server
+        raise RuntimeError("costsight tools need the ServerState lifespan context")
+    return state
+
+
+def caller_scope(state: ServerState) -> TenantScope:
+    """The server's scope, narrowed by the bearer token's scope on HTTP (none on stdio)."""
+    token = get_access_token()
+    if token is None:
+        return state.scope
+    return state.scope.intersect(TenantScope.parse(list(token.scopes)))
+
+
+def tenant_for(ctx: Context, tenant_id: str) -> tuple[ServerState, str]:
+    """The state and the tenant this call is about (``OutOfScope`` outside the scope)."""
+    state = server_state(ctx)
+    return state, caller_scope(state).resolve(tenant_id)

@@ -1,0 +1,135 @@
+"""Anomaly tools: list and read stored cost anomalies, preview what the detectors find now."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from core.domain.anomalies import (
+    Anomaly,
+    AnomalyFilter,
+    AnomalyStatus,
+    AnomalyType,
+    DetectedAnomaly,
+    Severity,
+)
+from core.errors import ValidationError
+from core.pagination import DEFAULT_LIMIT
+from core.services.read_models import ReadModel, iso
+from mcp_server import tool_names as names
+from mcp_server.params import (
+    CursorParam,
+    FilterEnd,
+    FilterStart,
+    LimitParam,
+    LowerChoice,
+    TenantIdParam,
+    UpperChoice,
+    cursor_or_none,
+    filter_range,
+    optional_choice,
+    optional_enum,
+    optional_instant,
+    optional_text,
+)
+from mcp_server.state import tenant_for
+from mcp_server.tooling import ToolGroup
+
+group = ToolGroup()
+
+StatusParam = Annotated[
+    Literal["any", "open", "acknowledged", "resolved", "dismissed"], LowerChoice,
+    Field(description="Only anomalies in this lifecycle status; 'any' for all.")]
+SeverityParam = Annotated[
+    Literal["any", "LOW", "MEDIUM", "HIGH"], UpperChoice,
+    Field(description="Only this severity; 'any' for all.")]
+AnomalyTypeParam = Annotated[
+    Literal["any", "ABSOLUTE_SPIKE", "SUSTAINED_DRIFT", "BUDGET_WARNING", "BUDGET_EXCEEDED"],
+    UpperChoice, Field(description="Only this kind of anomaly; 'any' for all.")]
+EntityTypeParam = Annotated[
+    Literal["any", "tenant", "user", "feature"], LowerChoice,
+    Field(description="Only anomalies about this kind of entity (budget anomalies use the "
+                      "budget type); 'any' for all.")]
+EntityIdParam = Annotated[str, Field(
+    max_length=128, description="Only this user id / feature tag; empty for all.")]
+AnomalyIdParam = Annotated[str, Field(
+    min_length=1, max_length=64, description="The anomaly id (ca_...), as listed by list_anomalies.")]
+AsOfParam = Annotated[str, Field(
+    max_length=64,
+    description="Run the detectors as of this instant (ISO 8601 with offset): only data created "
+                "at or before it counts. Empty: now.")]
+
+
+class AnomalyList(ReadModel):
+    items: list[Anomaly] = Field(description="newest detected first")
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+
+
+class AnomalyPreview(ReadModel):
+    tenant_id: str
+    as_of: str = Field(description="the instant the detectors ran as of, ISO 8601 UTC")
+    persisted: bool = Field(False, description="always false: a preview stores nothing")
+    items: list[DetectedAnomaly] = Field(description="what the detectors would report")
+
+
+@group.tool(names.LIST_ANOMALIES, title="List cost anomalies")
+async def list_anomalies(ctx: Context, status: StatusParam = "any",
+                         severity: SeverityParam = "any", anomaly_type: AnomalyTypeParam = "any",
+                         entity_type: EntityTypeParam = "any", entity_id: EntityIdParam = "",
+                         start: FilterStart = "", end: FilterEnd = "",
+                         limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
+                         tenant_id: TenantIdParam = "") -> AnomalyList:
+    """Stored cost anomalies of the tenant, newest first: spikes, sustained drift, budget alerts.
+
+    Answers "any open cost anomalies?" (status='open'), "what was flagged this week?" (start).
+    Each anomaly has its type, severity, entity (tenant, user or feature), current and expected
+    spend in US cents, deviation_pct, threshold_ratio, usage_pct (budgets), a derived cause
+    (RETRY_LOOP, PROMPT_GROWTH, FEATURE_SURGE, TRAFFIC_GROWTH, UNKNOWN) and its status.
+    start/end filter the detection time over [start, end). Paged: pass next_cursor as cursor.
+    For one anomaly use get_anomaly; to see what the detectors would find right now use
+    preview_anomalies.
+    """
+    state, tenant = tenant_for(ctx, tenant_id)
+    since, before = filter_range(start, end)
+    filters = AnomalyFilter(
+        status=optional_enum(AnomalyStatus, status), severity=optional_enum(Severity, severity),
+        anomaly_type=optional_enum(AnomalyType, anomaly_type), entity_type=optional_choice(entity_type),
+        entity_id=optional_text(entity_id), detected_since=since, detected_before=before)
+    page = await state.queries.list_anomalies(tenant, filters, limit=limit,
+                                              cursor=cursor_or_none(cursor))
+    return AnomalyList(items=page.items, next_cursor=page.next_cursor)
+
+
+@group.tool(names.GET_ANOMALY, title="Get one cost anomaly")
+async def get_anomaly(ctx: Context, anomaly_id: AnomalyIdParam,
+                      tenant_id: TenantIdParam = "") -> Anomaly:
+    """One stored cost anomaly by id, with every measured field, its cause and its lifecycle.
+
+    Use after list_anomalies to look at one finding in detail (metadata holds the detector's
+    evidence). Money is in US cents.
+    """
+    state, tenant = tenant_for(ctx, tenant_id)
+    return await state.queries.get_anomaly(tenant, anomaly_id.strip())
+
+
+@group.tool(names.PREVIEW_ANOMALIES, title="Preview anomaly detection")
+async def preview_anomalies(ctx: Context, as_of: AsOfParam = "",
+                            tenant_id: TenantIdParam = "") -> AnomalyPreview:
+    """Run every anomaly detector for the tenant now (or as of an instant) WITHOUT storing anything.
+
+    Answers "is anything abnormal right now?" before the background job has run, or "what
+    would the detectors have said on that day?" (as_of). Returns the findings with severity,
+    entity, spend in US cents, deviation and derived cause; nothing is persisted, so the
+    findings have no id or status. For stored anomalies use list_anomalies.
+    """
+    state, tenant = tenant_for(ctx, tenant_id)
+    now = state.app.clock.now()
+    instant = optional_instant(as_of, "as_of") or now
+    if instant > now:
+        raise ValidationError("as_of", f"{iso(instant)} is in the future",
+                              allowed=f"an instant at or before now ({iso(now)})")
+    found = await state.app.anomaly_cycle.preview(tenant, as_of=instant)
+    return AnomalyPreview(tenant_id=tenant, as_of=iso(instant), items=list(found))
+

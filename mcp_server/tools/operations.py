@@ -1,0 +1,23 @@
+"""Operations tools: the state of the background jobs' leader locks."""
+
+from __future__ import annotations
+
+from mcp.server.mcpserver import Context
+
+from core.services.queries import LeaderStatus
+from mcp_server import tool_names as names
+from mcp_server.state import server_state
+from mcp_server.tooling import ToolGroup
+
+group = ToolGroup()
+
+
+@group.tool(names.GET_LEADER_STATUS, title="Background job leader status")
+async def get_leader_status(ctx: Context) -> LeaderStatus:
+    """Whether each background job's leader lock is held right now (deployment-wide, no tenant).
+
+    Answers "is the anomaly / prediction / pattern job running somewhere?". One entry per
+    named job lock (name, lock id in 7000-7999) with held true when some worker process holds
+    it, and the storage backend. Informational: it may change a moment later.
+    """
+    return await server_state(ctx).queries.leader_status()

@@ -1,0 +1,132 @@
+"""Advisory findings: repeated failure / cost-spike patterns, and predictions about workers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from core.domain.patterns import FeedbackFilter, FeedbackSeverity, FeedbackStats, PatternFeedback
+from core.domain.predictions import Prediction, PredictionFilter, PredictionStats
+from core.pagination import DEFAULT_LIMIT
+from core.services.read_models import ReadModel
+from mcp_server import tool_names as names
+from mcp_server.params import (
+    CursorParam,
+    LimitParam,
+    LowerChoice,
+    TenantIdParam,
+    cursor_or_none,
+    optional_choice,
+    optional_enum,
+    optional_text,
+)
+from mcp_server.state import tenant_for
+from mcp_server.tooling import ToolGroup
+
+group = ToolGroup()
+
+PatternTypeParam = Annotated[str, Field(
+    max_length=64,
+    description="Only this pattern type: 'failure_pattern' (the same normalised error "
+                "repeating) or 'cost_spike' (a worker's newest run far above its mean), or a "
+                "plugin's type; empty for all.")]
+FeedbackSeverityParam = Annotated[
+    Literal["any", "info", "warning", "critical"], LowerChoice,
+    Field(description="Only this severity; 'any' for all.")]
+AcknowledgedParam = Annotated[
+    Literal["any", "true", "false"], LowerChoice,
+    Field(description="'false': only feedback nobody acknowledged yet; 'true': only "
+                      "acknowledged; 'any': both.")]
+PredictionTypeParam = Annotated[str, Field(
+    max_length=64,
+    description="Only this prediction type: 'failure_likelihood' or 'cost_overrun' (or a "
+                "plugin's type); empty for all.")]
+SubjectTypeParam = Annotated[str, Field(
+    max_length=64, description="Only this subject type (built-in: 'worker'); empty for all.")]
+SubjectIdParam = Annotated[str, Field(
+    max_length=128, description="Only predictions about this subject (e.g. a worker id); "
+                                "empty for all.")]
+IncludeExpiredParam = Annotated[bool, Field(
+    description="Also count predictions past their expiry (they are valid 24 hours).")]
+
+
+class FeedbackList(ReadModel):
+    items: list[PatternFeedback] = Field(description="newest detected first")
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+
+
+class PredictionList(ReadModel):
+    items: list[Prediction] = Field(description="newest created first")
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+
+
+@group.tool(names.LIST_PATTERN_FEEDBACK, title="List pattern feedback")
+async def list_pattern_feedback(ctx: Context, pattern_type: PatternTypeParam = "",
+                                severity: FeedbackSeverityParam = "any",
+                                acknowledged: AcknowledgedParam = "any",
+                                limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
+                                tenant_id: TenantIdParam = "") -> FeedbackList:
+    """Repeated failure signatures and per-worker cost spikes found in the tenant's worker runs.
+
+    Answers "are the same errors happening again and again?" and "which worker suddenly got
+    expensive?". Each item has the pattern type, a signature, a description, how often it
+    occurred, the window and threshold used, the run ids involved (provenance) and whether a
+    human acknowledged it. Advisory only. Paged: pass next_cursor as cursor. For totals use
+    get_pattern_stats.
+    """
+    state, tenant = tenant_for(ctx, tenant_id)
+    ack = optional_choice(acknowledged)
+    filters = FeedbackFilter(pattern_type=optional_text(pattern_type),
+                             severity=optional_enum(FeedbackSeverity, severity),
+                             acknowledged=None if ack is None else ack == "true")
+    page = await state.queries.list_feedback(tenant, filters, limit=limit,
+                                             cursor=cursor_or_none(cursor))
+    return FeedbackList(items=page.items, next_cursor=page.next_cursor)
+
+
+@group.tool(names.GET_PATTERN_STATS, title="Pattern feedback statistics")
+async def get_pattern_stats(ctx: Context, tenant_id: TenantIdParam = "") -> FeedbackStats:
+    """Counts over all the tenant's pattern feedback: total, acknowledged, by type, by severity.
+
+    Answers "how many failure patterns are still unacknowledged?". For the items themselves
+    use list_pattern_feedback.
+    """
+    state, tenant = tenant_for(ctx, tenant_id)
+    return await state.queries.feedback_stats(tenant)
+
+
+@group.tool(names.LIST_PREDICTIONS, title="List predictions")
+async def list_predictions(ctx: Context, prediction_type: PredictionTypeParam = "",
+                           subject_type: SubjectTypeParam = "", subject_id: SubjectIdParam = "",
+                           include_expired: IncludeExpiredParam = False,
+                           limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
+                           tenant_id: TenantIdParam = "") -> PredictionList:
+    """Advisory predictions about the tenant's workers, newest first: likely failures, cost overruns.
+
+    Answers "which workers are predicted to fail?" (prediction_type='failure_likelihood') or
+    "which are about to overrun their cost?" ('cost_overrun'). Each has a confidence (0..1),
+    the predicted value, contributing factors and an expiry; they are advisory, not facts.
+    Only unexpired predictions unless include_expired. Paged: pass next_cursor as cursor.
+    """
+    state, tenant = tenant_for(ctx, tenant_id)
+    filters = PredictionFilter(prediction_type=optional_text(prediction_type),
+                               subject_type=optional_text(subject_type),
+                               subject_id=optional_text(subject_id),
+                               include_expired=include_expired)
+    page = await state.queries.list_predictions(tenant, filters, limit=limit,
+                                                cursor=cursor_or_none(cursor))
+    return PredictionList(items=page.items, next_cursor=page.next_cursor)
+
+
+@group.tool(names.GET_PREDICTION_STATS, title="Prediction statistics")
+async def get_prediction_stats(ctx: Context, include_expired: IncludeExpiredParam = False,
+                               tenant_id: TenantIdParam = "") -> PredictionStats:
+    """Counts over the tenant's predictions: by type, by subject type, average confidence.
+
+    high_confidence_count counts predictions with confidence above 0.7. Only unexpired
+    predictions unless include_expired. For the predictions themselves use list_predictions.
+    """
+    state, tenant = tenant_for(ctx, tenant_id)
+    return await state.queries.prediction_stats(tenant, include_expired=include_expired)

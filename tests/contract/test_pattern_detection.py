@@ -148,17 +148,26 @@ async def test_upsert_feedback_same_key_updates_the_open_row(storage) -> None:
     assert await get(storage, first.id) == second
 
 
-async def test_upsert_feedback_opens_a_new_row_when_acknowledged_or_stale(storage) -> None:
+async def test_upsert_feedback_does_not_reuse_an_acknowledged_row(storage) -> None:
     [acked] = await upsert(storage, feedback("sig-acked"))
-    [stale] = await upsert(storage, feedback("sig-stale"))
     await acknowledge(storage, acked.id, "ops", T0)
     later = T0 + timedelta(hours=3)
-    again = await upsert(storage, feedback("sig-acked"), feedback("sig-stale"),
+    [again] = await upsert(storage, feedback("sig-acked", occurrence_count=9), now=later)
+    assert again.id != acked.id
+    assert (again.detected_at, again.acknowledged, again.occurrence_count) == (later, False, 9)
+    old = await get(storage, acked.id)
+    assert (old.acknowledged, old.last_seen_at, old.occurrence_count) == (True, T0, 3)
+
+
+async def test_upsert_feedback_opens_a_new_row_outside_the_open_window(storage) -> None:
+    [stale] = await upsert(storage, feedback("sig-stale"))
+    later = T0 + timedelta(hours=3)
+    again = await upsert(storage, feedback("sig-stale"),
                          feedback("sig-stale", pattern_type="cost_spike"),
                          open_since=T0 + timedelta(seconds=1), now=later)
-    assert len({acked.id, stale.id, *(a.id for a in again)}) == 5
-    assert [(a.signature, a.detected_at, a.acknowledged) for a in again] == [
-        ("sig-acked", later, False), ("sig-stale", later, False), ("sig-stale", later, False)]
+    assert len({stale.id, *(a.id for a in again)}) == 3
+    assert [(a.pattern_type, a.detected_at) for a in again] == [
+        ("failure_pattern", later), ("cost_spike", later)]
     assert (await get(storage, stale.id)).last_seen_at == T0
 
 

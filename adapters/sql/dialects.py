@@ -1,0 +1,88 @@
+"""The few places where Postgres and SQLite differ, one small class per dialect.
+
+Time-bucket units are whitelisted and rendered as SQL literals (never bind parameters), so the
+SELECT and GROUP BY expressions are textually identical.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, Table, cast, func, literal_column, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+from adapters.sql.types import UtcDateTime
+from core.domain.statistics import Resolution
+
+
+class SqlDialect:
+    """Dialect-specific SQL fragments used by the port adapters."""
+
+    name: str = ""
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT supporting ON CONFLICT (``on_conflict_do_nothing`` / ``_do_update``)."""
+        raise NotImplementedError
+
+    def bucket(self, column: ColumnElement[datetime],
+               resolution: Resolution) -> ColumnElement[datetime]:
+        """Start of the UTC hour or day containing ``column``, read back as aware UTC."""
+        raise NotImplementedError
+
+    def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
+        """The UTC calendar day of a timestamp column, read back as ``date``."""
+        raise NotImplementedError
+
+    def text_key(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        """A string column compared and ordered by code point (as Python does)."""
+        return column
+
+
+class PostgresDialect(SqlDialect):
+    """PostgreSQL through asyncpg; the session time zone is UTC (see engine.py)."""
+
+    name = "postgresql"
+    _UNITS = {Resolution.HOUR: "'hour'", Resolution.DAY: "'day'"}
+
+    def insert(self, table: Table) -> Any:
+        return postgresql.insert(table)
+
+    def bucket(self, column: ColumnElement[datetime],
+               resolution: Resolution) -> ColumnElement[datetime]:
+        unit = literal_column(self._UNITS[Resolution(resolution)])
+        return type_coerce(func.date_trunc(unit, column), UtcDateTime())
+
+    def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
+        return cast(column, Date)
+
+    def text_key(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        return column.collate("C")
+
+
+class SqliteDialect(SqlDialect):
+    """SQLite through aiosqlite; timestamps are UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+
+    name = "sqlite"
+    _FORMATS = {Resolution.HOUR: "'%Y-%m-%d %H:00:00.000000'",
+                Resolution.DAY: "'%Y-%m-%d 00:00:00.000000'"}
+
+    def insert(self, table: Table) -> Any:
+        return sqlite.insert(table)
+
+    def bucket(self, column: ColumnElement[datetime],
+               resolution: Resolution) -> ColumnElement[datetime]:
+        fmt = literal_column(self._FORMATS[Resolution(resolution)])
+        return type_coerce(func.strftime(fmt, column), UtcDateTime())
+
+    def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
+        return type_coerce(func.date(column), Date())
+
+
+def dialect_for(name: str) -> SqlDialect:
+    if name == "postgresql":
+        return PostgresDialect()
+    if name == "sqlite":
+        return SqliteDialect()
+    raise ValueError(f"unsupported SQL dialect {name!r} (allowed: postgresql, sqlite)")

@@ -1,0 +1,65 @@
+"""Keyset pagination over (timestamp desc, id desc) and over a single ascending text key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.errors import ValidationError
+from core.pagination import Page, decode_cursor, encode_cursor
+from core.timeutil import require_aware
+
+T = TypeVar("T")
+
+_BAD = ValidationError("cursor", "not a cursor returned by this list",
+                       allowed="the next_cursor of a previous page")
+
+
+def check_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError("limit", f"must be a positive integer, got {limit!r}",
+                              allowed="1 or more")
+    return limit
+
+
+def newest_first_after(cursor: str | None, ts_col: ColumnElement[Any],
+                       id_col: ColumnElement[Any], *, int_id: bool = False
+                       ) -> ColumnElement[bool] | None:
+    """Rows strictly after the cursor in (ts desc, id desc) order; None without a cursor."""
+    if cursor is None:
+        return None
+    raw_ts, raw_id = decode_cursor(cursor, 2)
+    try:
+        ts = require_aware(datetime.fromisoformat(raw_ts))
+        key = int(raw_id) if int_id else str(raw_id)
+    except (TypeError, ValueError):
+        raise _BAD from None
+    if int_id and isinstance(raw_id, bool):
+        raise _BAD
+    return or_(ts_col < ts, and_(ts_col == ts, id_col < key))
+
+
+def ascending_after(cursor: str | None, key_col: ColumnElement[Any]) -> ColumnElement[bool] | None:
+    """Rows strictly after the cursor in ascending ``key_col`` order."""
+    if cursor is None:
+        return None
+    (key,) = decode_cursor(cursor, 1)
+    if not isinstance(key, str):
+        raise _BAD
+    return key_col > key
+
+
+def page_of(items: Sequence[T], limit: int, sort_key: Callable[[T], tuple[Any, ...]]) -> Page[T]:
+    """A page from up to ``limit + 1`` fetched items (the extra one proves there is more)."""
+    if len(items) <= limit:
+        return Page[T](items=list(items), next_cursor=None)
+    kept = list(items[:limit])
+    return Page[T](items=kept, next_cursor=encode_cursor(*_jsonable(sort_key(kept[-1]))))
+
+
+def _jsonable(key: tuple[Any, ...]) -> list[Any]:
+    return [k.isoformat() if isinstance(k, datetime) else k for k in key]

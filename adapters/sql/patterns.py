@@ -1,0 +1,165 @@
+"""Pattern detection port: bounded run reads and advisory feedback with natural dedupe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sql.dialects import SqlDialect
+from adapters.sql.keyset import check_limit, newest_first_after, page_of
+from adapters.sql.rows import feedback_from_row, worker_run_from_row
+from adapters.sql.runs import check_positive, completed_cost_runs
+from adapters.sql.tables import pattern_feedback, worker_runs
+from core.domain.costs import RunStatus, WorkerRun
+from core.domain.patterns import FeedbackFilter, FeedbackStats, NewPatternFeedback, PatternFeedback
+from core.errors import NotFound
+from core.ids import new_uuid
+from core.pagination import Page
+
+pf = pattern_feedback.c
+wr = worker_runs.c
+
+#: Fields a repeated observation overwrites.
+REFRESHED = ("description", "severity", "provenance", "occurrence_count", "time_window_minutes",
+             "threshold_used", "metadata")
+
+
+def feedback_values(f: PatternFeedback) -> dict[str, Any]:
+    return {
+        "id": f.id, "tenant_id": f.tenant_id, "pattern_type": f.pattern_type,
+        "severity": f.severity.value, "description": f.description, "signature": f.signature,
+        "provenance": list(f.provenance), "occurrence_count": f.occurrence_count,
+        "time_window_minutes": f.time_window_minutes, "threshold_used": f.threshold_used,
+        "metadata": f.metadata, "detected_at": f.detected_at, "last_seen_at": f.last_seen_at,
+        "acknowledged": f.acknowledged, "acknowledged_at": f.acknowledged_at,
+        "acknowledged_by": f.acknowledged_by,
+    }
+
+
+class SqlPatternStore:
+    """Reads runs for the detectors and stores their feedback; tenant-explicit."""
+
+    def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:
+        self._conn = conn
+        self._dialect = dialect
+
+    async def failed_runs(self, tenant_id: str, since: datetime, until: datetime,
+                          limit: int) -> list[WorkerRun]:
+        check_positive("limit", limit)
+        stmt = (select(worker_runs)
+                .where(wr.tenant_id == tenant_id, wr.status == RunStatus.FAILED.value,
+                       wr.error.is_not(None), wr.created_at >= since, wr.created_at <= until)
+                .order_by(wr.created_at.desc(), self._dialect.text_key(wr.id).desc())
+                .limit(limit))
+        return [worker_run_from_row(r) for r in await self._conn.execute(stmt)]
+
+    async def recent_cost_runs(self, tenant_id: str, since: datetime, until: datetime,
+                               per_worker: int) -> list[WorkerRun]:
+        return await completed_cost_runs(self._conn, self._dialect, tenant_id, since, until,
+                                         per_worker)
+
+    async def upsert_feedback(self, items: Sequence[NewPatternFeedback], *, open_since: datetime,
+                              now: datetime) -> list[PatternFeedback]:
+        if not items:
+            return []
+        targets = await self._open_feedback(items, open_since)
+        inserted: dict[str, PatternFeedback] = {}
+        updated: dict[str, PatternFeedback] = {}
+        out = []
+        for item in items:
+            key = (item.tenant_id, item.pattern_type, item.signature)
+            current = targets.get(key)
+            if current is None:
+                stored = PatternFeedback(**item.model_dump(), id=new_uuid(), detected_at=now,
+                                         last_seen_at=now)
+            else:
+                changes = {f: getattr(item, f) for f in REFRESHED}
+                stored = current.model_copy(update={**changes, "last_seen_at": now})
+            (inserted if current is None or current.id in inserted else updated)[stored.id] = stored
+            targets[key] = stored
+            out.append(stored)
+        if inserted:
+            await self._conn.execute(insert(pattern_feedback),
+                                     [feedback_values(f) for f in inserted.values()])
+        if updated:
+            fields = [*REFRESHED, "last_seen_at"]
+            stmt = (sql_update(pattern_feedback).where(pf.id == bindparam("row_id"))
+                    .values({f: bindparam(f"v_{f}") for f in fields}))
+            params = []
+            for f in updated.values():
+                values = feedback_values(f)
+                params.append({"row_id": f.id, **{f"v_{n}": values[n] for n in fields}})
+            await self._conn.execute(stmt, params)
+        return out
+
+    async def _open_feedback(self, items: Sequence[NewPatternFeedback],
+                             open_since: datetime) -> dict[tuple[str, str, str], PatternFeedback]:
+        stmt = (select(pattern_feedback)
+                .where(pf.tenant_id.in_(sorted({i.tenant_id for i in items})),
+                       pf.pattern_type.in_(sorted({i.pattern_type for i in items})),
+                       pf.acknowledged.is_(False), pf.last_seen_at >= open_since)
+                .order_by(pf.last_seen_at, self._dialect.text_key(pf.id)))
+        newest: dict[tuple[str, str, str], PatternFeedback] = {}
+        for row in await self._conn.execute(stmt):
+            f = feedback_from_row(row)
+            newest[(f.tenant_id, f.pattern_type, f.signature)] = f
+        return newest
+
+    async def list_feedback(self, tenant_id: str, filters: FeedbackFilter, *, limit: int,
+                            cursor: str | None = None) -> Page[PatternFeedback]:
+        check_limit(limit)
+        id_key = self._dialect.text_key(pf.id)
+        stmt = select(pattern_feedback).where(pf.tenant_id == tenant_id)
+        if filters.pattern_type is not None:
+            stmt = stmt.where(pf.pattern_type == filters.pattern_type)
+        if filters.severity is not None:
+            stmt = stmt.where(pf.severity == filters.severity.value)
+        if filters.acknowledged is not None:
+            stmt = stmt.where(pf.acknowledged.is_(filters.acknowledged))
+        after = newest_first_after(cursor, pf.detected_at, id_key)
+        if after is not None:
+            stmt = stmt.where(after)
+        stmt = stmt.order_by(pf.detected_at.desc(), id_key.desc()).limit(limit + 1)
+        items = [feedback_from_row(r) for r in await self._conn.execute(stmt)]
+        return page_of(items, limit, lambda f: (f.detected_at, f.id))
+
+    async def get_feedback(self, tenant_id: str, feedback_id: str) -> PatternFeedback:
+        row = (await self._conn.execute(select(pattern_feedback).where(
+            pf.tenant_id == tenant_id, pf.id == feedback_id))).one_or_none()
+        if row is None:
+            raise NotFound("pattern feedback", feedback_id, tenant_id)
+        return feedback_from_row(row)
+
+    async def acknowledge_feedback(self, tenant_id: str, feedback_id: str, *, by: str | None,
+                                   at: datetime) -> PatternFeedback:
+        current = await self.get_feedback(tenant_id, feedback_id)
+        if current.acknowledged:
+            return current
+        row = (await self._conn.execute(
+            sql_update(pattern_feedback)
+            .where(pf.tenant_id == tenant_id, pf.id == feedback_id)
+            .values(acknowledged=True, acknowledged_at=at, acknowledged_by=by)
+            .returning(*pattern_feedback.c))).one()
+        return feedback_from_row(row)
+
+    async def feedback_stats(self, tenant_id: str) -> FeedbackStats:
+        stmt = (select(pf.pattern_type, pf.severity, pf.acknowledged, func.count())
+                .where(pf.tenant_id == tenant_id)
+                .group_by(pf.pattern_type, pf.severity, pf.acknowledged))
+        total = acknowledged = 0
+        by_type: dict[str, int] = {}
+        by_severity: dict[str, int] = {}
+        for pattern_type, severity, acked, count in await self._conn.execute(stmt):
+            total += count
+            acknowledged += count if acked else 0
+            by_type[pattern_type] = by_type.get(pattern_type, 0) + count
+            by_severity[severity] = by_severity.get(severity, 0) + count
+        return FeedbackStats(total=total, acknowledged=acknowledged,
+                             unacknowledged=total - acknowledged,
+                             by_type=dict(sorted(by_type.items())),
+                             by_severity=dict(sorted(by_severity.items())))

@@ -1,0 +1,79 @@
+"""The SQL storage: one engine, units of work, leader election, schema check on open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql.dialects import SqlDialect, dialect_for
+from adapters.sql.engine import backend_of, create_engine
+from adapters.sql.migrate import ensure_schema
+from adapters.sql.tables import ALL_TABLES
+from adapters.sql.uow import SqlUnitOfWork
+
+
+class SqlStorage:
+    """Postgres (asyncpg) or SQLite (aiosqlite) behind the same port adapters."""
+
+    def __init__(self, url: str, engine: AsyncEngine, *, read_only: bool = False) -> None:
+        self.url = url
+        self.engine = engine
+        self.backend = backend_of(url)
+        self.read_only = read_only
+        self.dialect: SqlDialect = dialect_for(self.backend)
+        self._leader: Any = None
+
+    @classmethod
+    async def open(cls, url: str, *, read_only: bool = False,
+                   create_schema: bool = True) -> SqlStorage:
+        """Connect and check the schema (an empty SQLite database is migrated when
+        ``create_schema``); ``SchemaOutOfDate`` names ``costsight migrate`` otherwise."""
+        engine = create_engine(url, read_only=read_only)
+        try:
+            await ensure_schema(engine, url, create_schema=create_schema, read_only=read_only)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(url, engine, read_only=read_only)
+
+    @property
+    def leader(self) -> Any:
+        """The LeaderElection of this backend, built on first use."""
+        if self._leader is None:
+            if self.backend == "postgresql":
+                from adapters.sql.leader_postgres import PostgresLeaderElection
+
+                self._leader = PostgresLeaderElection(self.url)
+            else:
+                from adapters.sql.leader_sqlite import SqliteLeaderElection
+
+                self._leader = SqliteLeaderElection(self.engine)
+        return self._leader
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.dialect)
+
+    async def aclose(self) -> None:
+        leader, self._leader = self._leader, None
+        closer = getattr(leader, "aclose", None)
+        if closer is not None:
+            await closer()
+        await self.engine.dispose()
+
+
+async def truncate_all(url: str) -> None:
+    """Empty every costsight table (tests): TRUNCATE on Postgres, DELETE on SQLite."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                quote = engine.dialect.identifier_preparer.quote
+                names = ", ".join(quote(t.name) for t in ALL_TABLES)
+                await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(ALL_TABLES):
+                    await conn.execute(delete(table))
+    finally:
+        await engine.dispose()

@@ -1,0 +1,75 @@
+"""One transaction on one connection, shared by every port adapter of the unit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sql.analytics import SqlAnalyticsReader
+from adapters.sql.anomalies import SqlCostAnomalyStore
+from adapters.sql.audit import SqlAuditLog
+from adapters.sql.costs import SqlCostWriter
+from adapters.sql.dialects import SqlDialect
+from adapters.sql.patterns import SqlPatternStore
+from adapters.sql.predictions import SqlPredictionStore
+from adapters.sql.provenance import SqlProvenanceStore
+
+
+class SqlUnitOfWork:
+    """``async with`` opens a connection and begins a transaction; without ``commit()`` the
+    exit rolls back. Exceptions propagate. The port adapters never commit themselves."""
+
+    def __init__(self, engine: AsyncEngine, dialect: SqlDialect) -> None:
+        self._engine = engine
+        self._dialect = dialect
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._conn is not None:
+            raise RuntimeError("this unit of work is already open; create a new one")
+        conn = await self._engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn = conn
+        d = self._dialect
+        self.analytics = SqlAnalyticsReader(conn, d)
+        self.costs = SqlCostWriter(conn, d)
+        self.anomalies = SqlCostAnomalyStore(conn, d)
+        self.patterns = SqlPatternStore(conn, d)
+        self.predictions = SqlPredictionStore(conn, d)
+        self.provenance = SqlProvenanceStore(conn, d)
+        self.audit = SqlAuditLog(conn, d)
+        return self
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not open: use `async with`")
+        return self._conn
+
+    async def commit(self) -> None:
+        """Commit; the next statement (if any) starts a new transaction on the same connection."""
+        conn = self.connection
+        if conn.in_transaction():
+            await conn.commit()
+
+    async def rollback(self) -> None:
+        conn = self.connection
+        if conn.in_transaction():
+            await conn.rollback()
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await conn.close()

@@ -13,6 +13,7 @@ from core.domain.patterns import PatternFeedback
 from core.domain.predictions import Prediction
 from core.ingest.lines import BytesSource
 from core.services.ingest import IngestProgress, IngestReport
+from core.services.jobs import detect_once
 
 
 @dataclass(frozen=True)
@@ -33,18 +34,15 @@ async def load_workload(app: Application, workload: DemoWorkload, *,
     return await app.ingest.ingest([BytesSource("demo.jsonl", data)], progress=progress)
 
 
-async def detect_once(app: Application, tenants: Sequence[str | None],
-                      as_of: datetime) -> DayFindings:
+async def detect_for(app: Application, tenants: Sequence[str | None],
+                     as_of: datetime) -> DayFindings:
     """Run the anomaly, prediction and pattern cycles once as of ``as_of``."""
     anomalies: list[Anomaly] = []
     predictions: list[Prediction] = []
     patterns: list[PatternFeedback] = []
     errors: list[str] = []
     for tenant in tenants:
-        # Patterns first: failure-pattern feedback feeds the failure-likelihood factors.
-        pattern_result = await app.pattern_cycle.run(tenant, as_of=as_of)
-        anomaly_result = await app.anomaly_cycle.run(tenant, as_of=as_of)
-        prediction_result = await app.prediction_cycle.run(tenant, as_of=as_of)
+        anomaly_result, prediction_result, pattern_result = await detect_once(app, tenant, as_of)
         anomalies.extend(anomaly_result.anomalies)
         predictions.extend(prediction_result.predictions)
         patterns.extend(pattern_result.feedback)
@@ -61,7 +59,7 @@ async def replay_detection(app: Application, workload: DemoWorkload, *,
     """Detection as of the same time of day on each of the last ``days`` days, oldest first."""
     results: list[DayFindings] = []
     for instant in workload.replay_instants(days):
-        found = await detect_once(app, workload.tenant_ids, instant)
+        found = await detect_for(app, workload.tenant_ids, instant)
         results.append(found)
         if on_day is not None:
             on_day(found)

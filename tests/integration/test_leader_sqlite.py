@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import anyio
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import create_engine
@@ -135,6 +136,19 @@ async def test_concurrent_contenders_elect_exactly_one_leader(
     winners = [lease for lease in leases if lease is not None]
     assert len(winners) == 1
     assert winners[0].fencing_token == 1
+
+
+async def test_acquisition_is_bounded_by_its_timeout(
+        engines: list[AsyncEngine], clock: FixedClock) -> None:
+    election = _contenders(engines, clock)[1]
+    async with engines[0].begin() as blocker:  # another writer holds SQLite's write lock
+        await blocker.execute(update(leader_leases).values(holder=None))
+        started = time.monotonic()
+        assert await election.try_acquire(LOCK, timeout=0.3) is None
+        assert time.monotonic() - started < 3  # not the 30 s busy timeout
+    lease = await election.try_acquire(LOCK)  # the engine is still usable afterwards
+    assert lease is not None
+    assert await election.release(lease)
 
 
 async def test_a_backend_error_means_not_leader(clock: FixedClock, tmp_path: Path) -> None:

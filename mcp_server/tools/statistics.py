@@ -36,6 +36,10 @@ TopNParam = Annotated[int, Field(ge=1, le=MAX_TOP_N,
                                              "the rest is summed into 'other'.")]
 
 
+IncludeInactiveParam = Annotated[bool, Field(
+    description="Also list deactivated tags (costs recorded with them read as unclassified).")]
+
+
 class DimensionValues(ReadModel):
     dimension: Dimension
     items: list[str] = Field(description="distinct values, ascending")
@@ -121,7 +125,7 @@ async def list_dimension_values(ctx: Context, dimension: DimensionParam, start: 
 
 
 @group.tool(names.LIST_FEATURE_TAGS, title="Feature tags")
-async def list_feature_tags(ctx: Context, include_inactive: bool = False,
+async def list_feature_tags(ctx: Context, include_inactive: IncludeInactiveParam = False,
                             limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                             tenant_id: TenantIdParam = "") -> FeatureTagList:
     """The tenant's registered feature tags (namespace.action), with display names and budgets.

@@ -48,3 +48,20 @@ async def build_application(settings: object | None = None, *, read_only: bool =
                                  create_schema=create_schema)
     return Application(storage, clock=clock, settings=settings.engine_settings(),  # type: ignore[attr-defined]
                        load_entrypoints=load_entrypoints)
+
+
+async def migrate_database(url: str) -> tuple[str | None, str | None]:
+    """Create or upgrade the schema named by ``url`` (idempotent).
+
+    Returns the schema revision before and after; ``memory://`` has no schema: (None, None).
+    """
+    if url.startswith("memory://"):
+        return None, None
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValidationError("database_url", f"unsupported database URL {url!r}",
+                              allowed=ALLOWED_URLS)
+    from adapters.sql.migrate import current_revision, upgrade
+
+    before = await current_revision(url)
+    await upgrade(url)
+    return before, await current_revision(url)

@@ -1,0 +1,1 @@
+"""The ``costsight`` command line: a driving adapter beside the MCP server."""

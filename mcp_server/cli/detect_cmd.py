@@ -1,0 +1,50 @@
+"""``costsight detect``: run the anomaly, prediction and pattern cycles once."""
+
+from __future__ import annotations
+
+import argparse
+
+from core.services.jobs import detect_once
+from mcp_server.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    application,
+    as_of_arg,
+    print_json,
+    stderr_console,
+    stdout_console,
+)
+from mcp_server.cli.render import anomaly_table, findings_json, pattern_table, prediction_table
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser("detect", help="run the detection cycles once and print findings",
+                            description="Run anomaly, prediction and pattern detection once, "
+                                        "for one tenant or all, as of an instant (default now).")
+    p.add_argument("--tenant", metavar="T", help="one tenant (default: every tenant)")
+    p.add_argument("--as-of", metavar="ISO-8601",
+                   help="the instant to run as of, with offset, e.g. 2026-01-31T20:00:00+00:00")
+    p.add_argument("--json", action="store_true",
+                   help='print {"anomalies": [...], "predictions": [...], "patterns": [...]}')
+    p.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace) -> int:
+    as_of = as_of_arg(args.as_of)
+    async with application() as app:
+        instant = as_of or app.clock.now()
+        anomalies, predictions, patterns = await detect_once(app, args.tenant, instant)
+    errors = [*anomalies.errors, *predictions.errors, *patterns.errors]
+    err = stderr_console()
+    for error in errors:
+        err.print(f"[red]engine error[/] {error}")
+    if args.json:
+        print_json(findings_json(anomalies.anomalies, predictions.predictions, patterns.feedback))
+    else:
+        out = stdout_console()
+        scope = args.tenant or f"{len(anomalies.tenant_ids)} tenant(s)"
+        out.print(f"Detection as of {instant.isoformat()} for {scope}")
+        out.print(anomaly_table(anomalies.anomalies))
+        out.print(prediction_table(predictions.predictions))
+        out.print(pattern_table(patterns.feedback))
+    return EXIT_ERROR if errors else EXIT_OK

@@ -1,0 +1,174 @@
+"""``costsight ingest FILE...``: stream JSON Lines / CSV into storage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from core.errors import ValidationError
+from core.ingest.parser import InputFormat, Rejection
+from core.ingest.writer import DEFAULT_BATCH_SIZE
+from core.services.ingest import IngestReport
+from mcp_server.cli.common import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    application,
+    print_json,
+    stderr_console,
+    stdout_console,
+)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser(
+        "ingest", help="load JSON Lines or CSV files (all-or-nothing unless --skip-invalid)",
+        description="Load cost records, worker runs, feature tags, budgets, provenance and "
+                    "audit records. By default every line is validated first and nothing is "
+                    "written if any line is rejected.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines (.jsonl) or CSV (.csv)")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="write the valid lines; rejected lines go to the rejects file")
+    p.add_argument("--rejects-file", metavar="PATH",
+                   help="where rejected lines are written as JSON Lines "
+                        "(default with --skip-invalid: FIRST_FILE.rejects.jsonl)")
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
+                   help=f"records per write batch (default {DEFAULT_BATCH_SIZE})")
+    p.add_argument("--format", choices=[f.value for f in InputFormat], default="auto",
+                   help="input format (default: .csv files are CSV, others JSON Lines)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=run)
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A file ingest can read twice (validate, then write)."""
+
+    name: str
+    path: Path
+
+    @property
+    def size(self) -> int | None:
+        return self.path.stat().st_size
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        with self.path.open("rb") as stream:
+            yield stream
+
+
+class BarProgress:
+    """The ingest progress sink drawn as a rich progress bar (bytes read)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    def phase(self, description: str, total_bytes: int | None) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, visible=False)
+        self.task = self.progress.add_task(description, total=total_bytes)
+
+    def advance(self, nbytes: int) -> None:
+        self.progress.advance(self.task, nbytes)
+
+
+class RejectWriter:
+    """Rejected lines to stderr (every one) and, when asked, to a JSON Lines file."""
+
+    def __init__(self, path: Path | None, *, echo: bool) -> None:
+        self.path = path
+        self.echo = echo
+        self.console = stderr_console()
+        self._file: IO[str] | None = None
+
+    def __call__(self, rejection: Rejection) -> None:
+        if self.echo:
+            self.console.print(f"[red]rejected[/] {rejection.describe()}", markup=True,
+                               highlight=False)
+        if self.path is not None:
+            if self._file is None:
+                self._file = self.path.open("w", encoding="utf-8")
+            self._file.write(json.dumps({
+                "source": rejection.source, "line": rejection.line, "field": rejection.field,
+                "reason": rejection.reason, "raw": rejection.raw}) + "\n")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def _sources(files: list[str]) -> list[FileSource]:
+    sources = []
+    for name in files:
+        path = Path(name)
+        if not path.is_file():
+            raise ValidationError("FILE", f"{name!r} is not a readable file")
+        sources.append(FileSource(name, path))
+    return sources
+
+
+async def run(args: argparse.Namespace) -> int:
+    sources = _sources(args.files)
+    if args.batch_size < 1:
+        raise ValidationError("--batch-size", f"{args.batch_size} is too small", allowed=">= 1")
+    rejects_path = Path(args.rejects_file) if args.rejects_file else None
+    if rejects_path is None and args.skip_invalid:
+        rejects_path = Path(f"{args.files[0]}.rejects.jsonl")
+    if rejects_path is not None and rejects_path.exists():
+        rejects_path.unlink()  # a stale rejects file from an earlier run would mislead
+    # All-or-nothing: every rejected line is named on stderr. With --skip-invalid the rejects
+    # file holds them; stderr shows them too unless --json keeps the output machine-readable.
+    sink = RejectWriter(rejects_path, echo=not (args.json and args.skip_invalid))
+    err = stderr_console()
+    show_bar = err.is_terminal and not args.json
+    try:
+        async with application() as app:
+            if show_bar:
+                with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                              TimeRemainingColumn(), console=err, transient=True) as bar:
+                    report = await app.ingest.ingest(
+                        sources, skip_invalid=args.skip_invalid, fmt=InputFormat(args.format),
+                        batch_size=args.batch_size, on_reject=sink,
+                        progress=BarProgress(bar))
+            else:
+                report = await app.ingest.ingest(
+                    sources, skip_invalid=args.skip_invalid, fmt=InputFormat(args.format),
+                    batch_size=args.batch_size, on_reject=sink)
+    finally:
+        sink.close()
+    _print(report, args, rejects_path)
+    return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
+def _print(report: IngestReport, args: argparse.Namespace, rejects: Path | None) -> None:
+    if args.json:
+        payload = report.as_dict()
+        payload["rejects_file"] = str(rejects) if rejects and report.rejected else None
+        print_json(payload)
+        return
+    out = stdout_console()
+    if report.valid_lines and report.written:
+        table = Table(title="Ingested", title_justify="left")
+        for column in ("type", "inserted", "updated", "duplicates"):
+            table.add_column(column, justify="right" if column != "type" else "left")
+        for kind, counts in report.counts.items():
+            if counts.inserted or counts.updated or counts.duplicates:
+                table.add_row(kind.value, str(counts.inserted), str(counts.updated),
+                              str(counts.duplicates))
+        out.print(table)
+    out.print(f"inserted {report.inserted}, updated {report.updated}, "
+              f"duplicates {report.duplicates}, rejected {report.rejected}")
+    if report.rejected and not report.written:
+        out.print(f"[bold red]nothing was written[/]: {report.rejected} line(s) rejected "
+                  "(listed on stderr); fix them or use --skip-invalid")
+    elif report.rejected and rejects is not None:
+        out.print(f"rejected lines written to {os.fspath(rejects)}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +21,15 @@ from core.timeutil import parse_instant
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
 
 
+#: Width of tables when stdout is not a terminal (rich would otherwise assume 80 columns).
+PIPE_WIDTH = 140
+
+
 def stdout_console() -> Console:
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    console = Console(file=sys.stdout, highlight=False)
+    if not console.is_terminal:
+        console = Console(file=sys.stdout, highlight=False, width=PIPE_WIDTH)
+    return console
 
 
 def stderr_console() -> Console:
@@ -41,6 +49,25 @@ def settings() -> Settings:
 def as_of_arg(value: str | None) -> datetime | None:
     """``--as-of`` as aware UTC (ValidationError names the option when it is not ISO 8601)."""
     return None if value is None else parse_instant(value, field="--as-of")
+
+
+#: Loggers of the audit adapters: a refused append (a repeated audit_id) is logged there.
+AUDIT_LOGGERS = ("adapters.sql.audit", "adapters.memory.audit")
+
+
+@contextmanager
+def expected_audit_duplicates() -> Iterator[None]:
+    """Silence per-record audit-append warnings while ingesting: re-ingesting a file repeats
+    audit ids on purpose, and ingest counts every refused append as a duplicate instead."""
+    loggers = [logging.getLogger(name) for name in AUDIT_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 @asynccontextmanager

@@ -7,8 +7,6 @@ import json
 import os
 from pathlib import Path
 
-from rich.panel import Panel
-
 from adapters.bootstrap import migrate_database
 from core.demo import DEFAULT_DAYS, DEFAULT_SEED, DemoWorkload, generate_workload
 from core.demo.catalog import QUIET_TENANT, TENANTS
@@ -19,6 +17,7 @@ from mcp_server.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     application,
+    expected_audit_duplicates,
     print_json,
     settings,
     stdout_console,
@@ -67,7 +66,8 @@ async def run(args: argparse.Namespace) -> int:
         out.print(f"Loading the demo workload (seed {args.seed}, {args.days} days ending "
                   f"{end.isoformat()}) into {_where(config.database_url)} ...")
     async with application(config) as app:
-        report = await load_workload(app, workload)
+        with expected_audit_duplicates():
+            report = await load_workload(app, workload)
         if not report.written:
             for rejection in report.rejections:
                 out.print(f"[red]rejected[/] {rejection.describe()}")
@@ -144,12 +144,14 @@ def _connect_help(url: str) -> None:
         "env": {"COSTSIGHT_DATABASE_URL": url}}}}
     out = stdout_console()
     out.print()
-    out.print(Panel.fit(
-        "Ask an AI agent about this data over MCP (read-only tools).\n\n"
-        f"stdio, e.g. Claude Desktop / Claude Code config:\n{json.dumps(config, indent=2)}\n\n"
-        f"or from a shell:  COSTSIGHT_DATABASE_URL={url} costsight serve --all-tenants\n"
-        "streamable HTTP:  costsight serve --transport streamable-http --all-tenants "
-        "--tokens-file tokens.json  (http://127.0.0.1:8765/mcp)\n\n"
-        "Try: \"any open cost anomalies for acme?\", \"which workers are predicted to fail?\", "
-        "\"how far does the V2 cost simulator drift from V1 for globex?\"",
-        title="Connect an MCP client"))
+    out.rule("Connect an MCP client (read-only tools over the same database)")
+    out.print("stdio, e.g. in a Claude Desktop / Claude Code MCP configuration:", soft_wrap=True)
+    out.print(json.dumps(config, indent=2), soft_wrap=True, markup=False)
+    out.print(f"from a shell:     COSTSIGHT_DATABASE_URL={url} costsight serve --all-tenants",
+              soft_wrap=True, markup=False)
+    out.print("streamable HTTP:  costsight serve --transport streamable-http --all-tenants "
+              "--tokens-file tokens.json   (then http://127.0.0.1:8765/mcp)",
+              soft_wrap=True, markup=False)
+    out.print('try asking: "any open cost anomalies for acme?", "which workers are predicted '
+              'to fail?", "how far does the V2 cost simulator drift from V1 for globex?"',
+              soft_wrap=True, markup=False)

@@ -22,6 +22,7 @@ from mcp_server.cli.common import (
     EXIT_OK,
     EXIT_REJECTED,
     application,
+    expected_audit_duplicates,
     print_json,
     stderr_console,
     stdout_console,
@@ -128,25 +129,26 @@ async def run(args: argparse.Namespace) -> int:
     # All-or-nothing: every rejected line is named on stderr. With --skip-invalid the rejects
     # file holds them; stderr shows them too unless --json keeps the output machine-readable.
     sink = RejectWriter(rejects_path, echo=not (args.json and args.skip_invalid))
-    err = stderr_console()
-    show_bar = err.is_terminal and not args.json
+    show_bar = stderr_console().is_terminal and not args.json
     try:
-        async with application() as app:
-            if show_bar:
-                with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                              TimeRemainingColumn(), console=err, transient=True) as bar:
-                    report = await app.ingest.ingest(
-                        sources, skip_invalid=args.skip_invalid, fmt=InputFormat(args.format),
-                        batch_size=args.batch_size, on_reject=sink,
-                        progress=BarProgress(bar))
-            else:
-                report = await app.ingest.ingest(
-                    sources, skip_invalid=args.skip_invalid, fmt=InputFormat(args.format),
-                    batch_size=args.batch_size, on_reject=sink)
+        with expected_audit_duplicates():
+            report = await _ingest(sources, args, sink, show_bar)
     finally:
         sink.close()
     _print(report, args, rejects_path)
     return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
+async def _ingest(sources: list[FileSource], args: argparse.Namespace, sink: RejectWriter,
+                  show_bar: bool) -> IngestReport:
+    options = {"skip_invalid": args.skip_invalid, "fmt": InputFormat(args.format),
+               "batch_size": args.batch_size, "on_reject": sink}
+    async with application() as app:
+        if not show_bar:
+            return await app.ingest.ingest(sources, **options)
+        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                      TimeRemainingColumn(), console=stderr_console(), transient=True) as bar:
+            return await app.ingest.ingest(sources, progress=BarProgress(bar), **options)
 
 
 def _print(report: IngestReport, args: argparse.Namespace, rejects: Path | None) -> None:

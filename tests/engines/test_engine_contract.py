@@ -88,3 +88,18 @@ def test_busy_data_gives_findings_deterministically_without_mutating_input(
     assert _as_list(engine(context)) == first
     assert _as_list(engine(copy.deepcopy(before))) == first
     assert context == before
+
+
+DERIVERS = ENGINES.cause_derivers()
+
+
+@pytest.mark.parametrize("deriver", DERIVERS, ids=[d.name for d in DERIVERS])
+def test_cause_derivers_keep_the_contract(deriver) -> None:
+    empty = anomaly_context().cause_evidence("tenant", TENANT)
+    assert deriver.derive(empty) is None
+    busy = busy_anomaly_context()
+    evidence = busy.cause_evidence("tenant", TENANT)
+    before = copy.deepcopy(evidence)
+    first = deriver.derive(evidence)
+    assert deriver.derive(evidence) == first and evidence == before
+    assert first is None or (first.isupper() and len(first) <= 32)

@@ -291,3 +291,22 @@ async def test_naive_as_of_and_bad_tenant_are_rejected(memory_storage: object) -
         await anomaly_cycle.run("t1", as_of=datetime(2026, 3, 20, 12))
     with pytest.raises(ValidationError, match="tenant_id"):
         await anomaly_cycle.run("")
+
+
+async def test_preview_works_on_a_read_only_database(sql_url: str) -> None:
+    from adapters.sql.storage import SqlStorage
+
+    writer = await SqlStorage.open(sql_url)
+    try:
+        await history(writer, "u1", flat(-16, -2, "100") | {-1: "150", 0: "150"})
+        await run(writer, -1)
+    finally:
+        await writer.aclose()
+    reader = await SqlStorage.open(sql_url, read_only=True)
+    try:
+        anomaly_cycle, _, _ = cycles(reader, AS_OF)
+        preview = await anomaly_cycle.preview("t1")
+    finally:
+        await reader.aclose()
+    assert [(a.entity_type, a.entity_id, a.breach_count) for a in preview
+            if a.entity_type == "user"] == [("user", "u1", 2)]

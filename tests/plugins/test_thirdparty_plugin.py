@@ -70,3 +70,14 @@ async def test_blocked_by_name_it_takes_no_part(
     context = anomaly_context([usage("tenant", "t1", TODAY, "1500")])
     assert engines.derive_cause(context, "tenant", "t1") == "UNKNOWN"
     assert load(monkeypatch).derive_cause(context, "tenant", "t1") == "BATCH_BACKFILL"
+
+
+def test_blocked_through_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.settings import Settings
+
+    monkeypatch.setenv("COSTSIGHT_DISABLED_PLUGINS", "hardcap, plugins.anomaly.budgets")
+    settings = Settings().engine_settings()
+    with installed(monkeypatch, DIST):
+        pm = build_plugin_manager(settings)
+    assert not pm.has_plugin("hardcap") and not pm.has_plugin("plugins.anomaly.budgets")
+    assert pm.has_plugin("plugins.anomaly.spike")

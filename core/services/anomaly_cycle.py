@@ -25,6 +25,7 @@ from core.domain.anomalies import (
 )
 from core.domain.costs import BudgetPeriod
 from core.engines import AnomalyContext
+from core.errors import ValidationError
 from core.plugins.facade import Engines
 from core.ports import Storage
 from core.ports.anomalies import CostAnomalyPort
@@ -83,6 +84,9 @@ class AnomalyCycle:
         Streaks and drift counts come from stored state plus this pass's in-memory updates,
         exactly as ``run`` computes them.
         """
+        if tenant_id is None:
+            raise ValidationError("tenant_id", "preview needs one tenant",
+                                  allowed="a tenant id")
         instant = resolve_as_of(as_of, self.clock)
         [tenant] = await resolve_tenants(self.storage, tenant_id)
         async with self.storage.unit_of_work() as uow:
@@ -116,7 +120,7 @@ def _is_monthly(anomaly: DetectedAnomaly) -> bool:
 
 async def _persist(port: CostAnomalyPort, found: Sequence[DetectedAnomaly],
                    as_of: datetime) -> list[Anomaly]:
-    """Upsert in at most two statements-worth of calls, returning rows in detection order."""
+    """Upsert with at most two port calls (day window, month window); rows in input order."""
     today = utc_day(as_of)
     stored: dict[int, Anomaly] = {}
     for monthly, since in ((False, day_start(today)), (True, day_start(month_start(today)))):

@@ -291,6 +291,8 @@ async def test_naive_as_of_and_bad_tenant_are_rejected(memory_storage: object) -
         await anomaly_cycle.run("t1", as_of=datetime(2026, 3, 20, 12))
     with pytest.raises(ValidationError, match="tenant_id"):
         await anomaly_cycle.run("")
+    with pytest.raises(ValidationError, match="tenant_id"):
+        await anomaly_cycle.preview(None)
 
 
 async def test_preview_works_on_a_read_only_database(sql_url: str) -> None:

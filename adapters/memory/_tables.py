@@ -9,8 +9,11 @@ Isolation model (documented because the fakes must behave like the database wher
   applies the overlays row by row, atomically (no ``await`` in between). A cost record whose
   (tenant, request_id) another unit committed first is dropped, as ``ON CONFLICT DO NOTHING``
   would (stored once, never zero times); a provenance key clash raises ``Conflict`` and
-  nothing is applied; a clashing audit row is dropped (audit never undoes business writes). Concurrent commits of the SAME row are last-writer-wins; rows of
-  different keys merge, so concurrent units never lose each other's inserts.
+  nothing is applied; a clashing audit row is dropped (audit never undoes business writes).
+- Concurrent commits of the SAME row are last-writer-wins (no row locks: a unit that updated a
+  row it read before another unit's commit overwrites that commit, terminal worker runs
+  included); rows of different keys merge, so concurrent units never lose each other's inserts.
+  Fine for a fake; the SQL adapters are the ones to trust under real write contention.
 - Rolling back just drops the overlays. Rows are frozen pydantic models, so sharing them
   between the committed state and overlays is safe.
 """

@@ -456,3 +456,35 @@ async def test_leadership_releases_and_propagates(storage: MemoryStorage) -> Non
             assert lease is not None
             raise KeyError("body")
     assert not await storage.leader.is_held(JobLock.CANARY_RUNNER)
+
+
+# --- analytics --------------------------------------------------------------------------------
+
+
+async def test_series_are_zero_filled_half_open_and_breakdowns_label_nulls(
+        storage: MemoryStorage) -> None:
+    async with storage.unit_of_work() as uow:
+        await uow.costs.upsert_worker_runs([run(1, worker_id="w-mine"),
+                                            run(2, tenant_id="other", worker_id="w-theirs")])
+        await uow.costs.record_costs([
+            cost(created_at=T0 + timedelta(minutes=30), worker_run_id="run-1"),
+            cost(created_at=T0 + timedelta(hours=2), worker_run_id="run-2"),
+            cost(created_at=T0 + timedelta(hours=3)),  # exactly at end: excluded
+            cost(created_at=T0 - timedelta(seconds=1)),  # before start: excluded
+        ])
+        window = TimeWindow(start=T0 + timedelta(minutes=10), end=T0 + timedelta(hours=3))
+        series = await uow.analytics.cost_metrics(TENANT, window, Resolution.HOUR)
+        assert [(b.ts.hour, b.requests, b.tokens) for b in series] == [
+            (12, 1, 15), (13, 0, 0), (14, 1, 15)]
+        workers = await uow.analytics.cost_breakdown(TENANT, window, Dimension.WORKER)
+        assert [(r.key, r.requests) for r in workers] == [("unknown", 1), ("w-mine", 1)]
+        pages = []
+        cursor = None
+        while True:
+            page = await uow.analytics.dimension_values(TENANT, Dimension.WORKER, None, 1,
+                                                        cursor)
+            pages.append(page.items)
+            if (cursor := page.next_cursor) is None:
+                break
+        assert pages == [["unknown"], ["w-mine"]]
+        assert await uow.analytics.known_tenants() == ["other", TENANT]

@@ -20,12 +20,14 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     case,
     delete,
+    exists,
     func,
+    null,
     or_,
     select,
-    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
@@ -38,8 +40,6 @@ from core.money import cents_to_micros
 
 #: Batches at least this large go through COPY on Postgres.
 COPY_THRESHOLD = 500
-#: Bound parameters per tag-lookup statement (SQLite allows 32766 per statement).
-_TAG_CHUNK = 400
 
 COLUMNS = ("id", "tenant_id", "user_id", "feature_tag", "request_id", "workflow_id", "skill_id",
            "worker_run_id", "model", "input_tokens", "output_tokens", "cost_micros", "is_retry",
@@ -103,15 +103,9 @@ class CostRecordWriter:
                                    if i not in inserted and r.request_id is not None],
         )
 
-    def _upsert(self) -> Any:
-        stmt = self._dialect.insert(cost_records)
-        return stmt.on_conflict_do_nothing(
-            index_elements=[cost_records.c.tenant_id, cost_records.c.request_id],
-            index_where=cost_records.c.request_id.is_not(None),
-        )
-
     async def _executemany(self, ids: list[str], records: Sequence[NewCostRecord]) -> set[str]:
-        active = await self._active_tags(records)
+        # One INSERT (executemany) whose VALUES normalise the tag with EXISTS: the first
+        # statement of the unit is a write, so concurrent SQLite writers queue on the lock.
         seen: set[tuple[str, str]] = set()
         rows = []
         for record_id, r in zip(ids, records, strict=True):
@@ -120,26 +114,33 @@ class CostRecordWriter:
                 if key in seen:
                     continue
                 seen.add(key)
-            values = _values(record_id, r)
-            tag = r.feature_tag
-            if tag is not None and tag != UNCLASSIFIED and (r.tenant_id, tag) not in active:
-                values["feature_tag"] = UNCLASSIFIED
-            rows.append(values)
-        result = await self._conn.execute(self._upsert().returning(cost_records.c.id), rows)
+            params = {f"p_{c}": v for c, v in _values(record_id, r).items()}
+            # Each bound name appears once in the statement: asyncpg's numbered parameters
+            # and insertmanyvalues batching do not mix with a name used twice.
+            params.update(tag_null=r.feature_tag, tag_eq=r.feature_tag,
+                          tag_exists=r.feature_tag, tag_tenant=r.tenant_id)
+            rows.append(params)
+        result = await self._conn.execute(self._values_insert(), rows)
         return {row[0] for row in result}
 
-    async def _active_tags(self, records: Sequence[NewCostRecord]) -> set[tuple[str, str]]:
-        wanted = sorted({(r.tenant_id, r.feature_tag) for r in records
-                         if r.feature_tag is not None and r.feature_tag != UNCLASSIFIED})
-        found: set[tuple[str, str]] = set()
-        for start in range(0, len(wanted), _TAG_CHUNK):
-            chunk = wanted[start:start + _TAG_CHUNK]
-            result = await self._conn.execute(
-                select(feature_tags.c.tenant_id, feature_tags.c.tag).where(
-                    feature_tags.c.is_active,
-                    tuple_(feature_tags.c.tenant_id, feature_tags.c.tag).in_(chunk)))
-            found.update((t, g) for t, g in result)
-        return found
+    def _values_insert(self) -> Any:
+        params = {c: bindparam(f"p_{c}", type_=cost_records.c[c].type) for c in COLUMNS}
+        tag = params["feature_tag"]
+        text_type = feature_tags.c.tag.type
+        active = exists().where(
+            feature_tags.c.tenant_id == bindparam("tag_tenant", type_=text_type),
+            feature_tags.c.tag == bindparam("tag_exists", type_=text_type),
+            feature_tags.c.is_active)
+        params["feature_tag"] = case(
+            (bindparam("tag_null", type_=text_type).is_(None), null()),
+            (or_(bindparam("tag_eq", type_=text_type) == UNCLASSIFIED, active), tag),
+            else_=UNCLASSIFIED,
+        )
+        stmt = self._dialect.insert(cost_records).values(params)
+        return stmt.on_conflict_do_nothing(
+            index_elements=[cost_records.c.tenant_id, cost_records.c.request_id],
+            index_where=cost_records.c.request_id.is_not(None),
+        ).returning(cost_records.c.id)
 
     async def _copy(self, ids: list[str], records: Sequence[NewCostRecord]) -> set[str]:
         conn = self._conn

@@ -78,8 +78,10 @@ def _sqlite_engine(url: str, *, read_only: bool) -> AsyncEngine:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # A writer takes the write lock up front: a deferred transaction that later upgrades
-        # gets SQLITE_BUSY at once under WAL instead of waiting on busy_timeout.
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # Deferred, so a reading unit never waits for a writing one (WAL readers see the last
+        # commit). A unit whose first statement writes waits on busy_timeout for the lock; a
+        # unit that read first and then writes after another commit gets SQLITE_BUSY and must
+        # be retried: the write paths of hot operations therefore start with their write.
+        conn.exec_driver_sql("BEGIN")
 
     return engine

@@ -95,7 +95,8 @@ def check_json_value(value: Any) -> None:
     while stack:
         item, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise Invalid(path or "line", f"nested deeper than {MAX_DEPTH} levels")
+            top = path.split(".", 1)[0].split("[", 1)[0] or "line"
+            raise Invalid(top, f"nested deeper than {MAX_DEPTH} levels (at {path[:80]})")
         if isinstance(item, str):
             _check_text(item, path)
         elif isinstance(item, dict):

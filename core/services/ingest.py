@@ -103,7 +103,7 @@ class IngestService:
                      on_reject: RejectSink | None = None,
                      progress: IngestProgress | None = None) -> IngestReport:
         """Ingest ``sources`` (see the module docstring for the two modes)."""
-        size = batch_size or self.batch_size
+        size = self.batch_size if batch_size is None else batch_size
         if size < 1:
             from core.errors import ValidationError
 

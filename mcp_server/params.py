@@ -105,7 +105,7 @@ def filter_range(start: str, end: str) -> tuple[datetime | None, datetime | None
 
 def stats_window(start: str, end: str, now: datetime) -> TimeWindow:
     """The [start, end) window of a statistic: end defaults to now, start to 7 days earlier."""
-    last = optional_instant(end, "end") or now
+    last = optional_instant(end, "end") or now.replace(microsecond=0)
     first = optional_instant(start, "start") or last - timedelta(days=DEFAULT_STATS_DAYS)
     return time_window(first, last)
 

@@ -1,0 +1,132 @@
+"""Migrations build exactly tables.py on both dialects; open() refuses stale or foreign schemas."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from adapters.sql.engine import create_engine
+from adapters.sql.migrate import HEAD_REVISION, current_revision, upgrade
+from adapters.sql.storage import SqlStorage, truncate_all
+from adapters.sql.tables import ALL_TABLES, metadata
+from core.errors import SchemaOutOfDate
+from tests.backends import _admin_execute, _pg_url_for
+from tests.contract.builders import cost as cost_record
+
+
+def _diff(connection) -> list:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return compare_metadata(context, metadata)
+
+
+async def test_migration_builds_the_schema_of_tables_py(sql_url: str) -> None:
+    engine = create_engine(sql_url)
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(_diff)
+            names = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+    assert diff == []
+    assert {t.name for t in ALL_TABLES} <= names
+
+
+async def test_current_revision_is_head(sql_url: str) -> None:
+    assert await current_revision(sql_url) == HEAD_REVISION
+
+
+async def test_upgrade_twice_is_a_no_op(sql_url: str) -> None:
+    await upgrade(sql_url)
+    assert await current_revision(sql_url) == HEAD_REVISION
+
+
+async def _set_revision(url: str, revision: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = :r"),
+                               {"r": revision})
+    finally:
+        await engine.dispose()
+
+
+async def test_stale_schema_is_refused_with_the_upgrade_command(sql_url: str) -> None:
+    await _set_revision(sql_url, "0000_old")
+    try:
+        with pytest.raises(SchemaOutOfDate, match="costsight migrate") as info:
+            await SqlStorage.open(sql_url)
+        assert "0000_old" in str(info.value)
+    finally:
+        await _set_revision(sql_url, HEAD_REVISION)
+
+
+@pytest.mark.sqlite
+async def test_empty_sqlite_file_is_migrated_on_first_use(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    storage = await SqlStorage.open(url)
+    try:
+        async with storage.unit_of_work() as uow:
+            result = await uow.costs.record_costs([cost_record(request_id="r1")])
+            await uow.commit()
+        assert result.inserted == 1
+    finally:
+        await storage.aclose()
+    assert await current_revision(url) == HEAD_REVISION
+
+
+@pytest.mark.sqlite
+async def test_empty_sqlite_without_create_schema_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    with pytest.raises(SchemaOutOfDate, match="costsight migrate"):
+        await SqlStorage.open(url, create_schema=False)
+    assert await current_revision(url) is None
+
+
+@pytest.mark.sqlite
+async def test_foreign_tables_without_version_are_refused(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'other.db'}"
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE something_else (x INTEGER)"))
+    finally:
+        await engine.dispose()
+    with pytest.raises(SchemaOutOfDate, match="no costsight schema version"):
+        await SqlStorage.open(url)
+
+
+@pytest.mark.postgres
+async def test_empty_postgres_database_is_refused_not_migrated(postgres_database: str) -> None:
+    name = f"costsight_empty_{uuid.uuid4().hex[:10]}"
+    await _admin_execute(f'CREATE DATABASE "{name}"')
+    url = _pg_url_for(name)
+    try:
+        with pytest.raises(SchemaOutOfDate, match="costsight migrate"):
+            await SqlStorage.open(url)
+        assert await current_revision(url) is None
+        await upgrade(url)
+        storage = await SqlStorage.open(url)
+        await storage.aclose()
+    finally:
+        await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_truncate_all_empties_every_table(sql_url: str) -> None:
+    storage = await SqlStorage.open(sql_url)
+    try:
+        async with storage.unit_of_work() as uow:
+            await uow.costs.record_costs([cost_record(request_id="r1")])
+            await uow.commit()
+        await truncate_all(sql_url)
+        async with storage.unit_of_work() as uow:
+            for table in ALL_TABLES:
+                count = (await uow.connection.execute(
+                    text(f"SELECT count(*) FROM {table.name}"))).scalar_one()
+                assert count == 0, table.name
+    finally:
+        await storage.aclose()

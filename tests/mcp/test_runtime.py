@@ -1,30 +1,64 @@
-"""The real server's lifespan: the application is built from settings, read-only."""
+"""The real server's lifespan: the application built from settings, read-only, on SQL backends."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from mcp import Client
 
 from adapters.settings import Settings
 from core.errors import SchemaOutOfDate
-from mcp_server.runtime import settings_lifespan, transport_security
+from mcp_server import tool_names as names
+from mcp_server.runtime import build_server_from_settings, settings_lifespan, transport_security
 from mcp_server.scope import TenantScope
 from tests.contract.builders import cost
+from tests.mcp.helpers import call
+from tests.mcp.seed import seed_metering
 
-pytestmark = pytest.mark.sqlite
+WEEK = {"start": "2026-03-04T00:00:00Z", "end": "2026-03-11T00:00:00Z"}
 
 
-async def test_the_lifespan_opens_a_read_only_database(sqlite_url: str) -> None:
-    lifespan = settings_lifespan(Settings(database_url=sqlite_url), TenantScope.of(["tenant-a"]))
+async def _seed(url: str) -> None:
+    from adapters.bootstrap import open_storage
+
+    storage = await open_storage(url)
+    try:
+        await seed_metering(storage)
+    finally:
+        await storage.aclose()
+
+
+async def test_the_lifespan_opens_a_read_only_database(sql_url: str) -> None:
+    lifespan = settings_lifespan(Settings(database_url=sql_url), TenantScope.of(["tenant-a"]))
     async with lifespan(None) as state:  # type: ignore[arg-type]
-        assert state.app.storage.backend == "sqlite"
+        assert state.app.storage.backend in {"sqlite", "postgresql"}
         assert state.scope == TenantScope.of(["tenant-a"])
-        with pytest.raises(Exception, match="(?i)read.?only|readonly"):
+        with pytest.raises(Exception, match="(?i)read.?only"):
             async with state.app.storage.unit_of_work() as uow:
                 await uow.costs.record_costs([cost()])
                 await uow.commit()
 
 
-async def test_the_lifespan_never_creates_a_schema(tmp_path) -> None:
+async def test_tools_over_a_settings_built_server(sql_url: str) -> None:
+    await _seed(sql_url)
+    server = build_server_from_settings(Settings(database_url=sql_url),
+                                        scope=TenantScope.of(["tenant-a"]))
+    async with Client(server, raise_exceptions=True) as client:
+        stats: Any = await call(client, names.GET_COST_STATISTICS, **WEEK)
+        preview = await call(client, names.PREVIEW_ANOMALIES, as_of="2026-03-10T12:00:00Z")
+        breakdown = await call(client, names.GET_COST_BREAKDOWN, dimension="worker", **WEEK)
+        leader = await call(client, names.GET_LEADER_STATUS)
+    assert stats["totals"]["spend_cents"] == 11.75
+    assert ("BUDGET_EXCEEDED", "u1", "daily") in {
+        (a["anomaly_type"], a["entity_id"], a["period"]) for a in preview["items"]}
+    assert [(r["key"], r["spend_cents"]) for r in breakdown["rows"]] == [
+        ("unknown", 10.25), ("worker-a", 1.5)]
+    assert not any(lock["held"] for lock in leader["locks"])
+
+
+@pytest.mark.sqlite
+async def test_the_lifespan_never_creates_a_schema(tmp_path: Any) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     lifespan = settings_lifespan(Settings(database_url=url), TenantScope.all())
     with pytest.raises(SchemaOutOfDate, match="costsight migrate"):

@@ -58,6 +58,12 @@ async def test_stdio_server_answers_tools(seeded_sqlite_url: str, command: str) 
                                                       "gpt-4o-mini"]
         text = await call_err(client, names.GET_COST_STATISTICS, tenant_id="tenant-b", **WEEK)
         assert "outside this server's scope" in text
+        # the detectors run on the read-only database without writing anything
+        preview = await call(client, names.PREVIEW_ANOMALIES, as_of="2026-03-10T12:00:00Z")
+        assert {(a["anomaly_type"], a["entity_id"], a["period"]) for a in preview["items"]} >= {
+            ("BUDGET_EXCEEDED", "u1", "daily"), ("BUDGET_WARNING", "chat.reply", "monthly")}
+        stored = await call(client, names.LIST_ANOMALIES)
+        assert stored["items"] == []
 
 
 def _raw_session(database_url: str) -> tuple[dict[int, dict], str]:

@@ -93,7 +93,7 @@ class CostRecordWriter:
         if not records:
             return RecordResult()
         ids = [new_id(COST_RECORD) for _ in records]
-        if self._dialect.name == "postgresql" and len(records) >= self.copy_threshold:
+        if self._dialect.bulk_copy and len(records) >= self.copy_threshold:
             inserted = await self._copy(ids, records)
         else:
             inserted = await self._executemany(ids, records)

@@ -21,6 +21,10 @@ class SqlDialect:
     """Dialect-specific SQL fragments used by the port adapters."""
 
     name: str = ""
+    #: Large cost-record batches go through COPY into a staging table (Postgres only).
+    bulk_copy: bool = False
+    #: SUM over BIGINT cannot overflow (Postgres sums into NUMERIC; SQLite raises at 2**63).
+    exact_big_sums: bool = False
 
     def insert(self, table: Table) -> Any:
         """An INSERT supporting ON CONFLICT (``on_conflict_do_nothing`` / ``_do_update``)."""
@@ -44,6 +48,8 @@ class PostgresDialect(SqlDialect):
     """PostgreSQL through asyncpg; the session time zone is UTC (see engine.py)."""
 
     name = "postgresql"
+    bulk_copy = True
+    exact_big_sums = True
     _UNITS = {Resolution.HOUR: "'hour'", Resolution.DAY: "'day'"}
 
     def insert(self, table: Table) -> Any:

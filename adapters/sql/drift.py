@@ -50,7 +50,7 @@ def _summarise(n: int, total: int, squares: int, low: int, high: int,
 
 async def drift_stats(conn: AsyncConnection, dialect: SqlDialect,
                       where: ColumnElement[bool]) -> DriftStats:
-    if dialect.name == "postgresql":
+    if dialect.exact_big_sums:
         return await _in_sql(conn, where)
     return await _streamed(conn, where)
 

@@ -99,8 +99,20 @@ async def ensure_schema(engine: AsyncEngine, url: str, *, create_schema: bool,
         raise SchemaOutOfDate(f"the {where} holds tables but no costsight schema version; "
                               f"point COSTSIGHT_DATABASE_URL at a costsight database or an "
                               f"empty one and run `{UPGRADE_COMMAND}`")
+    if not _known(revision):
+        raise SchemaOutOfDate(f"the {where} is at schema revision {revision!r}, unknown to this "
+                              f"costsight (which needs {HEAD_REVISION!r}): it was migrated by a "
+                              f"newer version; upgrade costsight, or run `{UPGRADE_COMMAND}` on "
+                              f"a fresh database")
     raise SchemaOutOfDate(f"the {where} is at schema revision {revision!r}, this code needs "
                           f"{HEAD_REVISION!r}; run `{UPGRADE_COMMAND}`")
+
+
+def _known(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except Exception:  # alembic raises several error types for unknown or malformed ids
+        return False
 
 
 def _safe(url: str) -> str:

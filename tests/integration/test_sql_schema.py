@@ -56,6 +56,7 @@ async def _set_revision(url: str, revision: str) -> None:
 
 
 async def test_stale_schema_is_refused_with_the_upgrade_command(sql_url: str) -> None:
+    # With one revision shipped there is no older known one yet: an unknown id stands in.
     await _set_revision(sql_url, "0000_old")
     try:
         with pytest.raises(SchemaOutOfDate, match="costsight migrate") as info:
@@ -130,3 +131,23 @@ async def test_truncate_all_empties_every_table(sql_url: str) -> None:
                 assert count == 0, table.name
     finally:
         await storage.aclose()
+
+
+async def test_unknown_newer_revision_is_refused_as_such(sql_url: str) -> None:
+    await _set_revision(sql_url, "9999_from_the_future")
+    try:
+        with pytest.raises(SchemaOutOfDate, match="newer version"):
+            await SqlStorage.open(sql_url)
+    finally:
+        await _set_revision(sql_url, HEAD_REVISION)
+
+
+async def test_known_older_revision_is_refused_with_the_upgrade_command(
+        sql_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import adapters.sql.migrate as migrate
+
+    # Pretend this code shipped a later revision: the database's 0001 is then stale.
+    monkeypatch.setattr(migrate, "HEAD_REVISION", "0002")
+    with pytest.raises(SchemaOutOfDate, match=r"'0001', this code needs '0002'; run "
+                                              r"`costsight migrate`"):
+        await SqlStorage.open(sql_url)

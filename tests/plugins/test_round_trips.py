@@ -65,7 +65,6 @@ async def seed(storage: object, tenant: str, n: int) -> None:
     await runs(storage, worker_runs)
 
 
-@pytest.mark.slow
 async def test_statement_count_does_not_grow_with_entities(sql_storage: object) -> None:
     counts: dict[str, dict[str, int]] = {}
     found: dict[str, dict[str, int]] = {}

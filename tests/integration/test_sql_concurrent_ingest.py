@@ -1,0 +1,57 @@
+"""Concurrent retried ingests of the same calls store each call exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+from sqlalchemy import func, select
+
+from adapters.sql.storage import SqlStorage
+from adapters.sql.tables import cost_records
+from core.domain.costs import RecordResult
+from tests.contract.builders import cost
+
+WRITERS = 6
+CALLS = 60
+
+
+@pytest.fixture
+async def stores(sql_url: str) -> AsyncIterator[list[SqlStorage]]:
+    """Independent storages (own engines and pools) on one database, like separate processes."""
+    opened = [await SqlStorage.open(sql_url) for _ in range(3)]
+    yield opened
+    for storage in opened:
+        await storage.aclose()
+
+
+async def test_concurrent_retries_store_every_call_once(stores: list[SqlStorage]) -> None:
+    results: list[tuple[int, RecordResult]] = []
+
+    async def writer(n: int) -> None:
+        storage = stores[n % len(stores)]
+        # Each writer retries an overlapping slice, in its own order; half use COPY on Postgres.
+        batch = [cost(request_id=f"call-{i}") for i in range(CALLS) if (i + n) % 4 != 0]
+        if n % 2:
+            batch.reverse()
+        async with storage.unit_of_work() as uow:
+            uow.costs.records.copy_threshold = 1 if n % 2 else 10**9
+            result = await uow.costs.record_costs(batch)
+            await uow.commit()
+        results.append((len(batch), result))
+
+    with anyio.fail_after(60):
+        async with anyio.create_task_group() as tg:
+            for n in range(WRITERS):
+                tg.start_soon(writer, n)
+
+    async with stores[0].unit_of_work() as uow:
+        per_request = (await uow.connection.execute(
+            select(cost_records.c.request_id, func.count()).group_by(cost_records.c.request_id)
+        )).all()
+    assert len(per_request) == CALLS
+    assert {count for _, count in per_request} == {1}
+    assert sum(r.inserted for _, r in results) == CALLS
+    for size, result in results:
+        assert result.inserted + result.duplicates == size

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pydantic
 import pytest
 
 from core.domain.costs import BudgetType, RunStatus
@@ -299,3 +300,41 @@ async def test_known_tenants_lists_every_source_ascending(storage) -> None:
     await in_uow(storage, write_prov)
     got = await read(storage, lambda uow: uow.analytics.known_tenants())
     assert got == ["a-prov", "t-budget", "t-costs", "t-runs"]
+
+
+async def test_sums_beyond_float_precision_stay_exact(storage) -> None:
+    # 90 billion cents plus micro-cents: a float sum would lose the last digits
+    await record(storage,
+                 cost(model="big", cost_cents=Decimal("45000000000.000001")),
+                 cost(model="big", cost_cents=Decimal("45000000000.000002")),
+                 cost(model="small", cost_cents=Decimal("0.000001")))
+    w = window(at(10, 0), at(11, 0))
+
+    async def reads(uow):
+        return (await uow.analytics.cost_spend(TENANT, w, Resolution.DAY),
+                await uow.analytics.cost_breakdown(TENANT, w, Dimension.MODEL))
+
+    series, breakdown = await read(storage, reads)
+    assert series[0].spend_cents == Decimal("90000000000.000004")
+    assert [(r.key, r.spend_cents) for r in breakdown] == [
+        ("big", Decimal("90000000000.000003")), ("small", Decimal("0.000001"))]
+
+
+async def test_string_order_is_by_code_point_on_every_backend(storage) -> None:
+    await record(storage, *[cost(user_id=u, cost_cents=Decimal(1))
+                            for u in ("beta", "Zeta", "alpha", "Alpha", "_under", "10", "9")])
+    page = await read(storage, lambda uow: uow.analytics.dimension_values(
+        TENANT, Dimension.USER, None, 50, None))
+    expected = ["10", "9", "Alpha", "Zeta", "_under", "alpha", "beta"]
+    assert page.items == expected
+    breakdown = await read(storage, lambda uow: uow.analytics.cost_breakdown(
+        TENANT, window(at(10, 0), at(11, 0)), Dimension.USER))
+    assert [r.key for r in breakdown] == expected  # equal spend: ties by key ascending
+
+
+def test_time_window_must_be_forward_and_at_most_90_days() -> None:
+    assert window(at(1, 0), at(1, 0, month=6) - timedelta(days=2)).end == at(30, 0, month=5)
+    with pytest.raises(pydantic.ValidationError, match="at most 90 days"):
+        window(at(1, 0), at(1, 0, month=6))
+    with pytest.raises(pydantic.ValidationError, match="end must be after start"):
+        window(at(10, 0), at(10, 0))

@@ -132,6 +132,17 @@ async def test_daily_usage_until_replays_a_past_day(storage) -> None:
     ]
 
 
+async def test_daily_usage_splits_days_at_utc_midnight_exactly(storage) -> None:
+    await record(storage,
+                 cost(created_at=at(10, 0) - US, user_id="u1", cost_cents=Decimal("45000000000")),
+                 cost(created_at=at(10, 0) - US, user_id="u1", cost_cents=Decimal("0.000001")),
+                 cost(created_at=at(10, 0), user_id="u1", cost_cents=Decimal("0.000002")))
+    got = await read(storage, lambda uow: uow.anomalies.daily_usage(
+        TENANT, [EntityType.USER], d(9), T0))
+    assert [(r.day, r.spend_cents, r.requests) for r in got] == [
+        (d(9), Decimal("45000000000.000001"), 2), (d(10), Decimal("0.000002"), 1)]
+
+
 async def test_budget_spend_for_every_active_budget_in_one_call(storage) -> None:
     await create_tags(storage, feature_tag("chat.reply"))
     await upsert_budgets(
@@ -200,6 +211,15 @@ async def test_breach_streak_lookback_bounds_the_run(storage) -> None:
     earlier = await read(storage, lambda uow: uow.anomalies.breach_streaks(
         TENANT, AnomalyType.ABSOLUTE_SPIKE.value, d(5)))
     assert earlier == {("user", "u1"): 3}
+
+
+async def test_breach_streak_runs_across_a_month_boundary(storage) -> None:
+    await in_uow(storage, lambda uow: uow.anomalies.record_breaches(
+        [breach("u1", d(27, month=2)), breach("u1", d(28, month=2)), breach("u1", d(1)),
+         breach("u2", d(26, month=2)), breach("u2", d(28, month=2)), breach("u2", d(1))]))
+    got = await read(storage, lambda uow: uow.anomalies.breach_streaks(
+        TENANT, AnomalyType.ABSOLUTE_SPIKE.value, d(1)))
+    assert got == {("user", "u1"): 3, ("user", "u2"): 2}
 
 
 async def test_breach_repeat_of_a_day_overwrites_instead_of_adding(storage) -> None:

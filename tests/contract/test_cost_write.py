@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import anyio
 import pydantic
 import pytest
 
@@ -104,6 +105,26 @@ async def test_same_request_id_in_two_tenants_is_stored_for_both(storage) -> Non
     assert await spend_of(storage, OTHER_TENANT) == (Decimal("5"), 1)
 
 
+async def test_concurrent_retries_of_one_request_are_stored_once(storage) -> None:
+    first_wrote = anyio.Event()
+
+    async def ingest(first: bool) -> None:
+        async with storage.unit_of_work() as uow:
+            if not first:
+                await first_wrote.wait()
+            await uow.costs.record_costs([cost(request_id="req-r", cost_cents=Decimal("2"))])
+            if first:
+                first_wrote.set()
+                await anyio.sleep(0.2)  # the retry arrives while this unit is still open
+            await uow.commit()
+
+    with anyio.fail_after(60):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ingest, True)
+            tg.start_soon(ingest, False)
+    assert await spend_of(storage) == (Decimal(2), 1)
+
+
 async def test_empty_batch_is_a_no_op(storage) -> None:
     result = await record(storage)
     assert (result.inserted_ids, result.duplicate_request_ids) == ([], [])
@@ -174,6 +195,10 @@ async def test_update_feature_tag_applies_only_set_fields(storage) -> None:
         TENANT, "chat.reply", FeatureTagUpdate(display_name="Renamed", description=None)))
     assert (updated.display_name, updated.description, updated.budget_cents,
             updated.is_active) == ("Renamed", None, Decimal(500), True)
+    cleared = await in_uow(storage, lambda uow: uow.costs.update_feature_tag(
+        TENANT, "chat.reply", FeatureTagUpdate(budget_cents=None)))
+    assert (cleared.display_name, cleared.budget_cents) == ("Renamed", None)
+    updated = cleared
     stored = await read(storage, lambda uow: uow.costs.get_feature_tag(TENANT, "chat.reply"))
     assert stored == updated
 

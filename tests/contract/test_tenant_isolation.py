@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,15 +11,23 @@ from core.domain.anomalies import AnomalyFilter, AnomalyStatus
 from core.domain.costs import FeatureTagUpdate
 from core.domain.patterns import FeedbackFilter
 from core.domain.predictions import PredictionFilter
+from core.domain.statistics import Dimension
 from core.errors import NotFound
 from tests.contract.builders import (
     OTHER_TENANT,
     T0,
     TENANT,
+    at,
+    completed_run,
+    cost,
     create_tags,
     feature_tag,
     in_uow,
     read,
+    record,
+    run_id,
+    upsert_runs,
+    window,
 )
 from tests.contract.seed import PORTS, snapshot, write_everything
 
@@ -108,3 +117,20 @@ async def test_feature_tag_of_another_tenant_cannot_be_updated(storage) -> None:
     theirs = await read(storage, lambda uow: uow.costs.get_feature_tag(
         OTHER_TENANT, "billing.invoice"))
     assert theirs is not None and theirs.display_name == "Tag billing.invoice"
+
+
+async def test_a_run_id_of_another_tenant_does_not_reveal_its_worker(storage) -> None:
+    await upsert_runs(storage, completed_run(1, tenant_id=OTHER_TENANT, worker_id="secret"),
+                      completed_run(2, worker_id="mine"))
+    await record(storage, cost(worker_run_id=run_id(1), cost_cents=Decimal(3)),
+                 cost(worker_run_id=run_id(2), cost_cents=Decimal(1)))
+
+    async def reads(uow):
+        return (await uow.analytics.cost_breakdown(
+                    TENANT, window(at(10, 0), at(11, 0)), Dimension.WORKER),
+                await uow.analytics.dimension_values(TENANT, Dimension.WORKER, None, 10, None))
+
+    breakdown, values = await read(storage, reads)
+    assert [(r.key, r.spend_cents) for r in breakdown] == [("unknown", Decimal(3)),
+                                                           ("mine", Decimal(1))]
+    assert values.items == ["mine", "unknown"]

@@ -10,9 +10,11 @@ from core.plugins.facade import Engines
 from core.plugins.manager import build_plugin_manager
 from core.ports import Storage
 from core.services.anomaly_cycle import AnomalyCycle
+from core.services.budget_status import BudgetStatusService
 from core.services.ingest import IngestService
 from core.services.pattern_cycle import PatternCycle
 from core.services.prediction_cycle import PredictionCycle
+from core.services.queries import ReadQueries
 from core.services.statistics import StatisticsService
 from core.settings import EngineSettings
 from core.timeutil import Clock, SystemClock
@@ -30,6 +32,8 @@ class Application:
         self.engines = engines or Engines(
             build_plugin_manager(self.settings, load_entrypoints=load_entrypoints))
         self.statistics = StatisticsService(storage, self.clock)
+        self.budgets = BudgetStatusService(storage, self.clock)
+        self.queries = ReadQueries(storage, self.clock)
         self.anomaly_cycle = AnomalyCycle(storage, self.clock, self.settings, self.engines)
         self.prediction_cycle = PredictionCycle(storage, self.clock, self.settings, self.engines)
         self.pattern_cycle = PatternCycle(storage, self.clock, self.settings, self.engines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
@@ -20,14 +20,13 @@ class ServerState:
 
     app: Application
     scope: TenantScope
-    budgets: BudgetStatusService = field(init=False)
-    queries: ReadQueries = field(init=False)
+    @property
+    def budgets(self) -> BudgetStatusService:
+        return self.app.budgets
 
-    def __post_init__(self) -> None:
-        # The Application does not carry these read services (yet); they are stateless views
-        # over its storage and clock, so building them here is cheap and behaviour-neutral.
-        self.budgets = BudgetStatusService(self.app.storage, self.app.clock)
-        self.queries = ReadQueries(self.app.storage, self.app.clock)
+    @property
+    def queries(self) -> ReadQueries:
+        return self.app.queries
 
     @property
     def statistics(self) -> StatisticsService:

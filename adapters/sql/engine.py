@@ -61,8 +61,8 @@ def _sqlite_engine(url: str, *, read_only: bool) -> AsyncEngine:
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin
-        # (SAVEPOINTs and transactional DDL depend on it).
+        # The sqlite3 module must not open transactions on its own: SAVEPOINTs and
+        # transactional DDL depend on it, and _begin_immediate_before_write opens them.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
@@ -76,12 +76,32 @@ def _sqlite_engine(url: str, *, read_only: bool) -> AsyncEngine:
         finally:
             cursor.close()
 
-    @event.listens_for(sync_engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # Deferred, so a reading unit never waits for a writing one (WAL readers see the last
-        # commit). A unit whose first statement writes waits on busy_timeout for the lock; a
-        # unit that read first and then writes after another commit gets SQLITE_BUSY and must
-        # be retried: the write paths of hot operations therefore start with their write.
-        conn.exec_driver_sql("BEGIN")
+    if not read_only:
+        event.listen(sync_engine, "before_cursor_execute", _begin_immediate_before_write)
 
     return engine
+
+
+_READS = ("SELECT", "PRAGMA", "EXPLAIN")
+
+
+def _begin_immediate_before_write(conn: Any, cursor: Any, statement: str, parameters: Any,
+                                  context: Any, executemany: bool) -> None:
+    """Open the SQLite transaction with BEGIN IMMEDIATE just before a unit's first write.
+
+    Statements before it (reads) run on the latest committed state without holding a
+    transaction, so a reading unit never blocks and is never blocked. From the first write on,
+    the unit holds the write lock (waiting up to busy_timeout for it): a deferred transaction
+    that read first would instead fail with SQLITE_BUSY once another writer had committed.
+    The price is that reads before a unit's first write are not one snapshot.
+    """
+    if conn.connection.driver_connection.in_transaction:
+        return
+    head = statement.lstrip()[:8].upper()
+    is_write = context is not None and (context.isinsert or context.isupdate
+                                        or context.isdelete or context.isddl)
+    if not is_write and head.startswith(_READS):
+        return
+    if not is_write and head.startswith("WITH"):
+        return
+    cursor.execute("BEGIN IMMEDIATE")

@@ -106,3 +106,22 @@ async def test_copy_path_rolls_back_with_the_unit(pg: SqlStorage) -> None:
     async with pg.unit_of_work() as uow:
         count = len((await uow.connection.execute(select(cost_records.c.id))).all())
     assert count == 0
+
+
+async def test_copy_path_works_again_after_commit_on_the_same_connection(pg: SqlStorage) -> None:
+    """The staging table is dropped at commit and recreated; cached statements must cope."""
+    total = 0
+    for round_ in range(4):
+        async with pg.unit_of_work() as uow:
+            uow.costs.records.copy_threshold = 1
+            result = await uow.costs.record_costs(
+                [cost(request_id=f"r{round_}-{i}") for i in range(3)])
+            if round_ == 1:
+                await uow.commit()  # a second COPY in the same unit after a commit
+                result2 = await uow.costs.record_costs([cost(request_id=f"again-{round_}")])
+                total += result2.inserted
+            await uow.commit()
+        total += result.inserted
+    async with pg.unit_of_work() as uow:
+        stored = len((await uow.connection.execute(select(cost_records.c.id))).all())
+    assert stored == total == 13

@@ -1,0 +1,116 @@
+"""Statistics: StatisticsService (cost statistics + a top-10 breakdown) vs the same aggregates
+as hand-written SQL on a raw asyncpg connection, over the benchmark's own database.
+
+costsight runs ``cost_statistics`` (spend per day, spend by model, by feature: three
+statements in one unit of work) and ``cost_breakdown(user, top 10)`` (one statement); the raw
+side sends the same four aggregates, already-open connection, no result models. Both are
+timed interleaved (median of ``repeats``), for the largest tenant (about a third of the rows)
+and the smallest one (about 4 %), over the whole 60-day history.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from adapters.sql.storage import SqlStorage
+from benchmarks.databases import asyncpg_dsn
+from benchmarks.measure import StatementCounter, log, median_of, rnd
+from benchmarks.workload import DAYS, END, Workload
+from core.domain.statistics import Dimension, Resolution, TimeWindow
+from core.services.statistics import StatisticsService
+from core.timeutil import FixedClock
+
+_MEASURES = "sum(cost_micros), count(*), sum(input_tokens), sum(output_tokens)"
+_WHERE = "tenant_id = $1 AND created_at >= $2 AND created_at < $3"
+RAW_SQL = (
+    f"SELECT date_trunc('day', created_at), {_MEASURES} FROM cost_records "
+    f"WHERE {_WHERE} GROUP BY 1",
+    f"SELECT coalesce(model, 'unknown'), {_MEASURES} FROM cost_records "
+    f"WHERE {_WHERE} GROUP BY 1 ORDER BY 2 DESC",
+    f"SELECT coalesce(feature_tag, 'untagged'), {_MEASURES} FROM cost_records "
+    f"WHERE {_WHERE} GROUP BY 1 ORDER BY 2 DESC",
+    f"SELECT coalesce(user_id, 'unknown'), {_MEASURES} FROM cost_records "
+    f"WHERE {_WHERE} GROUP BY 1 ORDER BY 2 DESC",
+)
+WINDOW = TimeWindow(start=END - timedelta(days=DAYS), end=END)
+
+
+class StatsBench:
+    """Measures ours vs raw at each ingest checkpoint; keeps the statements for EXPLAIN."""
+
+    def __init__(self, workload: Workload, repeats: int) -> None:
+        self.workload = workload
+        self.repeats = repeats
+        self.points: list[dict[str, Any]] = []
+        self.captured: list[tuple[str, str, tuple[Any, ...]]] = []
+
+    async def at_checkpoint(self, url: str, rows: int) -> None:
+        raw = await asyncpg.connect(asyncpg_dsn(url), server_settings={"timezone": "UTC"})
+        storage = await SqlStorage.open(url, read_only=True, create_schema=False)
+        try:
+            await raw.execute("ANALYZE cost_records")
+            service = StatisticsService(storage, FixedClock(END))
+            point: dict[str, Any] = {"rows": rows}
+            for label, tenant in (("largest_tenant", self.workload.largest_tenant),
+                                  ("smallest_tenant", self.workload.smallest_tenant)):
+                tenant_rows = await raw.fetchval(
+                    "SELECT count(*) FROM cost_records WHERE tenant_id = $1", tenant)
+
+                async def ours(tenant: str = tenant) -> None:
+                    await service.cost_statistics(tenant, WINDOW, Resolution.DAY)
+                    await service.cost_breakdown(tenant, WINDOW, Dimension.USER, 10)
+
+                async def hand_written(tenant: str = tenant) -> None:
+                    for sql in RAW_SQL:
+                        await raw.fetch(sql, tenant, WINDOW.start, WINDOW.end)
+
+                ours_s, raw_s = await median_of(self.repeats, ours, hand_written)
+                point[label] = {"tenant_rows": tenant_rows, "ours_ms": rnd(ours_s * 1000, 1),
+                                "raw_sql_ms": rnd(raw_s * 1000, 1),
+                                "ratio_vs_raw_sql": rnd(ours_s / raw_s)}
+            self.points.append(point)
+            log(f"  stats at {rows:,} rows: " + ", ".join(
+                f"{k} ours {v['ours_ms']} ms / raw {v['raw_sql_ms']} ms"
+                for k, v in point.items() if isinstance(v, dict)))
+            self.captured = await _capture(storage, self.workload)
+        finally:
+            await storage.aclose()
+            await raw.close()
+
+    def result(self) -> dict[str, Any]:
+        last = self.points[-1]
+        ratio = last["largest_tenant"]["ratio_vs_raw_sql"]
+        return {"rows": last["rows"], "repeats": self.repeats,
+                "ratio_vs_raw_sql": ratio,
+                "ours_ms": last["largest_tenant"]["ours_ms"],
+                "raw_sql_ms": last["largest_tenant"]["raw_sql_ms"],
+                "smallest_tenant": last["smallest_tenant"],
+                "growth": self.points, "goal": "<= 1.25", "met": ratio <= 1.25}
+
+
+async def _capture(storage: SqlStorage,
+                   workload: Workload) -> list[tuple[str, str, tuple[Any, ...]]]:
+    """The SQL (and parameters) of each analytics read, for EXPLAIN."""
+    reads = {
+        "cost_spend (series)": lambda u, t: u.analytics.cost_spend(t, WINDOW, Resolution.DAY),
+        "cost_breakdown model": lambda u, t: u.analytics.cost_breakdown(
+            t, WINDOW, Dimension.MODEL),
+        "cost_breakdown worker": lambda u, t: u.analytics.cost_breakdown(
+            t, WINDOW, Dimension.WORKER),
+        "dimension_values user (no window)": lambda u, t: u.analytics.dimension_values(
+            t, Dimension.USER, None, 50, None),
+    }
+    counter = StatementCounter(storage.engine)
+    out = []
+    for label, read in reads.items():
+        for which, tenant in (("largest", workload.largest_tenant),
+                              ("smallest", workload.smallest_tenant)):
+            async with storage.unit_of_work() as uow:
+                with counter.counting():
+                    await read(uow, tenant)
+            sql, params = counter.executed[-1]
+            out.append((f"{label} [{which} tenant]", sql, params))
+    return out

@@ -175,7 +175,6 @@ class CostRecordWriter:
             .select_from(ranked.outerjoin(ft, and_(
                 ft.c.tenant_id == ranked.c.tenant_id, ft.c.tag == tag, ft.c.is_active)))
             .where(or_(ranked.c.request_id.is_(None), ranked.c.rn == 1))
-            .order_by(ranked.c.ord)
         )
         return (self._upsert_from(source)).returning(cost_records.c.id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 MICROS_PER_CENT = 1_000_000
 _QUANTUM = Decimal("0.000001")
@@ -25,10 +25,11 @@ def to_cents(value: object) -> Decimal:
         raise ValueError(f"expected a number of cents, got {value!r}") from None
     if not amount.is_finite():
         raise ValueError("cents must be a finite number")
-    if amount != amount.quantize(_QUANTUM, rounding="ROUND_DOWN"):
-        raise ValueError("cents allow at most 6 decimal places (micro-cents)")
+    # Bound first: quantizing a huge value would overflow the decimal context.
     if abs(amount) > MAX_CENTS:
         raise ValueError(f"cents must be within +/-{MAX_CENTS:.0f}")
+    if amount != amount.quantize(_QUANTUM, rounding="ROUND_DOWN"):
+        raise ValueError("cents allow at most 6 decimal places (micro-cents)")
     return amount.quantize(_QUANTUM).normalize() if amount else Decimal(0)
 
 
@@ -54,6 +55,7 @@ def cents_json(cents: Decimal) -> float | int:
 Cents = Annotated[
     Decimal,
     BeforeValidator(to_cents),
-    PlainSerializer(cents_json, return_type=float, when_used="json"),
+    PlainSerializer(cents_json, return_type=int | float, when_used="json"),
+    WithJsonSchema({"type": "number"}, mode="serialization"),
 ]
 """A cents amount: exact, at most 6 decimals; rendered in JSON as a plain number."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import sys
 from pathlib import Path
 
 from adapters.bootstrap import migrate_database
@@ -137,19 +139,26 @@ def _absolute(url: str) -> str:
     return url
 
 
+def _executable() -> str:
+    """The absolute path of this ``costsight`` (MCP clients do not start inside the venv)."""
+    found = shutil.which("costsight")
+    return os.path.abspath(found) if found else os.path.join(sys.prefix, "bin", "costsight")
+
+
 def _connect_help(url: str) -> None:
     url = _absolute(url)
+    exe = _executable()
     config = {"mcpServers": {"costsight": {
-        "command": "costsight", "args": ["serve", "--all-tenants"],
+        "command": exe, "args": ["serve", "--all-tenants"],
         "env": {"COSTSIGHT_DATABASE_URL": url}}}}
     out = stdout_console()
     out.print()
     out.rule("Connect an MCP client (read-only tools over the same database)")
     out.print("stdio, e.g. in a Claude Desktop / Claude Code MCP configuration:", soft_wrap=True)
     out.print(json.dumps(config, indent=2), soft_wrap=True, markup=False)
-    out.print(f"from a shell:     COSTSIGHT_DATABASE_URL={url} costsight serve --all-tenants",
+    out.print(f"from a shell:     COSTSIGHT_DATABASE_URL={url} {exe} serve --all-tenants",
               soft_wrap=True, markup=False)
-    out.print("streamable HTTP:  costsight serve --transport streamable-http --all-tenants "
+    out.print(f"streamable HTTP:  {exe} serve --transport streamable-http --all-tenants "
               "--tokens-file tokens.json   (then http://127.0.0.1:8765/mcp)",
               soft_wrap=True, markup=False)
     out.print('try asking: "any open cost anomalies for acme?", "which workers are predicted '

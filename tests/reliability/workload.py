@@ -35,7 +35,7 @@ def call(i: int) -> dict[str, Any]:
         "type": "cost_record", "tenant_id": TENANT, "model": MODELS[i % len(MODELS)],
         "input_tokens": rng.randrange(0, 20_000), "output_tokens": rng.randrange(0, 4_000),
         "cost_cents": str(Decimal(micros).scaleb(-6)),
-        "created_at": (DAY + timedelta(seconds=i * 8)).isoformat(),
+        "created_at": (DAY + timedelta(seconds=i * 8 % 86_400)).isoformat(),
         "request_id": f"req-{i:05d}", "user_id": f"user-{i % 37}",
     }
 

@@ -1,0 +1,52 @@
+"""A separate admin connection to the test database, for killing backends from outside."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+import asyncpg
+
+from adapters.sql.leader_postgres import asyncpg_dsn
+
+_STATE = "SELECT state, query FROM pg_stat_activity WHERE pid = $1"
+
+
+@asynccontextmanager
+async def admin_connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(asyncpg_dsn(url), timeout=10)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def server_pid(connection: object) -> int:
+    """The backend pid of a SQLAlchemy AsyncConnection on asyncpg."""
+    raw = await connection.get_raw_connection()  # type: ignore[attr-defined]
+    return int(raw.driver_connection.get_server_pid())
+
+
+async def wait_for_query(admin: asyncpg.Connection, pid: int, prefix: str, *,
+                         timeout: float = 30) -> str:
+    """Poll pg_stat_activity until backend ``pid`` is running a statement starting with
+    ``prefix`` (case-insensitive); returns that statement's text."""
+    with anyio.fail_after(timeout):
+        while True:
+            row = await admin.fetchrow(_STATE, pid)
+            if row is not None and row["state"] == "active" and \
+                    row["query"].lstrip().upper().startswith(prefix.upper()):
+                return str(row["query"])
+            await anyio.sleep(0.001)
+
+
+async def terminate(admin: asyncpg.Connection, pid: int, *, timeout: float = 10) -> None:
+    """pg_terminate_backend(pid), then wait until the backend has really gone."""
+    assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    with anyio.fail_after(timeout):
+        while True:
+            if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
+                                        pid):
+                return
+            await anyio.sleep(0.005)

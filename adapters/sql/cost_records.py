@@ -93,6 +93,8 @@ class CostRecordWriter:
         if not records:
             return RecordResult()
         ids = [new_id(COST_RECORD) for _ in records]
+        if any(r.request_id is not None for r in records):
+            await self._dialect.serialize_idempotent_writes(self._conn)
         if self._dialect.bulk_copy and len(records) >= self.copy_threshold:
             inserted = await self._copy(ids, records)
         else:

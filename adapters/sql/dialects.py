@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Table, cast, func, literal_column, type_coerce
+from sqlalchemy import Date, Table, cast, func, literal_column, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.sql.types import UtcDateTime
@@ -43,6 +44,18 @@ class SqlDialect:
         """A string column compared and ordered by code point (as Python does)."""
         return column
 
+    async def serialize_idempotent_writes(self, conn: AsyncConnection) -> None:
+        """Queue this transaction behind any other writing cost records, until it ends.
+
+        Writers replaying overlapping request ids in different orders would otherwise wait on
+        each other's unique-index entries and deadlock. SQLite already admits one writer.
+        """
+
+
+#: (classid, objid) of the transaction-scoped advisory lock of cost-record writers. The
+#: two-int form never collides with the bigint job locks 7000-7999 of leader election.
+COST_RECORD_WRITERS_LOCK = (0x43535447, 1)
+
 
 class PostgresDialect(SqlDialect):
     """PostgreSQL through asyncpg; the session time zone is UTC (see engine.py)."""
@@ -65,6 +78,9 @@ class PostgresDialect(SqlDialect):
 
     def text_key(self, column: ColumnElement[str]) -> ColumnElement[str]:
         return column.collate("C")
+
+    async def serialize_idempotent_writes(self, conn: AsyncConnection) -> None:
+        await conn.execute(select(func.pg_advisory_xact_lock(*COST_RECORD_WRITERS_LOCK)))
 
 
 class SqliteDialect(SqlDialect):

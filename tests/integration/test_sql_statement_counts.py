@@ -79,7 +79,8 @@ READS: dict[str, Callable[[Any], Awaitable[Any]]] = {
 }
 
 
-async def _count(storage: SqlStorage, read: Callable[[Any], Awaitable[Any]]) -> tuple[int, Any]:
+async def _statements(storage: SqlStorage,
+                      read: Callable[[Any], Awaitable[Any]]) -> tuple[list[str], Any]:
     statements: list[str] = []
 
     def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -91,6 +92,11 @@ async def _count(storage: SqlStorage, read: Callable[[Any], Awaitable[Any]]) -> 
             result = await read(uow)
         finally:
             event.remove(storage.engine.sync_engine, "before_cursor_execute", on_execute)
+    return statements, result
+
+
+async def _count(storage: SqlStorage, read: Callable[[Any], Awaitable[Any]]) -> tuple[int, Any]:
+    statements, result = await _statements(storage, read)
     return len(statements), result
 
 
@@ -130,6 +136,11 @@ async def test_record_costs_is_one_insert_statement(store: SqlStorage) -> None:
     await create_tags(store, feature_tag("chat.reply"))
     batch = [cost(request_id=f"r{i}", feature_tag="chat.reply" if i % 2 else "x.y")
              for i in range(300)]
-    count, result = await _count(store, lambda uow: uow.costs.record_costs(batch))
-    assert count == 1
+    statements, result = await _statements(store, lambda uow: uow.costs.record_costs(batch))
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    others = [s for s in statements if s not in inserts]
+    assert len(inserts) == 1
+    # Postgres first takes the transaction's cost-record writer lock (no deadlocks).
+    assert len(others) == (1 if store.backend == "postgresql" else 0)
+    assert all("pg_advisory_xact_lock" in s for s in others)
     assert result.inserted == 300

@@ -55,3 +55,26 @@ async def test_concurrent_retries_store_every_call_once(stores: list[SqlStorage]
     assert sum(r.inserted for _, r in results) == CALLS
     for size, result in results:
         assert result.inserted + result.duplicates == size
+
+
+async def test_multi_batch_units_in_opposite_orders_do_not_deadlock(
+        stores: list[SqlStorage]) -> None:
+    """Unit A writes batch X then Y, unit B writes Y then X: without serialising the writers
+    Postgres would see each wait on the other's unique-index entries."""
+    x = [cost(request_id=f"x-{i}") for i in range(40)]
+    y = [cost(request_id=f"y-{i}") for i in range(40)]
+    inserted: list[int] = []
+
+    async def writer(n: int, first: list, second: list) -> None:
+        async with stores[n].unit_of_work() as uow:
+            got = (await uow.costs.record_costs(first)).inserted
+            await anyio.sleep(0.2)  # both units now hold entries the other one needs
+            got += (await uow.costs.record_costs(second)).inserted
+            await uow.commit()
+        inserted.append(got)
+
+    with anyio.fail_after(60):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(writer, 0, x, y)
+            tg.start_soon(writer, 1, y, x)
+    assert sorted(inserted) == [0, 80]

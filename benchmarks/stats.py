@@ -36,6 +36,8 @@ RAW_SQL = (
     f"WHERE {_WHERE} GROUP BY 1 ORDER BY 2 DESC",
 )
 WINDOW = TimeWindow(start=END - timedelta(days=DAYS), end=END)
+#: The MCP tools' default window.
+LAST_WEEK = TimeWindow(start=END - timedelta(days=7), end=END)
 
 
 class StatsBench:
@@ -96,6 +98,8 @@ async def _capture(storage: SqlStorage,
     """The SQL (and parameters) of each analytics read, for EXPLAIN."""
     reads = {
         "cost_spend (series)": lambda u, t: u.analytics.cost_spend(t, WINDOW, Resolution.DAY),
+        "cost_spend (series, 7-day window)": lambda u, t: u.analytics.cost_spend(
+            t, LAST_WEEK, Resolution.DAY),
         "cost_breakdown model": lambda u, t: u.analytics.cost_breakdown(
             t, WINDOW, Dimension.MODEL),
         "cost_breakdown worker": lambda u, t: u.analytics.cost_breakdown(

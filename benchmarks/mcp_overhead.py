@@ -1,0 +1,129 @@
+"""MCP overhead: one ``get_cost_statistics`` call, direct vs in-process MCP vs streamable HTTP.
+
+The same read-only application (Postgres, a seeded database) answers all three:
+- direct: ``StatisticsService.cost_statistics`` called from Python;
+- in-process: ``from mcp import Client`` connected to the server object (JSON-RPC, tool
+  validation, result serialisation; no network);
+- streamable HTTP: the real server (uvicorn, bearer-token verification) on a loopback port.
+Calls alternate between the three; p50/p95 per path, overhead = p50(path) - p50(direct).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import anyio
+import uvicorn
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from adapters.bootstrap import build_application
+from adapters.settings import Settings
+from benchmarks.databases import pg_copy_rows, postgres_database, register_tags
+from benchmarks.measure import log, percentile, rnd
+from benchmarks.stats import WINDOW
+from benchmarks.workload import Workload
+from core.domain.statistics import Resolution
+from mcp_server.auth import TokenFileVerifier
+from mcp_server.runtime import MCP_PATH, build_server_from_settings, http_app
+from mcp_server.scope import TenantScope
+from mcp_server.server import build_server
+
+TOOL = "get_cost_statistics"
+TOKEN = "bench-token"
+
+
+@asynccontextmanager
+async def _http_server(url: str, tokens: Path) -> AsyncIterator[str]:
+    server = build_server_from_settings(Settings(database_url=url), scope=TenantScope.all(),
+                                        token_verifier=TokenFileVerifier.from_file(tokens))
+    config = uvicorn.Config(http_app(server, "127.0.0.1"), host="127.0.0.1", port=0,
+                            log_level="warning", lifespan="on")
+    web = uvicorn.Server(config)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(web.serve)
+        with anyio.fail_after(30):
+            while not web.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
+                await anyio.sleep(0.02)
+        port = web.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield f"http://127.0.0.1:{port}{MCP_PATH}"
+        finally:
+            web.should_exit = True
+
+
+def _check(result: Any) -> None:
+    if result.is_error or not result.structured_content:
+        raise RuntimeError(f"{TOOL} failed: {result.content}")
+
+
+async def mcp_overhead(workload: Workload, rows: int, calls: int) -> dict[str, Any]:
+    """p50 / p95 of one tool call on each path over a database of ``rows`` cost records."""
+    tenant = workload.largest_tenant
+    arguments = {"tenant_id": tenant, "start": WINDOW.start.isoformat(),
+                 "end": WINDOW.end.isoformat(), "resolution": "day"}
+    async with postgres_database("mcp") as url:
+        await register_tags(url, workload.feature_tags())
+        await pg_copy_rows(url, workload.rows(rows))
+        app = await build_application(Settings(database_url=url), read_only=True,
+                                      create_schema=False, load_entrypoints=False)
+        with TemporaryDirectory(prefix="costsight-bench-mcp-") as tmp:
+            tokens = Path(tmp) / "tokens.json"
+            tokens.write_text(json.dumps({TOKEN: "*"}))
+            http = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
+            try:
+                async with _http_server(url, tokens) as endpoint, http, \
+                        Client(build_server(app, scope=TenantScope.all())) as local, \
+                        Client(streamable_http_client(endpoint, http_client=http)) as remote:
+
+                    async def direct() -> None:
+                        await app.statistics.cost_statistics(tenant, WINDOW, Resolution.DAY)
+
+                    async def in_process() -> None:
+                        _check(await local.call_tool(TOOL, arguments))
+
+                    async def over_http() -> None:
+                        _check(await remote.call_tool(TOOL, arguments))
+
+                    samples = await _alternate(calls, {"direct": direct,
+                                                       "in_process": in_process,
+                                                       "streamable_http": over_http})
+            finally:
+                await app.aclose()
+    return _summary(samples, rows, calls, tenant)
+
+
+async def _alternate(calls: int, paths: dict[str, Callable[[], Awaitable[None]]]
+                     ) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in paths}
+    for fn in paths.values():  # warm-up: connections, caches, compiled statements
+        for _ in range(3):
+            await fn()
+    for k in range(calls):
+        for name, fn in paths.items():
+            t0 = time.perf_counter()
+            await fn()
+            samples[name].append((time.perf_counter() - t0) * 1000)
+        if (k + 1) % max(1, calls // 4) == 0:
+            log(f"  mcp {k + 1}/{calls} calls per path")
+    return samples
+
+
+def _summary(samples: dict[str, list[float]], rows: int, calls: int,
+             tenant: str) -> dict[str, Any]:
+    stats = {name: {"p50_ms": rnd(percentile(s, 0.5), 2), "p95_ms": rnd(percentile(s, 0.95), 2)}
+             for name, s in samples.items()}
+    base = stats["direct"]["p50_ms"]
+    for name in ("in_process", "streamable_http"):
+        stats[name]["overhead_p50_ms"] = rnd(stats[name]["p50_ms"] - base, 2)
+    http = stats["streamable_http"]
+    return {"tool": TOOL, "rows": rows, "tenant": tenant, "calls_per_path": calls,
+            "p50_ms": http["p50_ms"], "p95_ms": http["p95_ms"],
+            "overhead_p50_ms": http["overhead_p50_ms"], **stats, "goal": "report"}

@@ -1,0 +1,39 @@
+"""How big each benchmark runs: the full run, ``--quick`` and the smoke test's ``--tiny``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.ingest.writer import DEFAULT_BATCH_SIZE
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    #: cumulative row totals ingest is measured at (the last is the headline size)
+    postgres_checkpoints: tuple[int, ...]
+    sqlite_checkpoints: tuple[int, ...]
+    stats_repeats: int
+    detect_sizes: tuple[int, ...]
+    detect_repeats: int
+    #: the per-entity baseline runs up to this size (it is the slow side)
+    detect_baseline_max: int
+    mcp_rows: int
+    mcp_calls: int
+    memory_lines: int
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+
+FULL = Plan("full", postgres_checkpoints=(100_000, 1_000_000, 10_000_000),
+            sqlite_checkpoints=(100_000, 1_000_000), stats_repeats=5,
+            detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=10_000,
+            mcp_rows=100_000, mcp_calls=300, memory_lines=1_000_000)
+QUICK = Plan("quick", postgres_checkpoints=(100_000, 200_000),
+             sqlite_checkpoints=(100_000, 200_000), stats_repeats=3,
+             detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=1_000,
+             mcp_rows=50_000, mcp_calls=100, memory_lines=200_000)
+#: Seconds, not minutes: proves the harness runs end to end (numbers are meaningless).
+TINY = Plan("tiny", postgres_checkpoints=(1_000, 2_000), sqlite_checkpoints=(1_000, 2_000),
+            stats_repeats=1, detect_sizes=(10, 20), detect_repeats=1, detect_baseline_max=20,
+            mcp_rows=1_000, mcp_calls=4, memory_lines=1_000, batch_size=500)
+PLANS = {p.name: p for p in (FULL, QUICK, TINY)}

@@ -1,0 +1,116 @@
+"""Readable renderings of a run: a Markdown summary (also pasted into BENCHMARKS.md) and the
+EXPLAIN plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ok(section: dict[str, Any]) -> str:
+    met = section.get("met")
+    return "" if met is None else ("met" if met else "NOT met")
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _ingest(name: str, r: dict[str, Any], limit: str, ratio_key: str) -> list[str]:
+    out = [f"### {name}: {r['rows']:,} rows, batches of {r['batch_size']:,} "
+           f"- {ratio_key} = **{r[ratio_key]}** (goal {r['goal']}, {_ok(r)})", ""]
+    rows = [["costsight", r["costsight_s"], f"{r['costsight_rows_per_s']:,}"],
+            [limit, r[f"{limit}_s"], f"{r[f'{limit}_rows_per_s']:,}"]]
+    if "copy_bare_s" in r:
+        rows.append(["copy_bare (no index)", r["copy_bare_s"], f"{r['copy_bare_rows_per_s']:,}"])
+    out += _table(["writer", "seconds", "rows/s"], rows) + [""]
+    growth = [[f"{g['rows_from']:,} -> {g['rows_to']:,}",
+               f"{g['costsight_rows_per_s']:,}", f"{g[f'{limit}_rows_per_s']:,}", g["ratio"]]
+              for g in r["growth"]]
+    out += _table(["segment (rows already stored -> after)", "costsight rows/s",
+                   f"{limit} rows/s", "ratio"], growth)
+    return out + [""]
+
+
+def _stats(r: dict[str, Any]) -> list[str]:
+    out = [f"### stats_postgres: {r['rows']:,} rows - ratio_vs_raw_sql = "
+           f"**{r['ratio_vs_raw_sql']}** for the largest tenant (goal {r['goal']}, {_ok(r)})", ""]
+    rows = []
+    for point in r["growth"]:
+        for label in ("largest_tenant", "smallest_tenant"):
+            p = point[label]
+            rows.append([f"{point['rows']:,}", label.replace("_", " "), f"{p['tenant_rows']:,}",
+                         p["ours_ms"], p["raw_sql_ms"], p["ratio_vs_raw_sql"]])
+    out += _table(["table rows", "tenant", "tenant rows", "costsight ms", "raw SQL ms", "ratio"],
+                  rows)
+    return out + [""]
+
+
+def _detect(r: dict[str, Any]) -> list[str]:
+    out = [f"### detect_scaling - speedup at 1,000 entities = "
+           f"**{r['speedup_vs_per_entity_at_1000']}**, round trips constant: "
+           f"**{r['round_trips_constant']}** ({_ok(r)})", ""]
+    rows = []
+    for size in r["sizes"]:
+        k = str(size)
+        rows.append([f"{size:,}", f"{r['cost_rows'][k]:,}", r["round_trips"][k],
+                     r["ours_ms"][k], r["per_entity_round_trips"].get(k, "-"),
+                     r["per_entity_ms"].get(k, "-"), r["speedup_vs_per_entity"].get(k, "-"),
+                     r["anomalies_found"][k]])
+    out += _table(["entities", "cost rows", "costsight statements", "costsight ms",
+                   "per-entity statements", "per-entity ms", "speedup", "anomalies"], rows)
+    return out + [""]
+
+
+def _mcp(r: dict[str, Any]) -> list[str]:
+    out = [f"### mcp_overhead: `{r['tool']}` over {r['rows']:,} rows, "
+           f"{r['calls_per_path']} calls per path", ""]
+    rows = [[name, r[name]["p50_ms"], r[name]["p95_ms"], r[name].get("overhead_p50_ms", "-")]
+            for name in ("direct", "in_process", "streamable_http")]
+    return out + _table(["path", "p50 ms", "p95 ms", "overhead p50 ms"], rows) + [""]
+
+
+def _memory(r: dict[str, Any]) -> list[str]:
+    return [f"### ingest_memory: `costsight ingest` of {r['lines']:,} lines "
+            f"({r['file_mb']} MB) into {r['database']} - peak RSS **{r['peak_rss_mb']} MB** "
+            f"(goal {r['goal']}, {_ok(r)}); {r['seconds']} s, {r['lines_per_s']:,} lines/s", ""]
+
+
+def render_summary(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    out = [f"## Run: plan {results['plan']}, seed {results['seed']}, {m['date_utc']}", "",
+           f"{m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; {m['os']}; Python "
+           f"{m['python']}; PostgreSQL {m['postgresql']}; SQLite {m['sqlite']}; "
+           + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+           + f"; load average at start {m['load_average_at_start']}, "
+           f"at end {m.get('load_average_at_end')}; total {results.get('total_seconds')} s", ""]
+    if "ingest_postgres" in results:
+        out += _ingest("ingest_postgres", results["ingest_postgres"], "copy", "ratio_vs_copy")
+    if "stats_postgres" in results:
+        out += _stats(results["stats_postgres"])
+    if "ingest_sqlite" in results:
+        out += _ingest("ingest_sqlite", results["ingest_sqlite"], "executemany",
+                       "ratio_vs_executemany")
+    if "detect_scaling" in results:
+        out += _detect(results["detect_scaling"])
+    if "mcp_overhead" in results:
+        out += _mcp(results["mcp_overhead"])
+    if "ingest_memory" in results:
+        out += _memory(results["ingest_memory"])
+    return "\n".join(out)
+
+
+def render_explain(explain: dict[str, Any]) -> str:
+    if not explain:
+        return ""
+    out = ["EXPLAIN (ANALYZE, BUFFERS) of costsight's statements on cost_records:"]
+    for s in explain["statements"]:
+        out.append(f"-- {s['statement']}: {s['ms']} ms with indexes "
+                   f"{s['indexes_used'] or '(none used)'}, {s['ms_without_indexes']} ms "
+                   "with index scans disabled")
+        out.append(f"   {s['sql']}")
+        out += [f"   {line}" for line in s["plan"]]
+    out.append(f"indexes of cost_records no statement above used: "
+               f"{explain['unused_by_these_statements']}")
+    return "\n".join(out)

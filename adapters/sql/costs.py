@@ -55,6 +55,7 @@ class SqlCostWriter:
     async def upsert_worker_runs(self, runs: Sequence[WorkerRun]) -> UpsertResult:
         if not runs:
             return UpsertResult()
+        await self._dialect.serialize_idempotent_writes(self._conn)
         stored = await self._stored_runs(sorted({r.id for r in runs}))
         pending_insert: dict[str, WorkerRun] = {}
         pending_update: dict[str, WorkerRun] = {}
@@ -162,6 +163,7 @@ class SqlCostWriter:
         b = cost_budgets.c
         key = (b.tenant_id == budget.tenant_id, b.budget_type == budget.budget_type.value,
                b.entity_id == budget.entity_id)
+        await self._dialect.serialize_idempotent_writes(self._conn)
         existing = (await self._conn.execute(select(b.id).where(*key))).one_or_none()
         if existing is None:
             stmt = insert(cost_budgets).values(

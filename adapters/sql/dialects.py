@@ -45,11 +45,13 @@ class SqlDialect:
         return column
 
     async def serialize_idempotent_writes(self, conn: AsyncConnection) -> None:
-        """Queue this transaction behind any other writing cost records, until it ends.
+        """Queue this transaction behind every other idempotent writer, until it ends.
 
-        Writers replaying overlapping request ids in different orders would otherwise wait on
-        each other's unique-index entries and deadlock. SQLite already admits one writer.
+        Replays of the same cost records or worker runs then see each other's committed rows
+        before deciding what to insert: no deadlock on unique-index entries taken in different
+        orders, no duplicate-key race between a check and its insert.
         """
+        raise NotImplementedError
 
 
 #: (classid, objid) of the transaction-scoped advisory lock of cost-record writers. The
@@ -100,6 +102,13 @@ class SqliteDialect(SqlDialect):
 
     def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
         return type_coerce(func.date(column), Date())
+
+    async def serialize_idempotent_writes(self, conn: AsyncConnection) -> None:
+        # SQLite admits one writer: taking the write lock now (rather than at the first write,
+        # see engine.py) makes the reads that follow part of the serialised transaction.
+        raw = await conn.get_raw_connection()
+        if not raw.driver_connection.in_transaction:
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def dialect_for(name: str) -> SqlDialect:

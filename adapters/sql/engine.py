@@ -98,6 +98,8 @@ def _begin_immediate_before_write(conn: Any, cursor: Any, statement: str, parame
     if conn.connection.driver_connection.in_transaction:
         return
     head = statement.lstrip()[:8].upper()
+    if head.startswith("BEGIN"):
+        return
     is_write = context is not None and (context.isinsert or context.isupdate
                                         or context.isdelete or context.isddl)
     if not is_write and head.startswith(_READS):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from adapters.sql.storage import SqlStorage
 from adapters.sql.tables import cost_records
 from core.domain.costs import RecordResult
-from tests.contract.builders import cost
+from tests.contract.builders import completed_run, cost
 
 WRITERS = 6
 CALLS = 60
@@ -78,3 +78,25 @@ async def test_multi_batch_units_in_opposite_orders_do_not_deadlock(
             tg.start_soon(writer, 0, x, y)
             tg.start_soon(writer, 1, y, x)
     assert sorted(inserted) == [0, 80]
+
+
+async def test_concurrent_worker_run_replays_do_not_conflict(stores: list[SqlStorage]) -> None:
+    """Replays of the same runs race between "is it stored?" and the insert; serialised
+    writers see each other's commits, so every replay succeeds and each run is stored once."""
+    runs = [completed_run(i) for i in range(30)]
+    outcomes: list[tuple[int, int]] = []
+
+    async def writer(n: int) -> None:
+        batch = runs if n % 2 else list(reversed(runs))
+        async with stores[n % len(stores)].unit_of_work() as uow:
+            result = await uow.costs.upsert_worker_runs(batch)
+            await anyio.sleep(0.05)
+            await uow.commit()
+        outcomes.append((result.inserted, result.unchanged))
+
+    with anyio.fail_after(60):
+        async with anyio.create_task_group() as tg:
+            for n in range(WRITERS):
+                tg.start_soon(writer, n)
+    assert sum(inserted for inserted, _ in outcomes) == len(runs)
+    assert all(inserted + unchanged == len(runs) for inserted, unchanged in outcomes)

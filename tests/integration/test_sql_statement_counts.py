@@ -140,7 +140,8 @@ async def test_record_costs_is_one_insert_statement(store: SqlStorage) -> None:
     inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
     others = [s for s in statements if s not in inserts]
     assert len(inserts) == 1
-    # Postgres first takes the transaction's cost-record writer lock (no deadlocks).
-    assert len(others) == (1 if store.backend == "postgresql" else 0)
-    assert all("pg_advisory_xact_lock" in s for s in others)
+    # First the unit takes the idempotent-writers lock: an advisory lock on Postgres, the
+    # write lock (BEGIN IMMEDIATE) on SQLite.
+    lock = "pg_advisory_xact_lock" if store.backend == "postgresql" else "BEGIN IMMEDIATE"
+    assert len(others) == 1 and lock in others[0]
     assert result.inserted == 300

@@ -30,7 +30,7 @@ FULL = Plan("full", postgres_checkpoints=(100_000, 1_000_000, 10_000_000),
             mcp_rows=100_000, mcp_calls=300, memory_lines=1_000_000)
 QUICK = Plan("quick", postgres_checkpoints=(100_000, 200_000),
              sqlite_checkpoints=(100_000, 200_000), stats_repeats=3,
-             detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=1_000,
+             detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=10_000,
              mcp_rows=50_000, mcp_calls=100, memory_lines=200_000)
 #: Seconds, not minutes: proves the harness runs end to end (numbers are meaningless).
 TINY = Plan("tiny", postgres_checkpoints=(1_000, 2_000), sqlite_checkpoints=(1_000, 2_000),

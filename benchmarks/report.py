@@ -55,11 +55,11 @@ def _detect(r: dict[str, Any]) -> list[str]:
     for size in r["sizes"]:
         k = str(size)
         rows.append([f"{size:,}", f"{r['cost_rows'][k]:,}", r["round_trips"][k],
-                     r["ours_ms"][k], r["per_entity_round_trips"].get(k, "-"),
+                     r["ours_ms"][k], r["ours_preview_ms"][k], r["per_entity_round_trips"].get(k, "-"),
                      r["per_entity_ms"].get(k, "-"), r["speedup_vs_per_entity"].get(k, "-"),
                      r["anomalies_found"][k]])
     out += _table(["entities", "cost rows", "costsight statements", "costsight ms",
-                   "per-entity statements", "per-entity ms", "speedup", "anomalies"], rows)
+                   "costsight preview ms (no writes)", "per-entity statements", "per-entity ms", "speedup", "anomalies"], rows)
     return out + [""]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,15 +17,18 @@ def module_command(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
 
-async def run_all(commands: list[list[str]], *, timeout: float) -> list[tuple[int, str, str]]:
+async def run_all(commands: list[list[str]], *, timeout: float,
+                  env: dict[str, str] | None = None) -> list[tuple[int, str, str]]:
     """Run ``commands`` concurrently; (returncode, stdout, stderr) of each, in order.
 
-    Exceeding ``timeout`` fails the test; anyio kills the children on the way out.
+    Exceeding ``timeout`` fails the test; anyio kills the children on the way out. ``env``
+    is added to this process's environment.
     """
+    full_env = {**os.environ, **(env or {})}
     results: list[tuple[int, str, str] | None] = [None] * len(commands)
 
     async def run(i: int) -> None:
-        done = await anyio.run_process(commands[i], check=False, cwd=REPO)
+        done = await anyio.run_process(commands[i], check=False, cwd=REPO, env=full_env)
         results[i] = (done.returncode, done.stdout.decode(), done.stderr.decode())
 
     with anyio.fail_after(timeout):

@@ -50,7 +50,7 @@ async def postgres_database() -> AsyncIterator[str]:
     name = f"costsight_test_{uuid.uuid4().hex[:12]}"
     try:
         await _admin_execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+    except Exception as exc:
         reason = f"PostgreSQL not reachable at {PG_URL}: {exc!r}"
         if REQUIRE_PG:
             pytest.fail(f"{reason} (COSTSIGHT_REQUIRE_POSTGRES=1)", pytrace=False)

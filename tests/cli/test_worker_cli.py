@@ -42,7 +42,9 @@ async def _start_worker(url: str, out: Path, err: Path, interval: str) -> Any:
 
 
 def _outcomes(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """Complete JSON lines written so far (a line still being written is left out)."""
+    complete = path.read_text().rpartition("\n")[0]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 async def _two_workers(url: str, tmp_path: Path) -> None:
@@ -50,7 +52,12 @@ async def _two_workers(url: str, tmp_path: Path) -> None:
     errs = [tmp_path / f"w{i}.err" for i in range(2)]
     procs = [await _start_worker(url, outs[i], errs[i], "1") for i in range(2)]
     try:
-        await anyio.sleep(7)
+        # Both workers must be up (signal handlers installed) before one is stopped: on a
+        # loaded machine start-up alone can take seconds.
+        with anyio.fail_after(60):
+            while not all(_outcomes(p) for p in outs):  # noqa: ASYNC110 - polling files
+                await anyio.sleep(0.2)
+        await anyio.sleep(6)
         seen = [_outcomes(p) for p in outs]
         # Failover: stop whichever worker leads; the other takes over at its next tick.
         leader = 0 if any(o["ran"] for o in seen[0]) else 1

@@ -120,7 +120,7 @@ async def test_every_parameter_of_every_tool_refuses_every_kind_of_bad_value(
 
 
 @given(tries=attempts)
-@settings(max_examples=15, deadline=None, database=None,
+@settings(max_examples=15, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 async def test_fuzzed_arguments_are_refused_naming_the_parameter(seeded_url: str,
                                                                  tries: list[Attempt]) -> None:

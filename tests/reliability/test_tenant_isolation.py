@@ -36,7 +36,7 @@ REQUIRED_ARGS: dict[str, dict[str, Any]] = {
     names.GET_ANOMALY: {"anomaly_id": "ca_0000000000000000"},
 }
 WINDOWED = {names.GET_USAGE_STATISTICS, names.GET_COST_STATISTICS, names.GET_COST_BREAKDOWN}
-EXAMPLES = settings(max_examples=8, deadline=None, database=None,
+EXAMPLES = settings(max_examples=8, deadline=None, database=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 

@@ -17,6 +17,9 @@ def to_cents(value: object) -> Decimal:
     """Parse a cents amount exactly; at most 6 decimals, finite, within BIGINT micro-cents."""
     if isinstance(value, bool):
         raise ValueError("expected a number of cents, got a boolean")
+    if not isinstance(value, int | float | str | Decimal):
+        # Decimal() also reads a (sign, digits, exponent) tuple: a JSON array is not an amount.
+        raise ValueError(f"expected a number of cents, got {type(value).__name__}")
     if isinstance(value, float):
         value = repr(value)  # shortest repr keeps what the writer meant (0.1 -> "0.1")
     try:

@@ -92,7 +92,7 @@ class PostgresLeaderElection(LeadershipMixin):
     """``LeaderElection`` over PostgreSQL session advisory locks (see the module docstring)."""
 
     def __init__(self, url: str, *, holder: str | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, read_only: bool = False) -> None:
         holder = holder or default_holder()
         if len(holder) > HOLDER_MAX_LENGTH:
             raise ValidationError("holder", f"{len(holder)} characters is too long",
@@ -101,10 +101,17 @@ class PostgresLeaderElection(LeadershipMixin):
         self.holder = holder
         self._clock = clock or SystemClock()
         self._held: dict[tuple[int, int], _HeldLock] = {}
+        # A read-only storage (the MCP server) may look at locks but never lead: it takes no
+        # advisory lock and writes no fencing token, and its connections are read-only too.
+        self.read_only = read_only
+        self._server_settings = {"default_transaction_read_only": "on"} if read_only else {}
 
     async def try_acquire(self, lock_id: int, *,
                           timeout: float = DEFAULT_ACQUIRE_TIMEOUT) -> Lease | None:
         lock_id = check_lock_id(lock_id)
+        if self.read_only:
+            log.warning("leader lock %s: a read-only storage never leads", lock_id)
+            return None
         conn: asyncpg.Connection | None = None
         try:
             with anyio.fail_after(timeout):
@@ -174,7 +181,8 @@ class PostgresLeaderElection(LeadershipMixin):
 
     async def is_held(self, lock_id: int) -> bool:
         lock_id = check_lock_id(lock_id)
-        conn = await asyncpg.connect(self._dsn, timeout=OPERATION_TIMEOUT)
+        conn = await asyncpg.connect(self._dsn, timeout=OPERATION_TIMEOUT,
+                                     server_settings=self._server_settings)
         try:
             with anyio.fail_after(OPERATION_TIMEOUT):
                 return bool(await conn.fetchval(_HELD_BY_ANYONE, *advisory_key_halves(lock_id)))

@@ -45,7 +45,7 @@ class SqlStorage:
             if self.backend == "postgresql":
                 from adapters.sql.leader_postgres import PostgresLeaderElection
 
-                self._leader = PostgresLeaderElection(self.url)
+                self._leader = PostgresLeaderElection(self.url, read_only=self.read_only)
             else:
                 from adapters.sql.leader_sqlite import SqliteLeaderElection
 

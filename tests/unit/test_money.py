@@ -20,7 +20,7 @@ def test_parses_exactly(raw: object, expected: Decimal) -> None:
 @pytest.mark.parametrize("raw, reason", [
     ("0.0000001", "6 decimal places"), ("1e30", "within"), ("-1e400", "within"),
     ("nan", "finite"), ("inf", "finite"), (True, "boolean"), ("ten", "number of cents"),
-    (None, "number of cents"),
+    (None, "number of cents"), ([0, [1, 2, 5], -2], "got list"),
 ])
 def test_rejects_with_a_reason(raw: object, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):

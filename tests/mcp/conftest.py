@@ -9,7 +9,7 @@ import pytest
 from core.application import Application
 from core.timeutil import FixedClock
 from tests.contract.builders import T0
-from tests.mcp.seed import seed_findings, seed_metering
+from tests.mcp.seed import seed_database, seed_findings, seed_metering
 
 
 @pytest.fixture
@@ -27,3 +27,9 @@ async def seeded(app: Application) -> dict[str, str]:
     """Seeds the dataset of tests.mcp.seed into ``app``; returns the ids it created."""
     await seed_metering(app.storage)
     return await seed_findings(app.storage)
+
+
+@pytest.fixture
+async def seeded_sqlite_url(sqlite_url: str) -> str:
+    """A migrated SQLite file holding the tests.mcp.seed metering data."""
+    return await seed_database(sqlite_url)

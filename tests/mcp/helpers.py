@@ -54,3 +54,11 @@ async def call(client: Client, name: str, **arguments: Any) -> dict[str, Any]:
 
 async def call_err(client: Client, name: str, **arguments: Any) -> str:
     return err(await client.call_tool(name, arguments))
+
+
+#: A raw JSON-RPC initialize request and the headers streamable HTTP wants (transport probes).
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                         "clientInfo": {"name": "probe", "version": "0"}}}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream",
+               "Content-Type": "application/json"}

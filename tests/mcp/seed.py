@@ -115,3 +115,17 @@ async def seed_findings(storage: Any) -> dict[str, str]:
         await uow.commit()
     return {"spike": spike.id, "drift": drift.id, "other_tenant_anomaly": other.id,
             "feedback_failure": fb_fail.id, "feedback_cost": fb_cost.id}
+
+
+async def seed_database(url: str, *, findings: bool = False) -> str:
+    """Seed the SQL database at ``url`` (already migrated) through the ports; returns ``url``."""
+    from adapters.bootstrap import open_storage
+
+    storage = await open_storage(url)
+    try:
+        await seed_metering(storage)
+        if findings:
+            await seed_findings(storage)
+    finally:
+        await storage.aclose()
+    return url

@@ -25,30 +25,12 @@ from mcp_server import tool_names as names
 from mcp_server.auth import TokenFileVerifier
 from mcp_server.runtime import MCP_PATH, build_server_from_settings, http_app
 from mcp_server.scope import TenantScope
-from tests.mcp.helpers import call, call_err
-from tests.mcp.seed import seed_metering
+from tests.mcp.helpers import INITIALIZE, MCP_HEADERS, call, call_err
 
 pytestmark = pytest.mark.sqlite
 
 TOKENS = {"tok-a": ["tenant-a"], "tok-b": "tenant-b", "tok-ops": "*"}
 WEEK = {"start": "2026-03-04T00:00:00Z", "end": "2026-03-11T00:00:00Z"}
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-              "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                         "clientInfo": {"name": "probe", "version": "0"}}}
-MCP_HEADERS = {"Accept": "application/json, text/event-stream",
-               "Content-Type": "application/json"}
-
-
-@pytest.fixture
-async def seeded_sqlite_url(sqlite_url: str) -> str:
-    from adapters.bootstrap import open_storage
-
-    storage = await open_storage(sqlite_url)
-    try:
-        await seed_metering(storage)
-    finally:
-        await storage.aclose()
-    return sqlite_url
 
 
 @asynccontextmanager

@@ -15,8 +15,6 @@ from pathlib import Path
 import anyio
 import pytest
 
-from tests.mcp.seed import seed_metering
-
 pytestmark = [pytest.mark.sqlite, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,18 +34,6 @@ def _run(command: str, database_url: str) -> dict:
                           text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-@pytest.fixture
-async def seeded_sqlite_url(sqlite_url: str) -> str:
-    from adapters.bootstrap import open_storage
-
-    storage = await open_storage(sqlite_url)
-    try:
-        await seed_metering(storage)
-    finally:
-        await storage.aclose()
-    return sqlite_url
 
 
 @pytest.mark.skipif(shutil.which("npx") is None, reason="Node.js (npx) is not installed")

@@ -19,7 +19,6 @@ from mcp import Client, StdioServerParameters
 
 from mcp_server import tool_names as names
 from tests.mcp.helpers import call, call_err
-from tests.mcp.seed import seed_metering
 
 pytestmark = pytest.mark.sqlite
 
@@ -30,18 +29,6 @@ COMMANDS = {
     "costsight-serve": [str(Path(sys.executable).with_name("costsight")), "serve",
                         "--tenant", "tenant-a"],
 }
-
-
-@pytest.fixture
-async def seeded_sqlite_url(sqlite_url: str) -> str:
-    from adapters.bootstrap import open_storage
-
-    storage = await open_storage(sqlite_url)
-    try:
-        await seed_metering(storage)
-    finally:
-        await storage.aclose()
-    return sqlite_url
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))

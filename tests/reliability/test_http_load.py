@@ -14,10 +14,9 @@ from typing import Any
 import anyio
 import pytest
 
-from adapters.bootstrap import open_storage
 from mcp_server import tool_names as names
 from tests.mcp.helpers import call
-from tests.mcp.seed import seed_findings, seed_metering
+from tests.mcp.seed import seed_database
 from tests.reliability.http_server import client_with, serving
 
 pytestmark = pytest.mark.postgres
@@ -57,13 +56,7 @@ PROBES: list[tuple[str, dict[str, Any], dict[str, Check]]] = [
 
 @pytest.fixture
 async def seeded_url(postgres_url: str) -> str:
-    storage = await open_storage(postgres_url)
-    try:
-        await seed_metering(storage)
-        await seed_findings(storage)
-    finally:
-        await storage.aclose()
-    return postgres_url
+    return await seed_database(postgres_url, findings=True)
 
 
 def _percentile(ordered: list[float], pct: float) -> float:

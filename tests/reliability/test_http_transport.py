@@ -11,10 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.bootstrap import open_storage
 from mcp_server import tool_names as names
-from tests.mcp.helpers import call, call_err
-from tests.mcp.seed import seed_metering
+from tests.mcp.helpers import INITIALIZE, MCP_HEADERS, call, call_err
+from tests.mcp.seed import seed_database
 from tests.reliability.http_server import client_with, listening_addresses, serving
 
 pytestmark = pytest.mark.postgres
@@ -26,21 +25,11 @@ REQUIRED_ARGS = {
     names.GET_ANOMALY: {"anomaly_id": "ca_0000000000000000"},
 }
 TENANT_TOOLS = [n for n in names.ALL_TOOLS if n != names.GET_LEADER_STATUS]
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-              "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                         "clientInfo": {"name": "probe", "version": "0"}}}
-MCP_HEADERS = {"Accept": "application/json, text/event-stream",
-               "Content-Type": "application/json"}
 
 
 @pytest.fixture
 async def seeded_url(postgres_url: str) -> str:
-    storage = await open_storage(postgres_url)
-    try:
-        await seed_metering(storage)
-    finally:
-        await storage.aclose()
-    return postgres_url
+    return await seed_database(postgres_url)
 
 
 async def _post(url: str, **headers: str) -> httpx.Response:

@@ -15,13 +15,12 @@ from hypothesis import strategies as st
 from mcp import Client
 from mcp.types import Tool
 
-from adapters.bootstrap import open_storage
 from adapters.settings import Settings
 from mcp_server import tool_names as names
 from mcp_server.runtime import build_server_from_settings
 from mcp_server.scope import TenantScope
 from tests.mcp.helpers import call, err
-from tests.mcp.seed import seed_metering
+from tests.mcp.seed import seed_database
 from tests.reliability.tables import row_counts
 
 CALLS_PER_EXAMPLE = 12
@@ -86,12 +85,7 @@ def _names_the_parameter(text: str, param: str) -> bool:
 
 @pytest.fixture
 async def seeded_url(sql_url: str) -> str:
-    storage = await open_storage(sql_url)
-    try:
-        await seed_metering(storage)
-    finally:
-        await storage.aclose()
-    return sql_url
+    return await seed_database(sql_url)
 
 
 async def _refused(client: Client, tool: Tool, param: str, value: Any) -> None:

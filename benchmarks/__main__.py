@@ -73,7 +73,8 @@ async def run(plan: Plan, chosen: tuple[str, ...], seed: int) -> dict[str, Any]:
 
     steps: dict[str, Callable[[], Awaitable[Any]]] = {
         "ingest_postgres": lambda: ingest_postgres(
-            workload, list(plan.postgres_checkpoints), plan.batch_size, at_checkpoint),
+            workload, list(plan.postgres_checkpoints), plan.batch_size, at_checkpoint,
+            plan.postgres_headline),
         "ingest_sqlite": lambda: ingest_sqlite(
             workload, list(plan.sqlite_checkpoints), plan.batch_size),
         "detect_scaling": lambda: detect_scaling(
@@ -90,7 +91,8 @@ async def run(plan: Plan, chosen: tuple[str, ...], seed: int) -> dict[str, Any]:
         results[name] = await steps[name]()
         log(f"{name} done in {time.perf_counter() - t0:.0f} s")
         if name == "ingest_postgres" and "stats_postgres" in chosen:
-            results["stats_postgres"] = {**stats.result(), "explain": explain}
+            results["stats_postgres"] = {**stats.result(plan.postgres_headline),
+                                         "explain": explain}
             log(render_explain(explain))
     results["goals_met"] = {name: results[name]["met"] for name in NAMES
                             if name in results and "met" in results[name]}

@@ -10,8 +10,10 @@ from core.ingest.writer import DEFAULT_BATCH_SIZE
 @dataclass(frozen=True)
 class Plan:
     name: str
-    #: cumulative row totals ingest is measured at (the last is the headline size)
+    #: cumulative row totals ingest is measured at (growth); the last is the largest table
     postgres_checkpoints: tuple[int, ...]
+    #: the size ingest_postgres and stats_postgres report their ratio at
+    postgres_headline: int
     sqlite_checkpoints: tuple[int, ...]
     stats_repeats: int
     detect_sizes: tuple[int, ...]
@@ -25,15 +27,17 @@ class Plan:
 
 
 FULL = Plan("full", postgres_checkpoints=(100_000, 1_000_000, 10_000_000),
+            postgres_headline=1_000_000,
             sqlite_checkpoints=(100_000, 1_000_000), stats_repeats=5,
             detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=10_000,
             mcp_rows=100_000, mcp_calls=300, memory_lines=1_000_000)
-QUICK = Plan("quick", postgres_checkpoints=(100_000, 200_000),
+QUICK = Plan("quick", postgres_checkpoints=(100_000, 200_000), postgres_headline=200_000,
              sqlite_checkpoints=(100_000, 200_000), stats_repeats=3,
              detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=10_000,
              mcp_rows=50_000, mcp_calls=100, memory_lines=200_000)
 #: Seconds, not minutes: proves the harness runs end to end (numbers are meaningless).
-TINY = Plan("tiny", postgres_checkpoints=(1_000, 2_000), sqlite_checkpoints=(1_000, 2_000),
+TINY = Plan("tiny", postgres_checkpoints=(1_000, 2_000), postgres_headline=2_000,
+            sqlite_checkpoints=(1_000, 2_000),
             stats_repeats=1, detect_sizes=(10, 20), detect_repeats=1, detect_baseline_max=20,
             mcp_rows=1_000, mcp_calls=4, memory_lines=1_000, batch_size=500)
 PLANS = {p.name: p for p in (FULL, QUICK, TINY)}

@@ -18,7 +18,8 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _ingest(name: str, r: dict[str, Any], limit: str, ratio_key: str) -> list[str]:
-    out = [f"### {name}: {r['rows']:,} rows, batches of {r['batch_size']:,} "
+    up_to = f" (measured up to {r['max_rows']:,})" if r["max_rows"] != r["rows"] else ""
+    out = [f"### {name}: {r['rows']:,} rows{up_to}, batches of {r['batch_size']:,} "
            f"- {ratio_key} = **{r[ratio_key]}** (goal {r['goal']}, {_ok(r)})", ""]
     rows = [["costsight", r["costsight_s"], f"{r['costsight_rows_per_s']:,}"],
             [limit, r[f"{limit}_s"], f"{r[f'{limit}_rows_per_s']:,}"]]
@@ -34,7 +35,7 @@ def _ingest(name: str, r: dict[str, Any], limit: str, ratio_key: str) -> list[st
 
 
 def _stats(r: dict[str, Any]) -> list[str]:
-    out = [f"### stats_postgres: {r['rows']:,} rows - ratio_vs_raw_sql = "
+    out = [f"### stats_postgres: {r['rows']:,} rows (every checkpoint below) - ratio_vs_raw_sql = "
            f"**{r['ratio_vs_raw_sql']}** for the largest tenant (goal {r['goal']}, {_ok(r)})", ""]
     rows = []
     for point in r["growth"]:

@@ -82,8 +82,9 @@ class StatsBench:
             await storage.aclose()
             await raw.close()
 
-    def result(self) -> dict[str, Any]:
-        last = self.points[-1]
+    def result(self, headline: int | None = None) -> dict[str, Any]:
+        """The ratio at ``headline`` rows (default: the last checkpoint); all in ``growth``."""
+        last = next((p for p in self.points if p["rows"] == headline), self.points[-1])
         ratio = last["largest_tenant"]["ratio_vs_raw_sql"]
         return {"rows": last["rows"], "repeats": self.repeats,
                 "ratio_vs_raw_sql": ratio,

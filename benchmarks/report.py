@@ -18,7 +18,8 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _ingest(name: str, r: dict[str, Any], limit: str, ratio_key: str) -> list[str]:
-    up_to = f" (measured up to {r['max_rows']:,})" if r["max_rows"] != r["rows"] else ""
+    top = r.get("max_rows", r["rows"])
+    up_to = f" (measured up to {top:,})" if top != r["rows"] else ""
     out = [f"### {name}: {r['rows']:,} rows{up_to}, batches of {r['batch_size']:,} "
            f"- {ratio_key} = **{r[ratio_key]}** (goal {r['goal']}, {_ok(r)})", ""]
     rows = [["costsight", r["costsight_s"], f"{r['costsight_rows_per_s']:,}"],
@@ -114,4 +115,16 @@ def render_explain(explain: dict[str, Any]) -> str:
         out += [f"   {line}" for line in s["plan"]]
     out.append(f"indexes of cost_records no statement above used: "
                f"{explain['unused_by_these_statements']}")
+    return "\n".join(out)
+
+
+def render_explain_markdown(explain: dict[str, Any], plans_for: tuple[str, ...] = ()) -> str:
+    """A table of every explained statement, and the full plans of the ones named."""
+    rows = [[s["statement"], ", ".join(s["indexes_used"]) or "(sequential scan)", s["ms"],
+             s["ms_without_indexes"]] for s in explain["statements"]]
+    out = _table(["statement", "index(es) the planner used", "ms", "ms with index scans off"],
+                 rows)
+    for s in explain["statements"]:
+        if s["statement"] in plans_for:
+            out += ["", f"`{s['statement']}`:", "", "```", s["sql"], *s["plan"], "```"]
     return "\n".join(out)

@@ -1,0 +1,179 @@
+"""Large cost-record batches: plain tuples into a TEMP staging table, then one INSERT ... SELECT.
+
+Postgres stages with asyncpg's COPY into a table dropped at commit. SQLite stages with a
+driver-level executemany (no SQLAlchemy bind processing: the values are already in the form
+SQLite stores) into a TEMP table of the connection, emptied before and after every batch, so
+no staged row outlives its batch nor reaches another unit of work on a pooled connection.
+
+The INSERT ... SELECT is the same statement on both: the first record of each
+(tenant_id, request_id) wins by ``row_number()`` over the input order, a feature tag that is
+not an active tag of the tenant becomes ``unclassified`` (LEFT JOIN feature_tags), records
+already stored are skipped by ``ON CONFLICT DO NOTHING`` and the inserted ids are returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.schema import CreateTable
+
+from adapters.sql.dialects import SqlDialect, dialect_for
+from adapters.sql.tables import cost_records, feature_tags
+from core.domain.costs import UNCLASSIFIED, NewCostRecord
+from core.money import cents_to_micros
+
+#: Columns of ``cost_records`` written per record, in the order of the staged tuples.
+COLUMNS = ("id", "tenant_id", "user_id", "feature_tag", "request_id", "workflow_id", "skill_id",
+           "worker_run_id", "model", "input_tokens", "output_tokens", "cost_micros", "is_retry",
+           "created_at")
+
+_stage_meta = MetaData()
+#: Per-connection staging table (Postgres: dropped at commit; SQLite: emptied every batch).
+stage = Table(
+    "cost_records_stage", _stage_meta,
+    Column("ord", Integer, nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("tenant_id", String(64), nullable=False),
+    Column("user_id", String(64)),
+    Column("feature_tag", String(128)),
+    Column("request_id", String(64)),
+    Column("workflow_id", String(64)),
+    Column("skill_id", String(64)),
+    Column("worker_run_id", String(64)),
+    Column("model", String(64), nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("cost_micros", BigInteger, nullable=False),
+    Column("is_retry", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+def sqlite_timestamp(value: datetime) -> str:
+    """``value`` as ``adapters.sql.types.UtcDateTime`` stores it on SQLite.
+
+    Naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff' (SQLAlchemy's SQLite DATETIME layout, always
+    six fraction digits); a naive datetime is refused like ``UtcDateTime`` refuses it.
+    """
+    if value.tzinfo is not UTC:  # domain timestamps are already UTC: skip the conversion
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: "
+                             "timestamps must carry a UTC offset")
+        value = value.astimezone(UTC)
+    # isoformat of an aware UTC value ends in '+00:00' after the 26 characters kept.
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _aware(value: datetime) -> datetime:
+    return value
+
+
+def stage_tuples(ids: Sequence[str], records: Sequence[NewCostRecord],
+                 timestamp: Callable[[datetime], Any] = _aware) -> list[tuple[Any, ...]]:
+    """One tuple per record in the column order of ``stage``: input ordinal, then COLUMNS."""
+    return [
+        (ordinal, record_id, r.tenant_id, r.user_id, r.feature_tag, r.request_id,
+         r.workflow_id, r.skill_id, r.worker_run_id, r.model, r.input_tokens, r.output_tokens,
+         cents_to_micros(r.cost_cents), r.is_retry, timestamp(r.created_at))
+        for ordinal, (record_id, r) in enumerate(zip(ids, records, strict=True))
+    ]
+
+
+async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequence[str],
+                           records: Sequence[NewCostRecord]) -> set[str]:
+    """Stage the records and insert them into ``cost_records``; the ids actually inserted."""
+    sql = _statements(dialect.name)
+    if dialect.bulk_copy:
+        await conn.exec_driver_sql(sql.create)
+        await conn.exec_driver_sql(sql.clear)  # a second batch in the same transaction
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(
+            stage.name, records=stage_tuples(ids, records), columns=list(sql.stage_columns))
+        result = await conn.execute(sql.insert)
+        return {row[0] for row in result}
+    # The first statement is a write: SQLite's write lock is taken here, as before (engine.py).
+    await conn.exec_driver_sql(sql.create)
+    await conn.exec_driver_sql(sql.clear)  # rows of a batch that failed half-way
+    await conn.exec_driver_sql(sql.stage_insert, stage_tuples(ids, records, sqlite_timestamp))
+    result = await conn.execute(sql.insert)
+    inserted = {row[0] for row in result}
+    await conn.exec_driver_sql(sql.clear)
+    return inserted
+
+
+class _Statements:
+    """The staging statements of one dialect, compiled once."""
+
+    def __init__(self, dialect: SqlDialect) -> None:
+        compile_dialect = _sqlalchemy_dialect(dialect.name)
+        self.create = str(CreateTable(stage, if_not_exists=True).compile(dialect=compile_dialect))
+        self.clear = str(delete(stage).compile(dialect=compile_dialect))
+        stage_insert = insert(stage).compile(dialect=compile_dialect)
+        self.stage_columns = tuple(c.name for c in stage.c)
+        if dialect.name == "sqlite":
+            # Positional (qmark) parameters must follow the tuple order of stage_tuples.
+            if tuple(stage_insert.positiontup or ()) != self.stage_columns:
+                raise RuntimeError("staging INSERT parameters are not in column order")
+        self.stage_insert = str(stage_insert)
+        self.insert = staged_insert(dialect)
+
+
+def _sqlalchemy_dialect(name: str) -> Any:
+    return {"postgresql": postgresql.dialect, "sqlite": sqlite.dialect}[name]()
+
+
+@cache
+def _statements(name: str) -> _Statements:
+    return _Statements(dialect_for(name))
+
+
+def staged_insert(dialect: SqlDialect) -> Any:
+    """INSERT ... SELECT from ``stage``: first-wins, tags normalised, RETURNING the new ids."""
+    ranked = select(
+        stage,
+        func.row_number().over(partition_by=(stage.c.tenant_id, stage.c.request_id),
+                               order_by=stage.c.ord).label("rn"),
+    ).subquery("ranked")
+    ft = feature_tags.alias("ft")
+    tag = ranked.c.feature_tag
+    normalised = case(
+        (tag.is_(None), None),
+        (tag == UNCLASSIFIED, UNCLASSIFIED),
+        (ft.c.id.is_not(None), tag),
+        else_=UNCLASSIFIED,
+    )
+    source = (
+        select(*(normalised if c == "feature_tag" else ranked.c[c] for c in COLUMNS))
+        .select_from(ranked.outerjoin(ft, and_(
+            ft.c.tenant_id == ranked.c.tenant_id, ft.c.tag == tag, ft.c.is_active)))
+        .where(or_(ranked.c.request_id.is_(None), ranked.c.rn == 1))
+    )
+    stmt = dialect.insert(cost_records).from_select(list(COLUMNS), source)
+    return stmt.on_conflict_do_nothing(
+        index_elements=[cost_records.c.tenant_id, cost_records.c.request_id],
+        index_where=cost_records.c.request_id.is_not(None),
+    ).returning(cost_records.c.id)

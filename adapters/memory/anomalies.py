@@ -21,6 +21,7 @@ from core.domain.anomalies import (
     DetectedAnomaly,
     DriftTracker,
     EntityType,
+    EntityUsageSummary,
 )
 from core.domain.costs import BudgetType, CostRecord
 from core.errors import Conflict, NotFound, ValidationError
@@ -82,6 +83,43 @@ class MemoryCostAnomalies:
         return [DailyUsage(entity_type=EntityType(et), entity_id=eid, day=day, spend_cents=s,
                            requests=n, retries=retries, input_tokens=tokens)
                 for (et, eid, day), (s, n, retries, tokens) in sorted(groups.items())]
+
+    async def entity_usage_summaries(
+            self, tenant_id: str, entity_types: Sequence[EntityType], *, baseline_first: date,
+            baseline_last: date, day: date, until: datetime) -> list[EntityUsageSummary]:
+        until = aware(until, "until")
+        types = [EntityType(t) for t in dict.fromkeys(entity_types)]
+        yesterday = day - timedelta(days=1)
+        start = min(baseline_first, yesterday)
+        groups: dict[tuple[str, str], dict[str, object]] = {}
+        for r in self._costs_until(tenant_id, day_start(start), until):
+            on = r.created_at.date()
+            in_baseline = baseline_first <= on <= baseline_last
+            prefix = "today" if on == day else "yesterday" if on == yesterday else None
+            for entity_type in types:
+                entity_id = _entity_of(r, entity_type)
+                if entity_id is None:
+                    continue
+                # Listed even when the record falls in no window (a day between the baseline
+                # and yesterday, or after ``day``): the entity had usage in the range.
+                group = groups.setdefault((entity_type.value, entity_id), {"days": set()})
+                if in_baseline:
+                    group["baseline_spend_cents"] = (
+                        group.get("baseline_spend_cents", Decimal(0)) + r.cost_cents)
+                    group["days"].add(on)
+                if prefix is not None:
+                    for name, value in (("spend_cents", r.cost_cents), ("requests", 1),
+                                        ("retries", int(r.is_retry)),
+                                        ("input_tokens", r.input_tokens)):
+                        key = f"{prefix}_{name}"
+                        group[key] = group.get(key, 0) + value
+        out = []
+        for (entity_type, entity_id), group in sorted(groups.items()):
+            days = group.pop("days")
+            out.append(EntityUsageSummary(entity_type=EntityType(entity_type),
+                                          entity_id=entity_id, baseline_days=len(days),
+                                          **group))
+        return out
 
     async def budget_spend(self, tenant_id: str, day: date, until: datetime) -> list[BudgetSpend]:
         until = aware(until, "until")

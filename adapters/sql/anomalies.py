@@ -14,8 +14,15 @@ from adapters.sql.anomaly_records import AnomalyRecordStore
 from adapters.sql.dialects import SqlDialect
 from adapters.sql.rows import budget_from_row
 from adapters.sql.tables import cost_breach_history, cost_budgets, cost_drift_tracking, cost_records
+from adapters.sql.usage_summaries import entity_usage_summaries
 from core.domain.anomalies import Breach as BreachDay
-from core.domain.anomalies import BudgetSpend, DailyUsage, DriftTracker, EntityType
+from core.domain.anomalies import (
+    BudgetSpend,
+    DailyUsage,
+    DriftTracker,
+    EntityType,
+    EntityUsageSummary,
+)
 from core.ids import BREACH, DRIFT, new_id
 from core.money import cents_to_micros, micros_to_cents
 from core.timeutil import day_start, month_start
@@ -60,6 +67,13 @@ class SqlCostAnomalyStore(AnomalyRecordStore):
                 for r in await self._conn.execute(stmt)]
         rows.sort(key=lambda u: (u.entity_type.value, u.entity_id, u.day))
         return rows
+
+    async def entity_usage_summaries(
+            self, tenant_id: str, entity_types: Sequence[EntityType], *, baseline_first: date,
+            baseline_last: date, day: date, until: datetime) -> list[EntityUsageSummary]:
+        return await entity_usage_summaries(
+            self._conn, self._dialect, tenant_id, entity_types, baseline_first=baseline_first,
+            baseline_last=baseline_last, day=day, until=until)
 
     async def budget_spend(self, tenant_id: str, day: date, until: datetime) -> list[BudgetSpend]:
         b = cost_budgets.c

@@ -192,3 +192,28 @@ class BudgetSpend(Frozen):
     budget: Budget
     daily_spend_cents: Decimal
     monthly_spend_cents: Decimal
+
+
+class EntityUsageSummary(Frozen):
+    """One entity's spend and traffic around one UTC day, aggregated in storage.
+
+    The spike detector's and the cause derivers' input: one row per entity instead of one per
+    (entity, day). ``baseline_spend_cents`` / ``baseline_days``: total spend and number of days
+    WITH records over the baseline window; ``today_*``: the day so far (up to the "as of"
+    instant); ``yesterday_*``: the whole day before. ``*_requests`` counts records, so a day
+    with records always has ``*_requests >= 1`` (even at zero spend). Entity kinds and null
+    user / feature handling as in ``DailyUsage``.
+    """
+
+    entity_type: EntityType
+    entity_id: str
+    baseline_spend_cents: Decimal = Decimal(0)
+    baseline_days: int = 0
+    today_spend_cents: Decimal = Decimal(0)
+    today_requests: int = 0
+    today_retries: int = 0
+    today_input_tokens: int = 0
+    yesterday_spend_cents: Decimal = Decimal(0)
+    yesterday_requests: int = 0
+    yesterday_retries: int = 0
+    yesterday_input_tokens: int = 0

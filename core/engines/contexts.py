@@ -6,14 +6,21 @@ as_of``, so an engine run as of a past instant sees what that instant saw.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from types import MappingProxyType
 
-from core.domain.anomalies import BudgetSpend, DailyUsage, DerivedCause, DriftTracker, EntityType
+from core.domain.anomalies import (
+    BudgetSpend,
+    DailyUsage,
+    DerivedCause,
+    DriftTracker,
+    EntityType,
+    EntityUsageSummary,
+)
 from core.domain.costs import WorkerRun
 from core.domain.patterns import PatternFeedback
 from core.domain.predictions import WorkerRunTotals
@@ -49,8 +56,9 @@ class _Context:
 class CauseEvidence:
     """What a cause deriver compares: one entity's usage today so far and all of yesterday.
 
-    ``today_features`` are today's per-feature rows of the whole tenant (tagged spend only),
-    for concentration signals; ``entity_type`` is ``tenant``, ``user`` or ``feature``.
+    ``today_features`` are today's per-feature rows of the whole tenant (tagged spend only,
+    ascending by feature), for concentration signals; ``entity_type`` is ``tenant``, ``user``
+    or ``feature``.
     """
 
     tenant_id: str
@@ -66,18 +74,53 @@ class CauseEvidence:
 class AnomalyContext(_Context):
     """Input of anomaly detectors.
 
-    ``daily_usage``: per-entity daily rows (tenant, user, feature) from the first day any
-    detector needs up to today so far. ``budget_spend``: every active budget with its spend.
+    ``usage_summaries``: one row per entity (tenant, users, features) with usage since the
+    baseline window began: its baseline over ``baseline_window`` and its usage yesterday and
+    today so far (the spike detector's and the cause derivers' input). ``daily_usage``:
+    per-day rows over the longest history a detector needs; the cycle reads them for the
+    TENANT only (sustained drift), so ``usage``, ``window`` and ``spend_on`` of other days
+    answer for the tenant. ``budget_spend``: every active budget with its spend.
     ``prior_streaks``: for each entity breached YESTERDAY, the length of its breach streak
     ending yesterday (today's breach, if any, extends it by one). ``drift_trackers``: every
     stored tracker of the tenant. ``cause_derivers``: registered derivers, in order.
     """
 
     daily_usage: tuple[DailyUsage, ...] = ()
+    usage_summaries: tuple[EntityUsageSummary, ...] = ()
     budget_spend: tuple[BudgetSpend, ...] = ()
     prior_streaks: Mapping[EntityKey, int] = field(default_factory=dict)
     drift_trackers: tuple[DriftTracker, ...] = ()
     cause_derivers: tuple[CauseDeriver, ...] = ()
+
+    @property
+    def baseline_window(self) -> tuple[date, date]:
+        """First and last day of the spike baseline the summaries hold (both inclusive)."""
+        return baseline_window(self.today, self.settings)
+
+    @cached_property
+    def _summaries_by_type(self) -> dict[str, tuple[EntityUsageSummary, ...]]:
+        grouped: dict[str, list[EntityUsageSummary]] = {}
+        for row in self.usage_summaries:
+            grouped.setdefault(row.entity_type.value, []).append(row)
+        return {kind: tuple(sorted(rows, key=lambda r: r.entity_id))
+                for kind, rows in grouped.items()}
+
+    @cached_property
+    def _summary_index(self) -> dict[EntityKey, EntityUsageSummary]:
+        return {(row.entity_type.value, row.entity_id): row for row in self.usage_summaries}
+
+    def summaries(self, entity_type: EntityType | str) -> tuple[EntityUsageSummary, ...]:
+        """The summaries of every entity of that type, ascending by id."""
+        return self._summaries_by_type.get(EntityType(entity_type).value, ())
+
+    def summary(self, entity_type: EntityType | str,
+                entity_id: str) -> EntityUsageSummary | None:
+        """One entity's summary, None when it had no usage since the baseline began."""
+        return self._summary_index.get((EntityType(entity_type).value, entity_id))
+
+    def entities(self, entity_type: EntityType | str) -> list[str]:
+        """Ids of every entity of that type with a usage summary, ascending."""
+        return [row.entity_id for row in self.summaries(entity_type)]
 
     @cached_property
     def _usage_index(self) -> dict[EntityKey, dict[date, DailyUsage]]:
@@ -86,23 +129,26 @@ class AnomalyContext(_Context):
             index.setdefault((row.entity_type.value, row.entity_id), {})[row.day] = row
         return index
 
-    def entities(self, entity_type: EntityType | str) -> list[str]:
-        """Ids of every entity of that type with usage in the context, ascending."""
-        kind = EntityType(entity_type).value
-        return sorted(eid for etype, eid in self._usage_index if etype == kind)
-
     def usage(self, entity_type: EntityType | str, entity_id: str) -> Mapping[date, DailyUsage]:
-        """Day -> usage of one entity (only days with records)."""
+        """Day -> usage of one entity from ``daily_usage`` (only days with records)."""
         found = self._usage_index.get((EntityType(entity_type).value, entity_id))
         return MappingProxyType(found) if found is not None else _EMPTY_USAGE
 
     def spend_on(self, entity_type: EntityType | str, entity_id: str, day: date) -> Decimal:
+        """Spend of an entity on a day: today and yesterday from its summary (any entity),
+        other days from ``daily_usage``."""
+        if day == self.today or day == self.yesterday:
+            found = self.summary(entity_type, entity_id)
+            if found is not None:
+                return (found.today_spend_cents if day == self.today
+                        else found.yesterday_spend_cents)
         row = self.usage(entity_type, entity_id).get(day)
         return row.spend_cents if row is not None else Decimal(0)
 
     def window(self, entity_type: EntityType | str, entity_id: str, first: date,
                last: date) -> tuple[Decimal, int]:
-        """(total spend, active days) of an entity over ``[first, last]``, both inclusive."""
+        """(total spend, active days) over ``[first, last]`` (both inclusive), from
+        ``daily_usage``."""
         total, days = Decimal(0), 0
         for day, row in self.usage(entity_type, entity_id).items():
             if first <= day <= last:
@@ -110,23 +156,82 @@ class AnomalyContext(_Context):
                 days += 1
         return total, days
 
+    def _day_usage(self, entity_type: str, entity_id: str, day: date) -> DailyUsage | None:
+        found = self.summary(entity_type, entity_id)
+        if found is None:
+            return self.usage(entity_type, entity_id).get(day)
+        return day_usage(found, day, yesterday=day != self.today)
+
     @cached_property
     def _today_features(self) -> tuple[DailyUsage, ...]:
         today = self.today
-        return tuple(row for row in sorted(self.daily_usage, key=lambda r: r.entity_id)
-                     if row.entity_type is EntityType.FEATURE and row.day == today)
+        return tuple(usage for usage in (day_usage(row, today, yesterday=False)
+                                         for row in self.summaries(EntityType.FEATURE))
+                     if usage is not None)
 
     def cause_evidence(self, entity_type: str, entity_id: str) -> CauseEvidence:
         """The evidence cause derivers see for one entity (any type; unknown types have none)."""
-        usage = self.usage(entity_type, entity_id) if entity_type in _ENTITY_TYPES else {}
+        known = entity_type in _ENTITY_TYPES
         return CauseEvidence(
             tenant_id=self.tenant_id, entity_type=entity_type, entity_id=entity_id,
-            today=usage.get(self.today), yesterday=usage.get(self.yesterday),
+            today=self._day_usage(entity_type, entity_id, self.today) if known else None,
+            yesterday=(self._day_usage(entity_type, entity_id, self.yesterday) if known
+                       else None),
             today_features=self._today_features, settings=self.settings)
 
     def derive_cause(self, entity_type: str, entity_id: str) -> str:
         """The first cause a deriver returns, in deriver order; ``UNKNOWN`` if none does."""
         return derive_cause(self.cause_derivers, self.cause_evidence(entity_type, entity_id))
+
+
+def baseline_window(today: date, settings: EngineSettings) -> tuple[date, date]:
+    """The spike baseline's days: [today - spike_lookback_days, today -
+    spike_baseline_end_offset_days]."""
+    return (today - timedelta(days=settings.spike_lookback_days),
+            today - timedelta(days=settings.spike_baseline_end_offset_days))
+
+
+def day_usage(summary: EntityUsageSummary, day: date, *, yesterday: bool) -> DailyUsage | None:
+    """The summary's today (or yesterday) as the per-day row of ``day``; None without records."""
+    prefix = "yesterday" if yesterday else "today"
+    requests = getattr(summary, f"{prefix}_requests")
+    if not requests:
+        return None
+    # Every field comes from an already validated summary.
+    return DailyUsage.model_construct(
+        entity_type=summary.entity_type, entity_id=summary.entity_id, day=day,
+        spend_cents=getattr(summary, f"{prefix}_spend_cents"), requests=requests,
+        retries=getattr(summary, f"{prefix}_retries"),
+        input_tokens=getattr(summary, f"{prefix}_input_tokens"))
+
+
+def summarize(rows: Iterable[DailyUsage], today: date,
+              settings: EngineSettings) -> tuple[EntityUsageSummary, ...]:
+    """The summaries ``CostAnomalyPort.entity_usage_summaries`` returns, from per-day rows.
+
+    For engines fed per-day data (tests, replays): one summary per entity with a row from
+    min(baseline first day, yesterday) to today, ordered by (entity_type, entity_id).
+    """
+    first, last = baseline_window(today, settings)
+    yesterday = today - timedelta(days=1)
+    start = min(first, yesterday)
+    fields: dict[EntityKey, dict[str, object]] = {}
+    for row in rows:
+        if not start <= row.day <= today:
+            continue
+        entry = fields.setdefault((row.entity_type.value, row.entity_id), {
+            "baseline_spend_cents": Decimal(0), "baseline_days": 0})
+        if first <= row.day <= last:
+            entry["baseline_spend_cents"] += row.spend_cents  # type: ignore[operator]
+            entry["baseline_days"] += 1  # type: ignore[operator]
+        for prefix, day in (("today", today), ("yesterday", yesterday)):
+            if row.day == day:
+                entry.update({f"{prefix}_spend_cents": row.spend_cents,
+                              f"{prefix}_requests": row.requests,
+                              f"{prefix}_retries": row.retries,
+                              f"{prefix}_input_tokens": row.input_tokens})
+    return tuple(EntityUsageSummary(entity_type=EntityType(kind), entity_id=eid, **values)
+                 for (kind, eid), values in sorted(fields.items()))
 
 
 _ENTITY_TYPES = frozenset(e.value for e in EntityType)

@@ -16,6 +16,7 @@ from core.domain.anomalies import (
     DetectedAnomaly,
     DriftTracker,
     EntityType,
+    EntityUsageSummary,
 )
 from core.pagination import Page
 
@@ -35,6 +36,21 @@ class CostAnomalyPort(Protocol):
         at least one record appear. ``tenant`` rows (entity_id = tenant_id) count every record;
         ``user`` and ``feature`` rows skip records whose user_id / feature_tag is null.
         Ordered by (entity_type, entity_id, day).
+        """
+        ...
+
+    async def entity_usage_summaries(
+            self, tenant_id: str, entity_types: Sequence[EntityType], *, baseline_first: date,
+            baseline_last: date, day: date, until: datetime) -> list[EntityUsageSummary]:
+        """One summary per entity in ONE query, for every entity of the types asked.
+
+        An entity appears when it has at least one record created in [00:00 of
+        min(baseline_first, day - 1), until], even if none falls in a window. The baseline sums
+        the days in [baseline_first, baseline_last] and counts those with records; ``today``
+        is ``day``, ``yesterday`` is ``day - 1``; every window ignores records created after
+        ``until``. Sums are exact (no overflow however large). Entity kinds and null user /
+        feature handling as in ``daily_usage``; ordered by (entity_type, entity_id) with ids
+        compared by code point.
         """
         ...
 

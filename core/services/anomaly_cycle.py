@@ -1,8 +1,8 @@
 """The anomaly detection cycle: fetch set-based aggregates, run the detectors, persist, commit.
 
 Per tenant, one unit of work and a constant number of port calls whatever the number of users,
-features or budgets: four reads (daily usage, budget spend, yesterday's breach streaks, drift
-trackers) and up to four writes (breaches, drift trackers, daily-window anomalies, month-window
+features or budgets: five reads (per-entity usage summaries, the tenant's daily usage, budget
+spend, yesterday's breach streaks, drift trackers) and up to four writes (breaches, drift trackers, daily-window anomalies, month-window
 anomalies). Dedupe: a finding updates the open anomaly with the same key detected since 00:00
 of today, or since the 1st of the month for monthly budget anomalies (so a monthly overrun is
 one row per month, not one per day).
@@ -25,6 +25,7 @@ from core.domain.anomalies import (
 )
 from core.domain.costs import BudgetPeriod
 from core.engines import AnomalyContext
+from core.engines.contexts import baseline_window
 from core.errors import ValidationError
 from core.plugins.facade import Engines
 from core.ports import Storage
@@ -97,9 +98,14 @@ class AnomalyCycle:
                        as_of: datetime) -> AnomalyContext:
         s = self.settings
         today = utc_day(as_of)
+        first, last = baseline_window(today, s)
+        summaries = await port.entity_usage_summaries(
+            tenant_id, ENTITY_TYPES, baseline_first=first, baseline_last=last, day=today,
+            until=as_of)
+        # Per-day rows of the tenant alone (drift's windows): one row per day, not per entity.
         history_days = max(s.spike_lookback_days, s.drift_baseline_first_offset_days,
                            s.drift_rolling_days - 1, 1)
-        usage = await port.daily_usage(tenant_id, ENTITY_TYPES,
+        usage = await port.daily_usage(tenant_id, (EntityType.TENANT,),
                                        today - timedelta(days=history_days), as_of)
         budgets = await port.budget_spend(tenant_id, today, as_of)
         # Streaks ending YESTERDAY: today's breach (found in memory) extends them by one, so
@@ -110,6 +116,7 @@ class AnomalyCycle:
         trackers = await port.drift_trackers(tenant_id)
         return AnomalyContext(
             tenant_id=tenant_id, as_of=as_of, settings=s, daily_usage=tuple(usage),
+            usage_summaries=tuple(summaries),
             budget_spend=tuple(budgets), prior_streaks=dict(streaks),
             drift_trackers=tuple(trackers), cause_derivers=tuple(self.engines.cause_derivers()))
 

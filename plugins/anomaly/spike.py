@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 from core.domain.anomalies import AnomalyType, Breach, DetectedAnomaly, EntityType
 from core.engines import AnomalyContext, AnomalyFindings
-from core.engines.exact import as_fraction, at_least, pct_over, to_cents
+from core.engines.exact import as_fraction, pct_over, to_cents
 from core.engines.severity import classify_deviation
 from core.money import cents_json
 from core.plugins import hookimpl
@@ -36,20 +35,20 @@ class AbsoluteSpikeDetector:
 
     def detect(self, context: AnomalyContext) -> AnomalyFindings:
         settings = context.settings
-        first = context.today - timedelta(days=settings.spike_lookback_days)
-        last = context.today - timedelta(days=settings.spike_baseline_end_offset_days)
+        threshold = as_fraction(settings.spike_threshold_ratio)
         max_streak = settings.breach_streak_lookback_days + 1
         anomalies: list[DetectedAnomaly] = []
         breaches: list[Breach] = []
         for entity_type in ENTITY_TYPES:
-            for entity_id in context.entities(entity_type):
-                total, days = context.window(entity_type, entity_id, first, last)
+            for usage in context.summaries(entity_type):
+                total, days = usage.baseline_spend_cents, usage.baseline_days
                 if days == 0 or total <= 0:
                     continue
-                baseline = as_fraction(total) / days
-                current = context.spend_on(entity_type, entity_id, context.today)
-                if not at_least(current, baseline, settings.spike_threshold_ratio):
+                current = usage.today_spend_cents
+                if not _breached(current, total, days, threshold):
                     continue
+                entity_id = usage.entity_id
+                baseline = as_fraction(total) / days
                 deviation = pct_over(current, baseline)
                 breaches.append(Breach(
                     tenant_id=context.tenant_id, entity_type=entity_type.value,
@@ -62,6 +61,15 @@ class AbsoluteSpikeDetector:
                     anomalies.append(_anomaly(context, entity_type, entity_id, current, baseline,
                                               deviation, streak))
         return AnomalyFindings(anomalies=tuple(anomalies), breaches=tuple(breaches))
+
+
+def _breached(current: Decimal, total: Decimal, days: int, threshold: Fraction) -> bool:
+    """current >= (total / days) x threshold, exactly, in integers (most entities do not
+    breach, and Fraction arithmetic for each of thousands of them is the slow part)."""
+    cur_num, cur_den = current.as_integer_ratio()
+    tot_num, tot_den = total.as_integer_ratio()
+    return cur_num * tot_den * days * threshold.denominator >= (
+        tot_num * cur_den * threshold.numerator)
 
 
 def _anomaly(context: AnomalyContext, entity_type: EntityType, entity_id: str,

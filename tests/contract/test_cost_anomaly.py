@@ -143,6 +143,128 @@ async def test_daily_usage_splits_days_at_utc_midnight_exactly(storage) -> None:
         (d(9), Decimal("45000000000.000001"), 2), (d(10), Decimal("0.000002"), 1)]
 
 
+async def summaries(storage, entity_types=ALL_TYPES, *, first=d(8), last=d(8), day=DAY0,
+                    until=T0, tenant=TENANT) -> list:
+    return await read(storage, lambda uow: uow.anomalies.entity_usage_summaries(
+        tenant, entity_types, baseline_first=first, baseline_last=last, day=day, until=until))
+
+
+def summary_rows(rows) -> list[tuple]:
+    """(type, id, (baseline spend, days), today, yesterday) with (spend, requests, retries,
+    input tokens) per day."""
+    return [(r.entity_type.value, r.entity_id, (r.baseline_spend_cents, r.baseline_days),
+             (r.today_spend_cents, r.today_requests, r.today_retries, r.today_input_tokens),
+             (r.yesterday_spend_cents, r.yesterday_requests, r.yesterday_retries,
+              r.yesterday_input_tokens)) for r in rows]
+
+
+NO_DAY = (Decimal(0), 0, 0, 0)
+
+
+async def test_usage_summaries_per_entity_with_baseline_yesterday_and_today(storage) -> None:
+    await seed_usage(storage)
+    got = await summaries(storage)
+    assert summary_rows(got) == [
+        ("feature", "chat.reply", (Decimal(5), 1), (Decimal(3), 1, 0, 7),
+         (Decimal("1.75"), 2, 0, 110)),
+        ("tenant", TENANT, (Decimal(5), 1), (Decimal("3.5"), 2, 1, 10),
+         (Decimal(5), 4, 2, 155)),
+        ("user", "u1", (Decimal(5), 1), (Decimal("3.5"), 2, 1, 10),
+         (Decimal("3.75"), 2, 1, 140)),
+        ("user", "u2", (Decimal(0), 0), NO_DAY, (Decimal("0.25"), 1, 0, 10)),
+    ]
+
+
+async def test_usage_summaries_only_for_the_entity_types_asked(storage) -> None:
+    await seed_usage(storage)
+    assert [(r.entity_type.value, r.entity_id)
+            for r in await summaries(storage, [EntityType.USER])] == [("user", "u1"),
+                                                                      ("user", "u2")]
+    assert await summaries(storage, []) == []
+    assert await summaries(storage, tenant="nobody") == []
+
+
+async def test_usage_summaries_until_replays_a_past_instant(storage) -> None:
+    await seed_usage(storage)
+    got = await summaries(storage, [EntityType.TENANT, EntityType.USER], until=at(9, 11))
+    assert summary_rows(got) == [
+        ("tenant", TENANT, (Decimal(5), 1), NO_DAY, (Decimal("3.75"), 2, 1, 140)),
+        ("user", "u1", (Decimal(5), 1), NO_DAY, (Decimal("3.75"), 2, 1, 140)),
+    ]
+
+
+async def test_usage_summaries_count_active_baseline_days_at_utc_midnight(storage) -> None:
+    await record(
+        storage,
+        cost(created_at=at(1, 0) - US, user_id="early", cost_cents=Decimal(9)),  # before range
+        cost(created_at=at(1, 0), user_id="u1", cost_cents=Decimal(1)),
+        cost(created_at=at(3, 1), user_id="u1", cost_cents=Decimal(2)),
+        cost(created_at=at(3, 23), user_id="u1", cost_cents=Decimal(3)),
+        cost(created_at=at(7, 23, 59, 59), user_id="u1", cost_cents=Decimal("0.000001")),
+        cost(created_at=at(8, 0), user_id="u1", cost_cents=Decimal(50)),  # after the baseline
+        cost(created_at=at(8, 0), user_id="gap", cost_cents=Decimal(50)),
+        cost(created_at=at(9, 0) - US, user_id="u1", cost_cents=Decimal(70)),
+        cost(created_at=at(9, 0), user_id="u1", cost_cents=Decimal(0), input_tokens=0),
+        cost(created_at=at(10, 0), user_id="u1", cost_cents=Decimal(0), is_retry=True),
+    )
+    got = await summaries(storage, [EntityType.USER], first=d(1), last=d(7))
+    assert summary_rows(got) == [
+        ("user", "gap", (Decimal(0), 0), NO_DAY, NO_DAY),
+        ("user", "u1", (Decimal("6.000001"), 3), (Decimal(0), 1, 1, 100), (Decimal(0), 1, 0, 0)),
+    ]
+
+
+@pytest.mark.parametrize(("first", "days"), [(d(7, month=1), 2), (d(6, month=1), 3),
+                                             (d(5, month=1), 4), (d(4, month=1), 4),
+                                             (d(1), 1)])
+async def test_usage_summaries_baseline_of_any_length(storage, first, days) -> None:
+    # Jan 5 to Mar 8 is 62 days after the first: windows up to 63 days and beyond count alike.
+    await record(storage, *(cost(created_at=at(n, 12, month=m), user_id="u1",
+                                 cost_cents=Decimal(1))
+                            for m, n in ((1, 5), (1, 6), (1, 7), (3, 8))))
+    [row] = await summaries(storage, [EntityType.USER], first=first, last=d(8), day=d(10))
+    assert (row.baseline_spend_cents, row.baseline_days) == (Decimal(days), days)
+
+
+async def test_usage_summaries_sum_money_exactly_beyond_64_bit_micro_cents(storage) -> None:
+    huge = Decimal("5000000000000")  # 5e18 micro-cents: two of them overflow a BIGINT
+    await record(storage,
+                 cost(created_at=at(7, 12), user_id="u1", cost_cents=huge),
+                 cost(created_at=at(8, 12), user_id="u1", cost_cents=huge + Decimal("0.000001")),
+                 cost(created_at=at(10, 1), user_id="u1", cost_cents=huge),
+                 cost(created_at=at(10, 2), user_id="u1", cost_cents=huge))
+    [row] = await summaries(storage, [EntityType.USER], first=d(7), last=d(8))
+    assert (row.baseline_spend_cents, row.baseline_days) == (Decimal("10000000000000.000001"), 2)
+    assert row.today_spend_cents == Decimal("10000000000000")
+
+
+async def test_usage_summaries_agree_with_daily_usage(storage) -> None:
+    await seed_usage(storage)
+    await record(storage, *(cost(created_at=at(n, 8 + n % 5), user_id=f"u{n % 3}",
+                                 feature_tag="chat.reply" if n % 2 else None,
+                                 cost_cents=Decimal(n * 1234567) / 1000000, input_tokens=n,
+                                 is_retry=n % 4 == 0)
+                            for n in range(1, 11)))
+    # Entities with records from d(2): the summaries' range when the baseline starts there.
+    rows = await read(storage, lambda uow: uow.anomalies.daily_usage(
+        TENANT, ALL_TYPES, d(2), T0))
+    expected: dict[tuple, list] = {}
+    for r in rows:
+        entry = expected.setdefault((r.entity_type.value, r.entity_id),
+                                    [Decimal(0), 0, NO_DAY, NO_DAY])
+        day = (r.spend_cents, r.requests, r.retries, r.input_tokens)
+        if d(2) <= r.day <= d(7):
+            entry[0] += r.spend_cents
+            entry[1] += 1
+        elif r.day == d(9):
+            entry[3] = day
+        elif r.day == DAY0:
+            entry[2] = day
+    got = await summaries(storage, first=d(2), last=d(7), day=DAY0)
+    assert summary_rows(got) == [(k[0], k[1], (v[0], v[1]), v[2], v[3])
+                                 for k, v in sorted(expected.items())]
+
+
 async def test_budget_spend_for_every_active_budget_in_one_call(storage) -> None:
     await create_tags(storage, feature_tag("chat.reply"))
     await upsert_budgets(

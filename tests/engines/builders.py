@@ -9,6 +9,7 @@ from core.domain.anomalies import BudgetSpend, DailyUsage, DriftTracker, EntityT
 from core.domain.costs import Budget, BudgetType, RunStatus, WorkerRun
 from core.domain.predictions import WorkerRunTotals
 from core.engines import AnomalyContext, PatternContext, PredictionContext
+from core.engines.contexts import summarize
 from core.settings import EngineSettings
 
 TENANT = "t1"
@@ -39,8 +40,12 @@ def anomaly_context(rows: list[DailyUsage] = (), *, budgets: list[BudgetSpend] =
                     streaks: dict | None = None, trackers: list[DriftTracker] = (),
                     derivers: tuple = (), as_of: datetime = AS_OF,
                     settings: EngineSettings = SETTINGS) -> AnomalyContext:
+    """A context holding ``rows`` per day and the per-entity summaries the port would return
+    for the same data (as the cycle reads it, minus the users' and features' per-day rows)."""
     return AnomalyContext(tenant_id=TENANT, as_of=as_of, settings=settings,
-                          daily_usage=tuple(rows), budget_spend=tuple(budgets),
+                          daily_usage=tuple(rows),
+                          usage_summaries=summarize(rows, as_of.date(), settings),
+                          budget_spend=tuple(budgets),
                           prior_streaks=dict(streaks or {}), drift_trackers=tuple(trackers),
                           cause_derivers=tuple(derivers))
 

@@ -88,12 +88,12 @@ def sqlite_timestamp(value: datetime) -> str:
     return value.isoformat(" ", "microseconds")[:26]
 
 
-def _aware(value: datetime) -> datetime:
+def _as_is(value: datetime) -> datetime:
     return value
 
 
 def stage_tuples(ids: Sequence[str], records: Sequence[NewCostRecord],
-                 timestamp: Callable[[datetime], Any] = _aware) -> list[tuple[Any, ...]]:
+                 timestamp: Callable[[datetime], Any] = _as_is) -> list[tuple[Any, ...]]:
     """One tuple per record in the column order of ``stage``: input ordinal, then COLUMNS."""
     return [
         (ordinal, record_id, r.tenant_id, r.user_id, r.feature_tag, r.request_id,

@@ -92,19 +92,21 @@ def test_sqlite_timestamp_refuses_a_naive_datetime_like_utcdatetime() -> None:
 
 # -- which path ----------------------------------------------------------------------------------
 
-async def _statements_of(storage: SqlStorage, size: int) -> list[str]:
+async def _statements_of(storage: SqlStorage, size: int, *,
+                         tag: str = "batch") -> list[str]:
+    """Statements of one ``record_costs`` of ``threshold + size`` records with request ids."""
     seen: list[str] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append(statement)
 
     async with storage.unit_of_work() as uow:
-        threshold = uow.costs.records.copy_threshold
+        n = uow.costs.records.copy_threshold + size
         event.listen(uow.connection.sync_connection, "before_cursor_execute", capture)
         result = await uow.costs.record_costs(
-            [cost(request_id=f"{size}-{i}") for i in range(threshold + size)])
+            [cost(request_id=f"{tag}-{size}-{i}") for i in range(n)])
         await uow.commit()
-    assert result.inserted == threshold + size
+    assert result.inserted == n
     return seen
 
 
@@ -114,6 +116,21 @@ async def test_batches_from_the_threshold_on_are_staged_smaller_ones_are_not(
     at = await _statements_of(store, 0)
     assert not any(stage.name in s for s in below)
     assert any(stage.name in s for s in at)
+
+
+@pytest.mark.parametrize(("small", "large"), [(-15, -1), (0, 3000)], ids=["values", "staged"])
+async def test_record_costs_is_a_fixed_set_of_statements_lock_first(
+        store: SqlStorage, small: int, large: int) -> None:
+    """However many records: the writers' lock first (an advisory lock on Postgres, the write
+    lock on SQLite), one INSERT into cost_records, and the same statements otherwise."""
+    few = await _statements_of(store, small, tag="few")
+    many = await _statements_of(store, large, tag="many")
+    # The multi-row VALUES statement renders one group per row: compare what precedes it.
+    assert [s.split(" VALUES ")[0] for s in few] == [s.split(" VALUES ")[0] for s in many]
+    lock = "pg_advisory_xact_lock" if store.backend == "postgresql" else "BEGIN IMMEDIATE"
+    assert lock in few[0]
+    into_records = [s for s in few if s.lstrip().upper().startswith("INSERT INTO COST_RECORDS ")]
+    assert len(into_records) == 1
 
 
 # -- SQLite: the TEMP staging table -----------------------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.anomaly_records import AnomalyRecordStore
@@ -23,6 +23,7 @@ from core.domain.anomalies import (
     EntityType,
     EntityUsageSummary,
 )
+from core.domain.costs import BudgetType
 from core.ids import BREACH, DRIFT, new_id
 from core.money import cents_to_micros, micros_to_cents
 from core.timeutil import day_start, month_start
@@ -78,19 +79,26 @@ class SqlCostAnomalyStore(AnomalyRecordStore):
     async def budget_spend(self, tenant_id: str, day: date, until: datetime) -> list[BudgetSpend]:
         b = cost_budgets.c
         today, month = day_start(day), day_start(month_start(day))
-        counts = or_(
-            b.budget_type == "tenant",
-            and_(b.budget_type == "feature", cr.feature_tag == b.entity_id),
-            and_(b.budget_type == "user", cr.user_id == b.entity_id),
-        )
-        joined = cost_budgets.outerjoin(cost_records, and_(
-            cr.tenant_id == b.tenant_id, cr.created_at >= month, cr.created_at <= until, counts))
+        window = and_(cr.tenant_id == tenant_id, cr.created_at >= month, cr.created_at <= until)
         daily = func.sum(case((cr.created_at >= today, cr.cost_micros), else_=0))
-        stmt = (select(cost_budgets, daily.label("daily_micros"),
-                       func.sum(cr.cost_micros).label("monthly_micros"))
-                .select_from(joined)
-                .where(b.tenant_id == tenant_id, b.is_active)
-                .group_by(*cost_budgets.c))
+        monthly = func.sum(cr.cost_micros)
+        # Spend per budgeted entity first, then one equality join: joining budgets to records
+        # on "type matches and entity matches" would compare every budget with every record.
+        parts = [select(literal(BudgetType.TENANT.value).label("kind"),
+                        literal("").label("entity_id"), daily.label("daily_micros"),
+                        monthly.label("monthly_micros")).where(window)]
+        for kind, column in ((BudgetType.USER, cr.user_id), (BudgetType.FEATURE, cr.feature_tag)):
+            budgeted = select(b.entity_id).where(b.tenant_id == tenant_id,
+                                                 b.budget_type == kind.value, b.is_active)
+            parts.append(select(literal(kind.value), column, daily, monthly)
+                         .where(window, column.in_(budgeted)).group_by(column))
+        spend = union_all(*parts).subquery("spend")
+        # Tenant budgets have entity_id "" (the domain enforces it); match on it regardless.
+        entity = case((b.budget_type == BudgetType.TENANT.value, ""), else_=b.entity_id)
+        stmt = (select(cost_budgets, spend.c.daily_micros, spend.c.monthly_micros)
+                .select_from(cost_budgets.outerjoin(spend, and_(
+                    spend.c.kind == b.budget_type, spend.c.entity_id == entity)))
+                .where(b.tenant_id == tenant_id, b.is_active))
         out = [BudgetSpend(budget=budget_from_row(r),
                            daily_spend_cents=micros_to_cents(r.daily_micros),
                            monthly_spend_cents=micros_to_cents(r.monthly_micros))

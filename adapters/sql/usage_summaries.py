@@ -4,6 +4,8 @@ One row per entity instead of one per (entity, day): each measure is an aggregat
 ``FILTER`` over the tenant's records in [00:00 of the first day needed, until], so the database
 does the per-day work and Python only sees as many rows as there are entities.
 
+- Postgres groups every entity kind in one scan (GROUPING SETS, one hash table per kind);
+  SQLite, which has no grouping sets, runs one SELECT per kind under UNION ALL.
 - Windows are timestamp ranges ([00:00, next 00:00)), so no per-row date arithmetic is needed
   except for counting the baseline's active days: Postgres ORs one bit per day (a plain
   aggregate, hash-groupable) and Python counts the bits; SQLite (or a window over 63 days)
@@ -19,7 +21,17 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, and_, func, literal, select, type_coerce, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    func,
+    literal,
+    select,
+    tuple_,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -78,22 +90,21 @@ class _Measures:
 
     def read(self, values: Sequence[Any]) -> dict[str, Any]:
         """The summary fields from the aggregate columns, in ``columns()`` order."""
-        it = iter(values)
-        out: dict[str, Any] = {"baseline_spend_cents": self._cents(it)}
-        days = next(it) or 0
-        out["baseline_days"] = int(days).bit_count() if self.bitmask else int(days)
-        for prefix in ("today", "yesterday"):
-            out[f"{prefix}_spend_cents"] = self._cents(it)
-            out[f"{prefix}_requests"] = int(next(it))
-            out[f"{prefix}_retries"] = int(next(it))
-            out[f"{prefix}_input_tokens"] = int(next(it) or 0)
-        return out
-
-    def _cents(self, it: Any) -> Any:
         if self.exact_sums:
-            return micros_to_cents(next(it))
-        high, low = next(it), next(it)
-        return micros_to_cents(((high or 0) << 32) + (low or 0))
+            base, days, t_sum, t_n, t_r, t_i, y_sum, y_n, y_r, y_i = values
+        else:  # money as (high, low) 32-bit halves
+            b_hi, b_lo, days, t_hi, t_lo, t_n, t_r, t_i, y_hi, y_lo, y_n, y_r, y_i = values
+            base, t_sum, y_sum = _join(b_hi, b_lo), _join(t_hi, t_lo), _join(y_hi, y_lo)
+        return {"baseline_spend_cents": micros_to_cents(base),
+                "baseline_days": int(days or 0).bit_count() if self.bitmask else days,
+                "today_spend_cents": micros_to_cents(t_sum), "today_requests": t_n,
+                "today_retries": t_r, "today_input_tokens": t_i or 0,
+                "yesterday_spend_cents": micros_to_cents(y_sum), "yesterday_requests": y_n,
+                "yesterday_retries": y_r, "yesterday_input_tokens": y_i or 0}
+
+
+def _join(high: int | None, low: int | None) -> int:
+    return ((high or 0) << 32) + (low or 0)
 
 
 def _between(first: date, last: date) -> ColumnElement[bool]:
@@ -114,6 +125,41 @@ async def entity_usage_summaries(conn: AsyncConnection, dialect: SqlDialect, ten
     start = min(baseline_first, day - timedelta(days=1))
     in_range = and_(cr.tenant_id == tenant_id, cr.created_at >= day_start(start),
                     cr.created_at <= until)
+    if dialect.name == "postgresql":
+        found = await _grouping_sets(conn, kinds, measures, in_range)
+    else:
+        found = await _union(conn, kinds, measures, in_range)
+    found.sort(key=lambda r: (r[0], r[1]))
+    # Validating (pydantic-core) is cheaper per row than model_construct's Python loop.
+    return [EntityUsageSummary(entity_type=kind, entity_id=entity_id, **measures.read(values))
+            for kind, entity_id, values in found]
+
+
+_Found = list[tuple[str, str, Sequence[Any]]]
+
+
+async def _grouping_sets(conn: AsyncConnection, kinds: list[EntityType], measures: _Measures,
+                         in_range: ColumnElement[bool]) -> _Found:
+    """Postgres: one scan, one hash table per entity kind (GROUPING SETS)."""
+    columns = [_ENTITY_COLUMNS[kind] for kind in kinds]
+    n = len(columns)
+    # grouping() sets bit (n - 1 - i) when column i is NOT grouped: set i leaves only its own.
+    kind_of = {(1 << n) - 1 - (1 << (n - 1 - i)): kind.value for i, kind in enumerate(kinds)}
+    stmt = (select(func.grouping(*columns), *columns, *measures.columns())
+            .where(in_range)
+            .group_by(func.grouping_sets(*(tuple_(column) for column in columns))))
+    found: _Found = []
+    for row in await conn.execute(stmt):
+        kind = kind_of[row[0]]
+        entity_id = row[1 + kinds.index(EntityType(kind))]
+        if entity_id is not None:  # the group of records without a user (or feature)
+            found.append((kind, entity_id, row[1 + n:]))
+    return found
+
+
+async def _union(conn: AsyncConnection, kinds: list[EntityType], measures: _Measures,
+                 in_range: ColumnElement[bool]) -> _Found:
+    """Portable: one SELECT per entity kind, UNION ALL."""
     parts = []
     for kind in kinds:
         column = _ENTITY_COLUMNS[kind]
@@ -121,8 +167,4 @@ async def entity_usage_summaries(conn: AsyncConnection, dialect: SqlDialect, ten
         parts.append(select(literal(kind.value), column, *measures.columns())
                      .where(in_range, column.is_not(None)).group_by(column))
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-    rows = sorted(await conn.execute(stmt), key=lambda r: (r[0], r[1]))
-    # The SQL guarantees every field's type and range: skip re-validating thousands of rows.
-    return [EntityUsageSummary.model_construct(entity_type=EntityType(r[0]), entity_id=r[1],
-                                               **measures.read(r[2:]))
-            for r in rows]
+    return [(row[0], row[1], row[2:]) for row in await conn.execute(stmt)]

@@ -48,18 +48,18 @@ def evaluate(tenant_id: str, row: BudgetSpend, period: BudgetPeriod, limit: Deci
              spend: Decimal, settings: EngineSettings) -> DetectedAnomaly | None:
     """The anomaly of one budget limit, or None when spend is below the warning threshold."""
     budget = row.budget
+    if spend < limit and not at_least(spend * 100, limit, budget.warn_threshold_pct):
+        return None  # most budgets: decided before any fraction arithmetic
     usage = as_fraction(spend) / as_fraction(limit) * 100
     metadata: dict[str, object] = {"period": period.value, "limit_cents": cents_json(limit),
                                    "budget_id": budget.id}
     if spend >= limit:
         kind, severity, ratio, word = AnomalyType.BUDGET_EXCEEDED, Severity.HIGH, 1.0, "EXCEEDED"
-    elif at_least(spend * 100, limit, budget.warn_threshold_pct):
+    else:  # at or over the warning threshold (checked above)
         kind, ratio, word = AnomalyType.BUDGET_WARNING, budget.warn_threshold_pct / 100, "WARNING"
         high = at_least(spend * 100, limit, settings.budget_high_usage_pct)
         severity = Severity.HIGH if high else Severity.MEDIUM
         metadata["warn_threshold_pct"] = budget.warn_threshold_pct
-    else:
-        return None
     desc = (budget.budget_type.value if not budget.entity_id
             else f"{budget.budget_type.value} '{budget.entity_id}'")
     return DetectedAnomaly(

@@ -49,6 +49,7 @@ class CostRecordWriter:
                  copy_threshold: int | None = None) -> None:
         self._conn = conn
         self._dialect = dialect
+        # Named for the COPY it once chose; tests lower or raise it to pick a path.
         self.copy_threshold = (STAGING_THRESHOLD[dialect.name] if copy_threshold is None
                                else copy_threshold)
 

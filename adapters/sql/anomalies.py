@@ -92,7 +92,9 @@ class SqlCostAnomalyStore(AnomalyRecordStore):
                                                  b.budget_type == kind.value, b.is_active)
             parts.append(select(literal(kind.value), column, daily, monthly)
                          .where(window, column.in_(budgeted)).group_by(column))
-        spend = union_all(*parts).subquery("spend")
+        # MATERIALIZED: computed once. Without it a planner misled by stale statistics (a freshly
+        # loaded table) re-runs the aggregate for every budget of a nested loop.
+        spend = union_all(*parts).cte("spend").prefix_with("MATERIALIZED")
         # Tenant budgets have entity_id "" (the domain enforces it); match on it regardless.
         entity = case((b.budget_type == BudgetType.TENANT.value, ""), else_=b.entity_id)
         stmt = (select(cost_budgets, spend.c.daily_micros, spend.c.monthly_micros)

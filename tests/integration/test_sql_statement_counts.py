@@ -130,18 +130,3 @@ async def _seed_more(storage: SqlStorage) -> None:
     await upsert_runs(storage, *runs)
     await in_uow(storage, lambda uow: uow.anomalies.record_breaches(
         [breach(f"v{i}", DAY0 - timedelta(days=k)) for i in range(30) for k in range(3)]))
-
-
-async def test_record_costs_is_one_insert_statement(store: SqlStorage) -> None:
-    await create_tags(store, feature_tag("chat.reply"))
-    batch = [cost(request_id=f"r{i}", feature_tag="chat.reply" if i % 2 else "x.y")
-             for i in range(300)]
-    statements, result = await _statements(store, lambda uow: uow.costs.record_costs(batch))
-    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
-    others = [s for s in statements if s not in inserts]
-    assert len(inserts) == 1
-    # First the unit takes the idempotent-writers lock: an advisory lock on Postgres, the
-    # write lock (BEGIN IMMEDIATE) on SQLite.
-    lock = "pg_advisory_xact_lock" if store.backend == "postgresql" else "BEGIN IMMEDIATE"
-    assert len(others) == 1 and lock in others[0]
-    assert result.inserted == 300

@@ -87,11 +87,11 @@ class SqlCostAnomalyStore(AnomalyRecordStore):
         parts = [select(literal(BudgetType.TENANT.value).label("kind"),
                         literal("").label("entity_id"), daily.label("daily_micros"),
                         monthly.label("monthly_micros")).where(window)]
+        # Every user and feature, not only budgeted ones: an IN (budgeted ids) semi-join turns
+        # into budgets x records comparisons when statistics are stale (a fresh load).
         for kind, column in ((BudgetType.USER, cr.user_id), (BudgetType.FEATURE, cr.feature_tag)):
-            budgeted = select(b.entity_id).where(b.tenant_id == tenant_id,
-                                                 b.budget_type == kind.value, b.is_active)
             parts.append(select(literal(kind.value), column, daily, monthly)
-                         .where(window, column.in_(budgeted)).group_by(column))
+                         .where(window, column.is_not(None)).group_by(column))
         # MATERIALIZED: computed once. Without it a planner misled by stale statistics (a freshly
         # loaded table) re-runs the aggregate for every budget of a nested loop.
         spend = union_all(*parts).cte("spend").prefix_with("MATERIALIZED")

@@ -31,6 +31,11 @@ a = cost_anomalies.c
 MEASURED = ("severity", "current_value_cents", "expected_value_cents", "deviation_pct",
             "threshold_ratio", "usage_pct", "message", "breach_count", "derived_cause",
             "metadata")
+#: The columns of MEASURED (money stored as micro-cents) plus updated_at.
+_UPDATED_COLUMNS = tuple(
+    {"current_value_cents": "current_value_micros",
+     "expected_value_cents": "expected_value_micros"}.get(f, f) for f in MEASURED
+) + ("updated_at",)
 _STAMP = {AnomalyStatus.ACKNOWLEDGED: "acknowledged_at", AnomalyStatus.RESOLVED: "resolved_at",
           AnomalyStatus.DISMISSED: "dismissed_at"}
 _OPEN = (AnomalyStatus.OPEN.value, AnomalyStatus.ACKNOWLEDGED.value)
@@ -118,7 +123,9 @@ class AnomalyRecordStore:
         return newest
 
     async def _write_updates(self, rows: list[Anomaly]) -> None:
-        fields = [c for c in anomaly_values(rows[0]) if c != "id"]
+        # Only what a repeated finding overwrites (the port's contract): lifecycle columns
+        # (status, *_at, incident, action) are never rewritten from the row read earlier.
+        fields = _UPDATED_COLUMNS
         stmt = (sql_update(cost_anomalies).where(a.id == bindparam("row_id"))
                 .values({f: bindparam(f"v_{f}") for f in fields}))
         params = []

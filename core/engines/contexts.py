@@ -197,8 +197,7 @@ def day_usage(summary: EntityUsageSummary, day: date, *, yesterday: bool) -> Dai
     requests = getattr(summary, f"{prefix}_requests")
     if not requests:
         return None
-    # Every field comes from an already validated summary.
-    return DailyUsage.model_construct(
+    return DailyUsage(
         entity_type=summary.entity_type, entity_id=summary.entity_id, day=day,
         spend_cents=getattr(summary, f"{prefix}_spend_cents"), requests=requests,
         retries=getattr(summary, f"{prefix}_retries"),

@@ -48,8 +48,8 @@ def evaluate(tenant_id: str, row: BudgetSpend, period: BudgetPeriod, limit: Deci
              spend: Decimal, settings: EngineSettings) -> DetectedAnomaly | None:
     """The anomaly of one budget limit, or None when spend is below the warning threshold."""
     budget = row.budget
-    if spend < limit and not at_least(spend * 100, limit, budget.warn_threshold_pct):
-        return None  # most budgets: decided before any fraction arithmetic
+    if spend < limit and not _pct_reached(spend, limit, budget.warn_threshold_pct):
+        return None  # most budgets: decided in integers, before any fraction arithmetic
     usage = as_fraction(spend) / as_fraction(limit) * 100
     metadata: dict[str, object] = {"period": period.value, "limit_cents": cents_json(limit),
                                    "budget_id": budget.id}
@@ -69,6 +69,13 @@ def evaluate(tenant_id: str, row: BudgetSpend, period: BudgetPeriod, limit: Deci
         deviation_pct=float(usage - 100), threshold_ratio=ratio, usage_pct=float(usage),
         message=f"{period.value.capitalize()} budget {word} for {desc}: {float(usage):.1f}%",
         metadata=metadata)
+
+
+def _pct_reached(spend: Decimal, limit: Decimal, pct: int) -> bool:
+    """spend x 100 >= limit x pct, exactly (limit > 0)."""
+    spend_num, spend_den = spend.as_integer_ratio()
+    limit_num, limit_den = limit.as_integer_ratio()
+    return spend_num * 100 * limit_den >= limit_num * spend_den * pct
 
 
 @hookimpl

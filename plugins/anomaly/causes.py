@@ -14,11 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from core.domain.anomalies import DailyUsage, DerivedCause, EntityType
 from core.engines import CauseEvidence
-from core.engines.exact import above
+from core.engines.exact import above, as_fraction
 from core.plugins import hookimpl
+
+
+@lru_cache(maxsize=64)
+def _setting(value: float) -> Fraction:
+    """A configured growth factor or share, exactly (parsed once per value, not per entity)."""
+    return as_fraction(value)
 
 
 def _both(evidence: CauseEvidence,
@@ -52,7 +59,8 @@ class GrowthCause:
 
     def derive(self, evidence: CauseEvidence) -> str | None:
         pair = _both(evidence, self.measure)
-        if pair is not None and above(pair[0], pair[1], getattr(evidence.settings, self.setting)):
+        threshold = _setting(getattr(evidence.settings, self.setting))
+        if pair is not None and above(pair[0], pair[1], threshold):
             return self.name
         return None
 
@@ -67,7 +75,7 @@ class FeatureSurgeCause:
             return None
         total = sum((row.spend_cents for row in evidence.today_features), start=0)
         top = max(row.spend_cents for row in evidence.today_features)
-        if total and top and above(top, total, evidence.settings.cause_feature_share):
+        if total and top and above(top, total, _setting(evidence.settings.cause_feature_share)):
             return self.name
         return None
 

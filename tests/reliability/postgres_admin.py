@@ -28,15 +28,16 @@ async def server_pid(connection: object) -> int:
     return int(raw.driver_connection.get_server_pid())
 
 
-async def wait_for_query(admin: asyncpg.Connection, pid: int, prefix: str, *,
+async def wait_for_query(admin: asyncpg.Connection, pid: int, prefix: str | tuple[str, ...], *,
                          timeout: float = 30) -> str:
     """Poll pg_stat_activity until backend ``pid`` is running a statement starting with
-    ``prefix`` (case-insensitive); returns that statement's text."""
+    ``prefix`` (or one of several; case-insensitive); returns that statement's text."""
+    prefixes = tuple(p.upper() for p in ((prefix,) if isinstance(prefix, str) else prefix))
     with anyio.fail_after(timeout):
         while True:
             row = await admin.fetchrow(_STATE, pid)
             if row is not None and row["state"] == "active" and \
-                    row["query"].lstrip().upper().startswith(prefix.upper()):
+                    row["query"].lstrip().upper().startswith(prefixes):
                 return str(row["query"])
             await anyio.sleep(0.001)
 

@@ -72,7 +72,11 @@ async def test_a_copy_batch_killed_in_flight_leaves_no_row(postgres_url: str) ->
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(writer)
                     await pid_ready.wait()
-                    in_flight = await wait_for_query(admin, pid, "COPY")
+                    # The batch is in flight in either of its two big statements: the COPY
+                    # into the stage (fast: asyncpg streams it without pausing, so a poll
+                    # often misses it) or the INSERT ... SELECT from the stage.
+                    in_flight = await wait_for_query(admin, pid,
+                                                     ("COPY", "INSERT INTO cost_records "))
                     await terminate(admin, pid)
         assert "cost_records_stage" in in_flight
         assert isinstance(failure, DBAPIError), repr(failure)  # the connection died

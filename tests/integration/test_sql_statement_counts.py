@@ -66,6 +66,9 @@ async def _seed(storage: SqlStorage, n: int) -> None:
 READS: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "daily_usage": lambda uow: uow.anomalies.daily_usage(
         TENANT, list(EntityType), DAY0 - timedelta(days=28), T0),
+    "entity_usage_summaries": lambda uow: uow.anomalies.entity_usage_summaries(
+        TENANT, list(EntityType), baseline_first=DAY0 - timedelta(days=14),
+        baseline_last=DAY0 - timedelta(days=2), day=DAY0, until=T0),
     "budget_spend": lambda uow: uow.anomalies.budget_spend(TENANT, DAY0, T0),
     "breach_streaks": lambda uow: uow.anomalies.breach_streaks(TENANT, "ABSOLUTE_SPIKE", DAY0),
     "drift_trackers": lambda uow: uow.anomalies.drift_trackers(TENANT),

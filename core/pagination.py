@@ -34,6 +34,14 @@ class PageRequest(BaseModel):
     cursor: str | None = None
 
 
+def require_positive(name: str, value: object) -> int:
+    """Limits and per-worker counts are positive integers (booleans are not integers here)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(name, f"must be a positive integer, got {value!r}",
+                              allowed="1 or more")
+    return value
+
+
 def encode_cursor(*key: object) -> str:
     """Opaque cursor for the sort key of the last item returned."""
     raw = json.dumps(list(key), separators=(",", ":"), default=str).encode()

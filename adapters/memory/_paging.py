@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from core.errors import ValidationError
-from core.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_cursor, encode_cursor, require_positive
 
 T = TypeVar("T")
 
@@ -19,11 +19,7 @@ _BAD_CURSOR = ("not a cursor returned by this list", "the next_cursor of a previ
 
 
 def check_limit(limit: int) -> int:
-    """Limits are positive integers."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValidationError("limit", f"must be a positive integer, got {limit!r}",
-                              allowed=f"1..{MAX_LIMIT}")
-    return limit
+    return require_positive("limit", limit)
 
 
 def _encode_part(value: object) -> object:

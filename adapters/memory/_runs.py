@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from adapters.memory._buckets import aware
-from adapters.memory._paging import check_limit
 from adapters.memory._tables import Tx
 from core.domain.costs import RunStatus, WorkerRun
+from core.pagination import require_positive
 
 
 def runs_between(tx: Tx, tenant_id: str, since: datetime, until: datetime,
@@ -22,7 +22,7 @@ def runs_between(tx: Tx, tenant_id: str, since: datetime, until: datetime,
 def newest_per_worker(runs: list[WorkerRun], per_worker: int) -> list[WorkerRun]:
     """The newest ``per_worker`` runs of every worker, ordered by (worker_id, created_at desc,
     id desc)."""
-    check_limit(per_worker)
+    require_positive("per_worker", per_worker)
     by_worker: dict[str, list[WorkerRun]] = {}
     for run in runs:
         by_worker.setdefault(run.worker_id, []).append(run)

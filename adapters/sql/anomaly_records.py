@@ -11,7 +11,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.dialects import SqlDialect
-from adapters.sql.keyset import check_limit, newest_first_after, page_of
+from adapters.sql.keyset import check_limit, newest_first, page_of
 from adapters.sql.tables import cost_anomalies
 from core.domain.anomalies import (
     STATUS_TRANSITIONS,
@@ -149,10 +149,7 @@ class AnomalyRecordStore:
             stmt = stmt.where(a.detected_at >= filters.detected_since)
         if filters.detected_before is not None:
             stmt = stmt.where(a.detected_at < filters.detected_before)
-        after = newest_first_after(cursor, a.detected_at, id_key)
-        if after is not None:
-            stmt = stmt.where(after)
-        stmt = stmt.order_by(a.detected_at.desc(), id_key.desc()).limit(limit + 1)
+        stmt = newest_first(stmt, cursor, a.detected_at, id_key, limit)
         items = [anomaly_from_row(r) for r in await self._conn.execute(stmt)]
         return page_of(items, limit, lambda x: (x.detected_at, x.id))
 

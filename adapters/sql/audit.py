@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.dialects import SqlDialect
-from adapters.sql.keyset import check_limit, newest_first_after, page_of
+from adapters.sql.keyset import check_limit, newest_first, page_of
 from adapters.sql.tables import coordination_audit_records
 from core.domain.audit import AuditFilter, AuditRecord, StoredAuditRecord
 from core.pagination import Page
@@ -62,9 +62,6 @@ class SqlAuditLog:
             stmt = stmt.where(ar.decision_timestamp >= filters.start)
         if filters.end is not None:
             stmt = stmt.where(ar.decision_timestamp < filters.end)
-        after = newest_first_after(cursor, ar.decision_timestamp, id_key)
-        if after is not None:
-            stmt = stmt.where(after)
-        stmt = stmt.order_by(ar.decision_timestamp.desc(), id_key.desc()).limit(limit + 1)
+        stmt = newest_first(stmt, cursor, ar.decision_timestamp, id_key, limit)
         items = [audit_from_row(r) for r in await self._conn.execute(stmt)]
         return page_of(items, limit, lambda x: (x.decision_timestamp, x.audit_id))

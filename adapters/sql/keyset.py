@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Select, and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.errors import ValidationError
-from core.pagination import Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_cursor, encode_cursor, require_positive
 from core.timeutil import require_aware
 
 T = TypeVar("T")
@@ -20,10 +20,7 @@ _BAD = ValidationError("cursor", "not a cursor returned by this list",
 
 
 def check_limit(limit: int) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValidationError("limit", f"must be a positive integer, got {limit!r}",
-                              allowed="1 or more")
-    return limit
+    return require_positive("limit", limit)
 
 
 def newest_first_after(cursor: str | None, ts_col: ColumnElement[Any],
@@ -41,6 +38,16 @@ def newest_first_after(cursor: str | None, ts_col: ColumnElement[Any],
     if int_id and isinstance(raw_id, bool):
         raise _BAD
     return or_(ts_col < ts, and_(ts_col == ts, id_col < key))
+
+
+def newest_first(stmt: Select[Any], cursor: str | None, ts_col: ColumnElement[Any],
+                 id_col: ColumnElement[Any], limit: int, *, int_id: bool = False) -> Select[Any]:
+    """``stmt`` continued after the cursor, ordered (ts desc, id desc), fetching ``limit + 1``
+    rows so that ``page_of`` can tell whether there is another page."""
+    after = newest_first_after(cursor, ts_col, id_col, int_id=int_id)
+    if after is not None:
+        stmt = stmt.where(after)
+    return stmt.order_by(ts_col.desc(), id_col.desc()).limit(limit + 1)
 
 
 def ascending_after(cursor: str | None, key_col: ColumnElement[Any]) -> ColumnElement[bool] | None:

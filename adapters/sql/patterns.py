@@ -11,9 +11,9 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.dialects import SqlDialect
-from adapters.sql.keyset import check_limit, newest_first_after, page_of
+from adapters.sql.keyset import check_limit, newest_first, page_of
 from adapters.sql.rows import feedback_from_row, worker_run_from_row
-from adapters.sql.runs import check_positive, completed_cost_runs
+from adapters.sql.runs import completed_cost_runs
 from adapters.sql.tables import pattern_feedback, worker_runs
 from core.domain.costs import RunStatus, WorkerRun
 from core.domain.patterns import FeedbackFilter, FeedbackStats, NewPatternFeedback, PatternFeedback
@@ -50,7 +50,7 @@ class SqlPatternStore:
 
     async def failed_runs(self, tenant_id: str, since: datetime, until: datetime,
                           limit: int) -> list[WorkerRun]:
-        check_positive("limit", limit)
+        check_limit(limit)
         stmt = (select(worker_runs)
                 .where(wr.tenant_id == tenant_id, wr.status == RunStatus.FAILED.value,
                        wr.error.is_not(None), wr.created_at >= since, wr.created_at <= until)
@@ -121,10 +121,7 @@ class SqlPatternStore:
             stmt = stmt.where(pf.severity == filters.severity.value)
         if filters.acknowledged is not None:
             stmt = stmt.where(pf.acknowledged.is_(filters.acknowledged))
-        after = newest_first_after(cursor, pf.detected_at, id_key)
-        if after is not None:
-            stmt = stmt.where(after)
-        stmt = stmt.order_by(pf.detected_at.desc(), id_key.desc()).limit(limit + 1)
+        stmt = newest_first(stmt, cursor, pf.detected_at, id_key, limit)
         items = [feedback_from_row(r) for r in await self._conn.execute(stmt)]
         return page_of(items, limit, lambda f: (f.detected_at, f.id))
 

@@ -11,9 +11,9 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.dialects import SqlDialect
-from adapters.sql.keyset import check_limit, newest_first_after, page_of
+from adapters.sql.keyset import check_limit, newest_first, page_of
 from adapters.sql.rows import feedback_from_row
-from adapters.sql.runs import check_positive, completed_cost_runs, newest_per_worker
+from adapters.sql.runs import completed_cost_runs, newest_per_worker
 from adapters.sql.tables import pattern_feedback, prediction_events, worker_runs
 from core.domain.costs import RunStatus, WorkerRun
 from core.domain.patterns import PatternFeedback, PatternType
@@ -69,7 +69,7 @@ class SqlPredictionStore:
 
     async def failure_patterns(self, tenant_id: str, since: datetime, until: datetime,
                                limit: int = 100) -> list[PatternFeedback]:
-        check_positive("limit", limit)
+        check_limit(limit)
         stmt = (select(pattern_feedback)
                 .where(pf.tenant_id == tenant_id,
                        pf.pattern_type == PatternType.FAILURE_PATTERN.value,
@@ -161,10 +161,7 @@ class SqlPredictionStore:
         check_limit(limit)
         id_key = self._dialect.text_key(pe.id)
         stmt = self._filtered(tenant_id, filters, now)
-        after = newest_first_after(cursor, pe.created_at, id_key)
-        if after is not None:
-            stmt = stmt.where(after)
-        stmt = stmt.order_by(pe.created_at.desc(), id_key.desc()).limit(limit + 1)
+        stmt = newest_first(stmt, cursor, pe.created_at, id_key, limit)
         items = [prediction_from_row(r) for r in await self._conn.execute(stmt)]
         return page_of(items, limit, lambda p: (p.created_at, p.id))
 

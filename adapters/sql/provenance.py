@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.dialects import SqlDialect
 from adapters.sql.drift import drift_stats
-from adapters.sql.keyset import check_limit, newest_first_after, page_of
+from adapters.sql.keyset import check_limit, newest_first, page_of
 from adapters.sql.rows import cents, micros
 from adapters.sql.tables import costsim_provenance
 from adapters.sql.types import UtcDateTime, utc_now
@@ -140,10 +140,7 @@ class SqlProvenanceStore:
                     cursor: str | None = None) -> Page[Provenance]:
         check_limit(limit)
         stmt = self._filtered(tenant_id, filters)
-        after = newest_first_after(cursor, p.created_at, p.id, int_id=True)
-        if after is not None:
-            stmt = stmt.where(after)
-        stmt = stmt.order_by(p.created_at.desc(), p.id.desc()).limit(limit + 1)
+        stmt = newest_first(stmt, cursor, p.created_at, p.id, limit, int_id=True)
         items = [provenance_from_row(r) for r in await self._conn.execute(stmt)]
         return page_of(items, limit, lambda x: (x.created_at, x.id))
 

@@ -12,16 +12,9 @@ from adapters.sql.dialects import SqlDialect
 from adapters.sql.rows import worker_run_from_row
 from adapters.sql.tables import worker_runs
 from core.domain.costs import RunStatus, WorkerRun
-from core.errors import ValidationError
+from core.pagination import require_positive
 
 wr = worker_runs.c
-
-
-def check_positive(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(name, f"must be a positive integer, got {value!r}",
-                              allowed="1 or more")
-    return value
 
 
 async def newest_per_worker(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str,
@@ -29,7 +22,7 @@ async def newest_per_worker(conn: AsyncConnection, dialect: SqlDialect, tenant_i
                             *conditions: ColumnElement[bool]) -> list[WorkerRun]:
     """The newest ``per_worker`` matching runs of every worker in [since, until], one query,
     ordered by (worker_id, created_at desc, id desc)."""
-    check_positive("per_worker", per_worker)
+    require_positive("per_worker", per_worker)
     id_key = dialect.text_key(wr.id)
     rank = func.row_number().over(partition_by=wr.worker_id,
                                   order_by=(wr.created_at.desc(), id_key.desc()))

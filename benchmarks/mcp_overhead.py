@@ -18,8 +18,6 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-import anyio
-import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -32,7 +30,7 @@ from benchmarks.stats import WINDOW
 from benchmarks.workload import Workload
 from core.domain.statistics import Resolution
 from mcp_server.auth import TokenFileVerifier
-from mcp_server.runtime import MCP_PATH, build_server_from_settings, http_app
+from mcp_server.runtime import build_server_from_settings, serving_http
 from mcp_server.scope import TenantScope
 from mcp_server.server import build_server
 
@@ -44,19 +42,8 @@ TOKEN = "bench-token"
 async def _http_server(url: str, tokens: Path) -> AsyncIterator[str]:
     server = build_server_from_settings(Settings(database_url=url), scope=TenantScope.all(),
                                         token_verifier=TokenFileVerifier.from_file(tokens))
-    config = uvicorn.Config(http_app(server, "127.0.0.1"), host="127.0.0.1", port=0,
-                            log_level="warning", lifespan="on")
-    web = uvicorn.Server(config)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(web.serve)
-        with anyio.fail_after(30):
-            while not web.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-                await anyio.sleep(0.02)
-        port = web.servers[0].sockets[0].getsockname()[1]
-        try:
-            yield f"http://127.0.0.1:{port}{MCP_PATH}"
-        finally:
-            web.should_exit = True
+    async with serving_http(server) as endpoint:
+        yield endpoint
 
 
 def _check(result: Any) -> None:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import uvicorn
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
@@ -93,6 +94,26 @@ async def serve_stdio(*, scope: TenantScope, settings: Settings | None = None) -
     """Serve MCP over stdin/stdout until the client closes (nothing else goes to stdout)."""
     server = build_server_from_settings(settings or Settings(), scope=scope)
     await server.run_stdio_async()
+
+
+@asynccontextmanager
+async def serving_http(server: MCPServer[ServerState], *, host: str = DEFAULT_HOST,
+                       startup_timeout: float = 30) -> AsyncIterator[str]:
+    """Serve ``server`` over streamable HTTP on ``host`` and an OS-chosen free port while the
+    block runs (embedding, tests, benchmarks); yields the MCP endpoint URL."""
+    config = uvicorn.Config(http_app(server, host), host=host, port=0, log_level="warning",
+                            lifespan="on")
+    web = uvicorn.Server(config)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(web.serve)
+        with anyio.fail_after(startup_timeout):
+            while not web.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
+                await anyio.sleep(0.02)
+        port = web.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield f"http://{host}:{port}{MCP_PATH}"
+        finally:
+            web.should_exit = True
 
 
 async def serve_http(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, scope: TenantScope,

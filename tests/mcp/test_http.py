@@ -12,10 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import anyio
 import httpx
 import pytest
-import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -23,7 +21,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from adapters.settings import Settings
 from mcp_server import tool_names as names
 from mcp_server.auth import TokenFileVerifier
-from mcp_server.runtime import MCP_PATH, build_server_from_settings, http_app
+from mcp_server.runtime import build_server_from_settings, serving_http
 from mcp_server.scope import TenantScope
 from tests.mcp.helpers import INITIALIZE, MCP_HEADERS, call, call_err
 
@@ -40,19 +38,8 @@ async def running_server(database_url: str, tokens_file: Path,
     settings = Settings(database_url=database_url)
     server = build_server_from_settings(settings, scope=scope,
                                         token_verifier=TokenFileVerifier.from_file(tokens_file))
-    config = uvicorn.Config(http_app(server, "127.0.0.1"), host="127.0.0.1", port=0,
-                            log_level="warning", lifespan="on")
-    web = uvicorn.Server(config)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(web.serve)
-        with anyio.fail_after(10):
-            while not web.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-                await anyio.sleep(0.02)
-        port = web.servers[0].sockets[0].getsockname()[1]
-        try:
-            yield f"http://127.0.0.1:{port}{MCP_PATH}"
-        finally:
-            web.should_exit = True
+    async with serving_http(server, startup_timeout=10) as url:
+        yield url
 
 
 @asynccontextmanager

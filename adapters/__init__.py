@@ -1,4 +1,4 @@
 """Driven adapters: memory (the shipped fakes) and sql (SQLAlchemy Core on Postgres and SQLite).
 
-``adapters.bootstrap`` is the composition root that picks a family from a database URL.
+``costsight.bootstrap`` is the composition root that picks a family from a database URL.
 """

@@ -1,5 +1,5 @@
 """Throw-away databases for one benchmark run: uniquely named Postgres databases and temp
-SQLite files, migrated with ``adapters.sql.migrate.upgrade`` and removed afterwards."""
+SQLite files, migrated with ``costsight.adapters.sql.migrate.upgrade`` and removed afterwards."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from typing import Any
 import aiosqlite
 import asyncpg
 
-from adapters.sql.migrate import upgrade
-from adapters.sql.storage import SqlStorage
 from benchmarks.workload import COLUMNS, Row
-from core.domain.costs import NewFeatureTag
+from costsight.adapters.sql.migrate import upgrade
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.core.domain.costs import NewFeatureTag
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 PG_URL = os.environ.get("COSTSIGHT_BENCH_POSTGRES_URL", DEFAULT_PG_URL)

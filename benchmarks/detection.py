@@ -21,12 +21,12 @@ from typing import Any
 
 import asyncpg
 
-from adapters.sql.storage import SqlStorage
 from benchmarks.databases import asyncpg_dsn, postgres_database
 from benchmarks.measure import StatementCounter, log, median_of, rnd
 from benchmarks.workload import COLUMNS, END
-from core.application import Application
-from core.timeutil import FixedClock
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.core.application import Application
+from costsight.core.timeutil import FixedClock
 
 #: The most statements one pass may send, whatever the entity count: 5 reads (per-entity usage
 #: summaries, the tenant's daily usage, budget spend, breach streaks, drift trackers), 1 breach

@@ -22,7 +22,6 @@ from typing import Any, Protocol
 
 import asyncpg
 
-from adapters.sql.storage import SqlStorage
 from benchmarks.databases import (
     SQLITE_INSERT,
     asyncpg_dsn,
@@ -34,6 +33,7 @@ from benchmarks.databases import (
 )
 from benchmarks.measure import log, rnd
 from benchmarks.workload import COLUMNS, Row, Workload, to_new_record
+from costsight.adapters.sql.storage import SqlStorage
 
 CHUNK = 500_000
 Checkpoint = Callable[[str, int], Awaitable[None]]

@@ -22,17 +22,17 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from adapters.bootstrap import build_application
-from adapters.settings import Settings
 from benchmarks.databases import pg_copy_rows, postgres_database, register_tags
 from benchmarks.measure import log, percentile, rnd
 from benchmarks.stats import WINDOW
 from benchmarks.workload import Workload
-from core.domain.statistics import Resolution
-from mcp_server.auth import TokenFileVerifier
-from mcp_server.runtime import build_server_from_settings, serving_http
-from mcp_server.scope import TenantScope
-from mcp_server.server import build_server
+from costsight.bootstrap import bootstrap
+from costsight.core.domain.statistics import Resolution
+from costsight.mcp_server.auth import TokenFileVerifier
+from costsight.mcp_server.runtime import build_server_from_settings, serving_http
+from costsight.mcp_server.scope import TenantScope
+from costsight.mcp_server.server import build_server
+from costsight.settings import Settings
 
 TOOL = "get_cost_statistics"
 TOKEN = "bench-token"
@@ -59,7 +59,7 @@ async def mcp_overhead(workload: Workload, rows: int, calls: int) -> dict[str, A
     async with postgres_database("mcp") as url:
         await register_tags(url, workload.feature_tags())
         await pg_copy_rows(url, workload.rows(rows))
-        app = await build_application(Settings(database_url=url), read_only=True,
+        app = await bootstrap(Settings(database_url=url), read_only=True,
                                       create_schema=False, load_entrypoints=False)
         with TemporaryDirectory(prefix="costsight-bench-mcp-") as tmp:
             tokens = Path(tmp) / "tokens.json"

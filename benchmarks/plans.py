@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.ingest.writer import DEFAULT_BATCH_SIZE
+from costsight.core.ingest.writer import DEFAULT_BATCH_SIZE
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from typing import Any
 
 import asyncpg
 
-from adapters.sql.storage import SqlStorage
 from benchmarks.databases import asyncpg_dsn
 from benchmarks.measure import StatementCounter, log, median_of, rnd
 from benchmarks.workload import DAYS, END, Workload
-from core.domain.statistics import Dimension, Resolution, TimeWindow
-from core.services.statistics import StatisticsService
-from core.timeutil import FixedClock
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.core.domain.statistics import Dimension, Resolution, TimeWindow
+from costsight.core.services.statistics import StatisticsService
+from costsight.core.timeutil import FixedClock
 
 _MEASURES = "sum(cost_micros), count(*), sum(input_tokens), sum(output_tokens)"
 _WHERE = "tenant_id = $1 AND created_at >= $2 AND created_at < $3"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from core.domain.costs import NewCostRecord
-from core.money import MICROS_PER_CENT
+from costsight.core.domain.costs import NewCostRecord
+from costsight.core.money import MICROS_PER_CENT
 
 #: model -> (USD per 1M input tokens, USD per 1M output tokens), list prices.
 MODEL_PRICES: dict[str, tuple[Decimal, Decimal]] = {

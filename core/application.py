@@ -1,23 +1,23 @@
 """The application: storage, clock, settings, engines and the services built on them.
 
-Built by the composition root (``adapters.bootstrap.build_application``) or directly by an
+Built by the composition root (``costsight.bootstrap.bootstrap``) or directly by an
 embedding engineer / a test with any Storage (for example ``MemoryStorage()``).
 """
 
 from __future__ import annotations
 
-from core.plugins.facade import Engines
-from core.plugins.manager import build_plugin_manager
-from core.ports import Storage
-from core.services.anomaly_cycle import AnomalyCycle
-from core.services.budget_status import BudgetStatusService
-from core.services.ingest import IngestService
-from core.services.pattern_cycle import PatternCycle
-from core.services.prediction_cycle import PredictionCycle
-from core.services.queries import ReadQueries
-from core.services.statistics import StatisticsService
-from core.settings import EngineSettings
-from core.timeutil import Clock, SystemClock
+from costsight.core.plugins.facade import Engines
+from costsight.core.plugins.manager import build_plugin_manager
+from costsight.core.ports import Storage
+from costsight.core.services.anomaly_cycle import AnomalyCycle
+from costsight.core.services.budget_status import BudgetStatusService
+from costsight.core.services.ingest import IngestService
+from costsight.core.services.pattern_cycle import PatternCycle
+from costsight.core.services.prediction_cycle import PredictionCycle
+from costsight.core.services.queries import ReadQueries
+from costsight.core.services.statistics import StatisticsService
+from costsight.core.settings import EngineSettings
+from costsight.core.timeutil import Clock, SystemClock
 
 
 class Application:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, LeaderElection, Lease
+from costsight.core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, LeaderElection, Lease
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import ValidationError
+from costsight.core.errors import ValidationError
 
 T = TypeVar("T")
 

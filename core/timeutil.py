@@ -21,7 +21,7 @@ UtcDateTime = Annotated[datetime, AfterValidator(require_aware)]
 
 def parse_instant(text: str, *, field: str = "timestamp") -> datetime:
     """Parse ISO 8601 with an offset (``Z`` accepted) into aware UTC."""
-    from core.errors import ValidationError
+    from costsight.core.errors import ValidationError
 
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)

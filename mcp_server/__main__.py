@@ -1,4 +1,4 @@
-"""``python -m mcp_server``: run the MCP server (stdio by default) from COSTSIGHT_* settings.
+"""``python -m costsight.mcp_server``: run the MCP server (stdio by default) from COSTSIGHT_* settings.
 
 The ``costsight serve`` command does the same with the full CLI; this entry point needs only
 the environment (COSTSIGHT_DATABASE_URL) and the scope flags.
@@ -12,9 +12,9 @@ import sys
 
 import anyio
 
-from core.errors import CostsightError
-from mcp_server.runtime import DEFAULT_HOST, DEFAULT_PORT, serve_http, serve_stdio
-from mcp_server.scope import TenantScope
+from costsight.core.errors import CostsightError
+from costsight.mcp_server.runtime import DEFAULT_HOST, DEFAULT_PORT, serve_http, serve_stdio
+from costsight.mcp_server.scope import TenantScope
 
 
 def scope_from_args(tenants: list[str], all_tenants: bool) -> TenantScope:
@@ -30,7 +30,7 @@ def scope_from_args(tenants: list[str], all_tenants: bool) -> TenantScope:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m mcp_server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m costsight.mcp_server", description=__doc__)
     parser.add_argument("--transport", choices=("stdio", "streamable-http"), default="stdio")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)

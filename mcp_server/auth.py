@@ -14,8 +14,8 @@ from pathlib import Path
 
 from mcp.server.auth.provider import AccessToken
 
-from core.errors import ValidationError
-from mcp_server.scope import ALL_TENANTS, TenantScope
+from costsight.core.errors import ValidationError
+from costsight.mcp_server.scope import ALL_TENANTS, TenantScope
 
 TOKENS_ENV = "COSTSIGHT_MCP_TOKENS_FILE"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mcp_server import tool_names as n
+from costsight.mcp_server import tool_names as n
 
 INSTRUCTIONS = f"""\
 costsight answers questions about what a fleet of LLM agents costs and how it behaves. Every

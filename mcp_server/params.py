@@ -8,11 +8,11 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BeforeValidator, Field
 
-from core.domain.statistics import TimeWindow
-from core.errors import ValidationError
-from core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from core.services.read_models import time_window
-from core.timeutil import parse_instant
+from costsight.core.domain.statistics import TimeWindow
+from costsight.core.errors import ValidationError
+from costsight.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from costsight.core.services.read_models import time_window
+from costsight.core.timeutil import parse_instant
 
 E = TypeVar("E", bound=Enum)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from mcp_server import tool_names as n
+from costsight.mcp_server import tool_names as n
 
 TenantArg = Annotated[str, Field(description="tenant id (empty: the server's only tenant)")]
 

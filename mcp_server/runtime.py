@@ -1,6 +1,6 @@
 """Running the server for real: the application built once from settings, stdio or HTTP.
 
-The lifespan uses the composition root (``adapters.bootstrap.build_application``) with
+The lifespan uses the composition root (``costsight.bootstrap.bootstrap``) with
 ``read_only=True`` - every SQL session refuses writes (Postgres:
 ``default_transaction_read_only``) - and ``create_schema=False``: a read-only server never
 migrates; an empty or stale database is refused with the command that fixes it.
@@ -19,13 +19,13 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 
-from adapters.bootstrap import build_application
-from adapters.settings import Settings
-from core.errors import ValidationError
-from mcp_server.auth import TOKENS_ENV, TokenFileVerifier
-from mcp_server.scope import TenantScope
-from mcp_server.server import Lifespan, new_server
-from mcp_server.state import ServerState
+from costsight.bootstrap import bootstrap
+from costsight.core.errors import ValidationError
+from costsight.mcp_server.auth import TOKENS_ENV, TokenFileVerifier
+from costsight.mcp_server.scope import TenantScope
+from costsight.mcp_server.server import Lifespan, new_server
+from costsight.mcp_server.state import ServerState
+from costsight.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def settings_lifespan(settings: Settings, scope: TenantScope) -> Lifespan:
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
-        app = await build_application(settings, read_only=True, create_schema=False)
+        app = await bootstrap(settings, read_only=True, create_schema=False)
         try:
             yield ServerState(app=app, scope=scope)
         finally:

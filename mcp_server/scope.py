@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.errors import OutOfScope, ValidationError
+from costsight.core.errors import OutOfScope, ValidationError
 
 ALL_TENANTS = "*"
 

@@ -10,12 +10,12 @@ from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 
-from core.application import Application
-from mcp_server.instructions import INSTRUCTIONS
-from mcp_server.prompts import register_prompts
-from mcp_server.scope import TenantScope
-from mcp_server.state import ServerState
-from mcp_server.tools import TOOL_GROUPS
+from costsight.core.application import Application
+from costsight.mcp_server.instructions import INSTRUCTIONS
+from costsight.mcp_server.prompts import register_prompts
+from costsight.mcp_server.scope import TenantScope
+from costsight.mcp_server.state import ServerState
+from costsight.mcp_server.tools import TOOL_GROUPS
 
 SERVER_NAME = "costsight"
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 
-from core.application import Application
-from core.services.budget_status import BudgetStatusService
-from core.services.queries import ReadQueries
-from core.services.statistics import StatisticsService
-from mcp_server.scope import TenantScope
+from costsight.core.application import Application
+from costsight.core.services.budget_status import BudgetStatusService
+from costsight.core.services.queries import ReadQueries
+from costsight.core.services.statistics import StatisticsService
+from costsight.mcp_server.scope import TenantScope
 
 
 @dataclass

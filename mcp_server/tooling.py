@@ -18,7 +18,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import ValidationError as PydanticValidationError
 
-from core.errors import Conflict, NotFound, OutOfScope, ValidationError
+from costsight.core.errors import Conflict, NotFound, OutOfScope, ValidationError
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                             open_world_hint=False)

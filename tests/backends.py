@@ -57,7 +57,7 @@ async def postgres_database() -> AsyncIterator[str]:
         pytest.skip(reason)
     url = _pg_url_for(name)
     try:
-        from adapters.sql.migrate import upgrade
+        from costsight.adapters.sql.migrate import upgrade
 
         await upgrade(url)
         yield url
@@ -68,7 +68,7 @@ async def postgres_database() -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite file migrated once; each test gets a copy."""
-    from adapters.sql.migrate import upgrade
+    from costsight.adapters.sql.migrate import upgrade
 
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
     await upgrade(f"sqlite+aiosqlite:///{path}")
@@ -77,7 +77,7 @@ async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def memory_storage() -> AsyncIterator[object]:
-    from adapters.memory import MemoryStorage
+    from costsight.adapters.memory import MemoryStorage
 
     storage = MemoryStorage()
     yield storage
@@ -93,7 +93,7 @@ async def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def sqlite_storage(sqlite_url: str) -> AsyncIterator[object]:
-    from adapters.sql.storage import SqlStorage
+    from costsight.adapters.sql.storage import SqlStorage
 
     storage = await SqlStorage.open(sqlite_url)
     yield storage
@@ -103,7 +103,7 @@ async def sqlite_storage(sqlite_url: str) -> AsyncIterator[object]:
 @pytest.fixture
 async def postgres_url(postgres_database: str) -> str:
     """The session database, emptied before the test."""
-    from adapters.sql.storage import truncate_all
+    from costsight.adapters.sql.storage import truncate_all
 
     await truncate_all(postgres_database)
     return postgres_database
@@ -111,7 +111,7 @@ async def postgres_url(postgres_database: str) -> str:
 
 @pytest.fixture
 async def postgres_storage(postgres_url: str) -> AsyncIterator[object]:
-    from adapters.sql.storage import SqlStorage
+    from costsight.adapters.sql.storage import SqlStorage
 
     storage = await SqlStorage.open(postgres_url)
     yield storage

@@ -1,10 +1,10 @@
 """The in-memory adapter family: shipped fakes that behave like the SQL adapters.
 
-``MemoryStorage()`` satisfies ``core.ports.Storage``; its units of work implement every
+``MemoryStorage()`` satisfies ``costsight.core.ports.Storage``; its units of work implement every
 transactional port, and ``storage.leader`` the LeaderElection port.
 """
 
-from adapters.memory.leader import MemoryLeaderElection
-from adapters.memory.storage import MemoryStorage, MemoryUnitOfWork
+from costsight.adapters.memory.leader import MemoryLeaderElection
+from costsight.adapters.memory.storage import MemoryStorage, MemoryUnitOfWork
 
 __all__ = ["MemoryLeaderElection", "MemoryStorage", "MemoryUnitOfWork"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.domain.statistics import Resolution, TimeWindow
-from core.errors import ValidationError
-from core.timeutil import require_aware
+from costsight.core.domain.statistics import Resolution, TimeWindow
+from costsight.core.errors import ValidationError
+from costsight.core.timeutil import require_aware
 
 
 def bucket_of(instant: datetime, resolution: Resolution) -> datetime:

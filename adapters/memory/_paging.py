@@ -1,4 +1,4 @@
-"""Keyset pagination over in-memory rows, with the cursors of ``core.pagination``.
+"""Keyset pagination over in-memory rows, with the cursors of ``costsight.core.pagination``.
 
 A cursor carries the sort key of the last row of a page; the next page holds the rows strictly
 after that key in the list's order. Datetimes travel as ISO 8601 strings.
@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from core.errors import ValidationError
-from core.pagination import Page, decode_cursor, encode_cursor, require_positive
+from costsight.core.errors import ValidationError
+from costsight.core.pagination import Page, decode_cursor, encode_cursor, require_positive
 
 T = TypeVar("T")
 

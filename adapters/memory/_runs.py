@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from adapters.memory._buckets import aware
-from adapters.memory._tables import Tx
-from core.domain.costs import RunStatus, WorkerRun
-from core.pagination import require_positive
+from costsight.adapters.memory._buckets import aware
+from costsight.adapters.memory._tables import Tx
+from costsight.core.domain.costs import RunStatus, WorkerRun
+from costsight.core.pagination import require_positive
 
 
 def runs_between(tx: Tx, tenant_id: str, since: datetime, until: datetime,

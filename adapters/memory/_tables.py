@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from core.errors import Conflict
-from core.timeutil import Clock
+from costsight.core.errors import Conflict
+from costsight.core.timeutil import Clock
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from adapters.memory._buckets import bucket_of, bucket_starts, in_window
-from adapters.memory._paging import keyset_page
-from adapters.memory._tables import Tx
-from core.domain.costs import CostRecord
-from core.domain.statistics import (
+from costsight.adapters.memory._buckets import bucket_of, bucket_starts, in_window
+from costsight.adapters.memory._paging import keyset_page
+from costsight.adapters.memory._tables import Tx
+from costsight.core.domain.costs import CostRecord
+from costsight.core.domain.statistics import (
     BreakdownRow,
     Dimension,
     Resolution,
@@ -18,7 +18,7 @@ from core.domain.statistics import (
     TimeWindow,
     UsageBucket,
 )
-from core.pagination import Page
+from costsight.core.pagination import Page
 
 
 class MemoryAnalytics:

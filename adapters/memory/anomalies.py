@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from adapters.memory._buckets import aware
-from adapters.memory._paging import keyset_page
-from adapters.memory._tables import Tx
-from core import ids
-from core.domain.anomalies import (
+from costsight.adapters.memory._buckets import aware
+from costsight.adapters.memory._paging import keyset_page
+from costsight.adapters.memory._tables import Tx
+from costsight.core import ids
+from costsight.core.domain.anomalies import (
     STATUS_TRANSITIONS,
     Anomaly,
     AnomalyFilter,
@@ -23,10 +23,10 @@ from core.domain.anomalies import (
     EntityType,
     EntityUsageSummary,
 )
-from core.domain.costs import BudgetType, CostRecord
-from core.errors import Conflict, NotFound, ValidationError
-from core.pagination import Page
-from core.timeutil import day_start, month_start
+from costsight.core.domain.costs import BudgetType, CostRecord
+from costsight.core.errors import Conflict, NotFound, ValidationError
+from costsight.core.pagination import Page
+from costsight.core.timeutil import day_start, month_start
 
 _STAMP = {
     AnomalyStatus.ACKNOWLEDGED: "acknowledged_at",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from adapters.memory._paging import keyset_page
-from adapters.memory._tables import Tx
-from core.domain.audit import AuditFilter, AuditRecord, StoredAuditRecord
-from core.pagination import Page
+from costsight.adapters.memory._paging import keyset_page
+from costsight.adapters.memory._tables import Tx
+from costsight.core.domain.audit import AuditFilter, AuditRecord, StoredAuditRecord
+from costsight.core.pagination import Page
 
 log = logging.getLogger(__name__)
 

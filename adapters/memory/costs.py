@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from adapters.memory._tables import Tx
-from core import ids
-from core.domain.costs import (
+from costsight.adapters.memory._tables import Tx
+from costsight.core import ids
+from costsight.core.domain.costs import (
     UNCLASSIFIED,
     Budget,
     BudgetUpsert,
@@ -19,7 +19,7 @@ from core.domain.costs import (
     UpsertResult,
     WorkerRun,
 )
-from core.errors import Conflict, NotFound
+from costsight.core.errors import Conflict, NotFound
 
 #: Budget fields an upsert may change; the key fields never change.
 _BUDGET_FIELDS = ("daily_limit_cents", "monthly_limit_cents", "warn_threshold_pct",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from core.leadership import LeadershipMixin
-from core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
-from core.timeutil import Clock, SystemClock
+from costsight.core.leadership import LeadershipMixin
+from costsight.core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
+from costsight.core.timeutil import Clock, SystemClock
 
 
 @dataclass

@@ -6,15 +6,20 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from adapters.memory._buckets import aware
-from adapters.memory._paging import check_limit, keyset_page
-from adapters.memory._runs import recent_cost_runs, runs_between
-from adapters.memory._tables import Tx
-from core import ids
-from core.domain.costs import RunStatus, WorkerRun
-from core.domain.patterns import FeedbackFilter, FeedbackStats, NewPatternFeedback, PatternFeedback
-from core.errors import NotFound
-from core.pagination import Page
+from costsight.adapters.memory._buckets import aware
+from costsight.adapters.memory._paging import check_limit, keyset_page
+from costsight.adapters.memory._runs import recent_cost_runs, runs_between
+from costsight.adapters.memory._tables import Tx
+from costsight.core import ids
+from costsight.core.domain.costs import RunStatus, WorkerRun
+from costsight.core.domain.patterns import (
+    FeedbackFilter,
+    FeedbackStats,
+    NewPatternFeedback,
+    PatternFeedback,
+)
+from costsight.core.errors import NotFound
+from costsight.core.pagination import Page
 
 #: Fields a repeated finding refreshes on its open feedback row.
 _REFRESHED = ("description", "severity", "provenance", "occurrence_count", "time_window_minutes",

@@ -6,22 +6,22 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from adapters.memory._buckets import aware
-from adapters.memory._paging import check_limit, keyset_page
-from adapters.memory._runs import newest_per_worker, recent_cost_runs, runs_between
-from adapters.memory._tables import Tx
-from core import ids
-from core.domain.costs import RunStatus, WorkerRun
-from core.domain.patterns import PatternFeedback, PatternType
-from core.domain.predictions import (
+from costsight.adapters.memory._buckets import aware
+from costsight.adapters.memory._paging import check_limit, keyset_page
+from costsight.adapters.memory._runs import newest_per_worker, recent_cost_runs, runs_between
+from costsight.adapters.memory._tables import Tx
+from costsight.core import ids
+from costsight.core.domain.costs import RunStatus, WorkerRun
+from costsight.core.domain.patterns import PatternFeedback, PatternType
+from costsight.core.domain.predictions import (
     NewPrediction,
     Prediction,
     PredictionFilter,
     PredictionStats,
     WorkerRunTotals,
 )
-from core.errors import NotFound
-from core.pagination import Page
+from costsight.core.errors import NotFound
+from costsight.core.pagination import Page
 
 #: Fields a repeated prediction refreshes on its unexpired row.
 _REFRESHED = ("confidence_score", "prediction_value", "contributing_factors", "notes",

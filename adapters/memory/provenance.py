@@ -8,18 +8,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from adapters.memory._buckets import aware
-from adapters.memory._paging import keyset_page
-from adapters.memory._tables import Tx
-from core.domain.provenance import (
+from costsight.adapters.memory._buckets import aware
+from costsight.adapters.memory._paging import keyset_page
+from costsight.adapters.memory._tables import Tx
+from costsight.core.domain.provenance import (
     DriftStats,
     NewProvenance,
     Provenance,
     ProvenanceFilter,
     drift_verdict,
 )
-from core.errors import Conflict
-from core.pagination import Page
+from costsight.core.errors import Conflict
+from costsight.core.pagination import Page
 
 _Key = tuple[str, str, str]
 

@@ -11,17 +11,17 @@ import itertools
 from types import TracebackType
 from typing import Self
 
-from adapters.memory._tables import CommittedState, Tx
-from adapters.memory.analytics import MemoryAnalytics
-from adapters.memory.anomalies import MemoryCostAnomalies
-from adapters.memory.audit import MemoryAudit
-from adapters.memory.costs import MemoryCostWrites
-from adapters.memory.leader import LockTable, MemoryLeaderElection
-from adapters.memory.patterns import MemoryPatternDetection
-from adapters.memory.predictions import MemoryPredictions
-from adapters.memory.provenance import MemoryProvenance
-from core.errors import CostsightError
-from core.timeutil import Clock, SystemClock
+from costsight.adapters.memory._tables import CommittedState, Tx
+from costsight.adapters.memory.analytics import MemoryAnalytics
+from costsight.adapters.memory.anomalies import MemoryCostAnomalies
+from costsight.adapters.memory.audit import MemoryAudit
+from costsight.adapters.memory.costs import MemoryCostWrites
+from costsight.adapters.memory.leader import LockTable, MemoryLeaderElection
+from costsight.adapters.memory.patterns import MemoryPatternDetection
+from costsight.adapters.memory.predictions import MemoryPredictions
+from costsight.adapters.memory.provenance import MemoryProvenance
+from costsight.core.errors import CostsightError
+from costsight.core.timeutil import Clock, SystemClock
 
 
 class MemoryUnitOfWork:

@@ -10,10 +10,15 @@ from sqlalchemy import Select, and_, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.keyset import ascending_after, check_limit, page_of
-from adapters.sql.tables import cost_budgets, cost_records, costsim_provenance, worker_runs
-from core.domain.statistics import (
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.keyset import ascending_after, check_limit, page_of
+from costsight.adapters.sql.tables import (
+    cost_budgets,
+    cost_records,
+    costsim_provenance,
+    worker_runs,
+)
+from costsight.core.domain.statistics import (
     BreakdownRow,
     Dimension,
     Resolution,
@@ -21,8 +26,8 @@ from core.domain.statistics import (
     TimeWindow,
     UsageBucket,
 )
-from core.money import micros_to_cents
-from core.pagination import Page
+from costsight.core.money import micros_to_cents
+from costsight.core.pagination import Page
 
 B = TypeVar("B")
 

@@ -10,23 +10,28 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.anomaly_records import AnomalyRecordStore
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.rows import budget_from_row
-from adapters.sql.tables import cost_breach_history, cost_budgets, cost_drift_tracking, cost_records
-from adapters.sql.usage_summaries import entity_usage_summaries
-from core.domain.anomalies import Breach as BreachDay
-from core.domain.anomalies import (
+from costsight.adapters.sql.anomaly_records import AnomalyRecordStore
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.rows import budget_from_row
+from costsight.adapters.sql.tables import (
+    cost_breach_history,
+    cost_budgets,
+    cost_drift_tracking,
+    cost_records,
+)
+from costsight.adapters.sql.usage_summaries import entity_usage_summaries
+from costsight.core.domain.anomalies import Breach as BreachDay
+from costsight.core.domain.anomalies import (
     BudgetSpend,
     DailyUsage,
     DriftTracker,
     EntityType,
     EntityUsageSummary,
 )
-from core.domain.costs import BudgetType
-from core.ids import BREACH, DRIFT, new_id
-from core.money import cents_to_micros, micros_to_cents
-from core.timeutil import day_start, month_start
+from costsight.core.domain.costs import BudgetType
+from costsight.core.ids import BREACH, DRIFT, new_id
+from costsight.core.money import cents_to_micros, micros_to_cents
+from costsight.core.timeutil import day_start, month_start
 
 cr = cost_records.c
 bh = cost_breach_history.c

@@ -10,20 +10,20 @@ from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.keyset import check_limit, newest_first, page_of
-from adapters.sql.tables import cost_anomalies
-from core.domain.anomalies import (
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.keyset import check_limit, newest_first, page_of
+from costsight.adapters.sql.tables import cost_anomalies
+from costsight.core.domain.anomalies import (
     STATUS_TRANSITIONS,
     Anomaly,
     AnomalyFilter,
     AnomalyStatus,
     DetectedAnomaly,
 )
-from core.errors import Conflict, NotFound, ValidationError
-from core.ids import ANOMALY, new_id
-from core.money import cents_to_micros, micros_to_cents
-from core.pagination import Page
+from costsight.core.errors import Conflict, NotFound, ValidationError
+from costsight.core.ids import ANOMALY, new_id
+from costsight.core.money import cents_to_micros, micros_to_cents
+from costsight.core.pagination import Page
 
 a = cost_anomalies.c
 

@@ -9,11 +9,11 @@ from sqlalchemy import Row, insert, select
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.keyset import check_limit, newest_first, page_of
-from adapters.sql.tables import coordination_audit_records
-from core.domain.audit import AuditFilter, AuditRecord, StoredAuditRecord
-from core.pagination import Page
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.keyset import check_limit, newest_first, page_of
+from costsight.adapters.sql.tables import coordination_audit_records
+from costsight.core.domain.audit import AuditFilter, AuditRecord, StoredAuditRecord
+from costsight.core.pagination import Page
 
 log = logging.getLogger(__name__)
 ar = coordination_audit_records.c

@@ -1,7 +1,7 @@
 """Idempotent, set-based writes of cost records: staged batches, or one VALUES executemany.
 
 Batches of at least ``copy_threshold`` records go through a TEMP staging table and one
-INSERT ... SELECT (``adapters.sql.cost_staging``: COPY on Postgres, a driver-level executemany
+INSERT ... SELECT (``costsight.adapters.sql.cost_staging``: COPY on Postgres, a driver-level executemany
 on SQLite); smaller ones through one INSERT executemany. Both paths store identical rows: the
 first record of each (tenant_id, request_id) wins, records already stored are skipped by
 ``ON CONFLICT DO NOTHING`` on the partial unique index, and a feature tag that is not an active
@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import bindparam, case, exists, null, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.cost_staging import COLUMNS, stage_and_insert
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.tables import cost_records, feature_tags
-from core.domain.costs import UNCLASSIFIED, NewCostRecord, RecordResult
-from core.ids import COST_RECORD, new_ids
-from core.money import cents_to_micros
+from costsight.adapters.sql.cost_staging import COLUMNS, stage_and_insert
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.tables import cost_records, feature_tags
+from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord, RecordResult
+from costsight.core.ids import COST_RECORD, new_ids
+from costsight.core.money import cents_to_micros
 
 #: Batches at least this large go through the staging table. Below it the staging statements
 #: cost more than the per-row work they save (measured per batch, uncommitted: SQLite staged

@@ -39,10 +39,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
-from adapters.sql.dialects import SqlDialect, dialect_for
-from adapters.sql.tables import cost_records, feature_tags
-from core.domain.costs import UNCLASSIFIED, NewCostRecord
-from core.money import cents_to_micros
+from costsight.adapters.sql.dialects import SqlDialect, dialect_for
+from costsight.adapters.sql.tables import cost_records, feature_tags
+from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord
+from costsight.core.money import cents_to_micros
 
 #: Columns of ``cost_records`` written per record, in the order of the staged tuples.
 COLUMNS = ("id", "tenant_id", "user_id", "feature_tag", "request_id", "workflow_id", "skill_id",
@@ -74,7 +74,7 @@ stage = Table(
 
 
 def sqlite_timestamp(value: datetime) -> str:
-    """``value`` as ``adapters.sql.types.UtcDateTime`` stores it on SQLite.
+    """``value`` as ``costsight.adapters.sql.types.UtcDateTime`` stores it on SQLite.
 
     Naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff' (SQLAlchemy's SQLite DATETIME layout, always
     six fraction digits); a naive datetime is refused like ``UtcDateTime`` refuses it.

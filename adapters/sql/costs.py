@@ -10,18 +10,18 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.cost_records import CostRecordWriter
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.rows import (
+from costsight.adapters.sql.cost_records import CostRecordWriter
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.rows import (
     budget_from_row,
     feature_tag_from_row,
     micros,
     worker_run_from_row,
     worker_run_values,
 )
-from adapters.sql.tables import cost_budgets, feature_tags, worker_runs
-from adapters.sql.types import utc_now
-from core.domain.costs import (
+from costsight.adapters.sql.tables import cost_budgets, feature_tags, worker_runs
+from costsight.adapters.sql.types import utc_now
+from costsight.core.domain.costs import (
     Budget,
     BudgetUpsert,
     FeatureTag,
@@ -32,8 +32,8 @@ from core.domain.costs import (
     UpsertResult,
     WorkerRun,
 )
-from core.errors import Conflict, NotFound
-from core.ids import BUDGET, FEATURE_TAG, new_id
+from costsight.core.errors import Conflict, NotFound
+from costsight.core.ids import BUDGET, FEATURE_TAG, new_id
 
 _ID_CHUNK = 500
 _RUN_FIELDS = tuple(c.name for c in worker_runs.c if c.name != "id")

@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters.sql.types import UtcDateTime
-from core.domain.statistics import Resolution
+from costsight.adapters.sql.types import UtcDateTime
+from costsight.core.domain.statistics import Resolution
 
 
 class SqlDialect:

@@ -17,10 +17,10 @@ from sqlalchemy import Numeric, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.tables import costsim_provenance
-from core.domain.provenance import DriftStats, DriftVerdict, drift_verdict
-from core.money import MICROS_PER_CENT, micros_to_cents
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.tables import costsim_provenance
+from costsight.core.domain.provenance import DriftStats, DriftVerdict, drift_verdict
+from costsight.core.money import MICROS_PER_CENT, micros_to_cents
 
 p = costsim_provenance.c
 

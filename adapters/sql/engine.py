@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from core.errors import ValidationError
+from costsight.core.errors import ValidationError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 ALLOWED = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST:PORT/DB"

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.errors import ValidationError
-from core.pagination import Page, decode_cursor, encode_cursor, require_positive
-from core.timeutil import require_aware
+from costsight.core.errors import ValidationError
+from costsight.core.pagination import Page, decode_cursor, encode_cursor, require_positive
+from costsight.core.timeutil import require_aware
 
 T = TypeVar("T")
 

@@ -20,10 +20,10 @@ import anyio
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from core.errors import ValidationError
-from core.leadership import LeadershipMixin
-from core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
-from core.timeutil import Clock, SystemClock
+from costsight.core.errors import ValidationError
+from costsight.core.leadership import LeadershipMixin
+from costsight.core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
+from costsight.core.timeutil import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from sqlalchemy import ColumnElement, Update, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.tables import leader_leases
-from core.errors import ValidationError
-from core.leadership import LeadershipMixin
-from core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
-from core.timeutil import Clock, SystemClock
+from costsight.adapters.sql.tables import leader_leases
+from costsight.core.errors import ValidationError
+from costsight.core.leadership import LeadershipMixin
+from costsight.core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
+from costsight.core.timeutil import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 

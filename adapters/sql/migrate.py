@@ -12,8 +12,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import backend_of, create_engine
-from core.errors import SchemaOutOfDate
+from costsight.adapters.sql.engine import backend_of, create_engine
+from costsight.core.errors import SchemaOutOfDate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "costsight migrate"

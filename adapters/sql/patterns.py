@@ -10,16 +10,21 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.keyset import check_limit, newest_first, page_of
-from adapters.sql.rows import feedback_from_row, worker_run_from_row
-from adapters.sql.runs import completed_cost_runs
-from adapters.sql.tables import pattern_feedback, worker_runs
-from core.domain.costs import RunStatus, WorkerRun
-from core.domain.patterns import FeedbackFilter, FeedbackStats, NewPatternFeedback, PatternFeedback
-from core.errors import NotFound
-from core.ids import new_uuid
-from core.pagination import Page
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.keyset import check_limit, newest_first, page_of
+from costsight.adapters.sql.rows import feedback_from_row, worker_run_from_row
+from costsight.adapters.sql.runs import completed_cost_runs
+from costsight.adapters.sql.tables import pattern_feedback, worker_runs
+from costsight.core.domain.costs import RunStatus, WorkerRun
+from costsight.core.domain.patterns import (
+    FeedbackFilter,
+    FeedbackStats,
+    NewPatternFeedback,
+    PatternFeedback,
+)
+from costsight.core.errors import NotFound
+from costsight.core.ids import new_uuid
+from costsight.core.pagination import Page
 
 pf = pattern_feedback.c
 wr = worker_runs.c

@@ -10,23 +10,23 @@ from sqlalchemy import Row, bindparam, case, func, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.keyset import check_limit, newest_first, page_of
-from adapters.sql.rows import feedback_from_row
-from adapters.sql.runs import completed_cost_runs, newest_per_worker
-from adapters.sql.tables import pattern_feedback, prediction_events, worker_runs
-from core.domain.costs import RunStatus, WorkerRun
-from core.domain.patterns import PatternFeedback, PatternType
-from core.domain.predictions import (
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.keyset import check_limit, newest_first, page_of
+from costsight.adapters.sql.rows import feedback_from_row
+from costsight.adapters.sql.runs import completed_cost_runs, newest_per_worker
+from costsight.adapters.sql.tables import pattern_feedback, prediction_events, worker_runs
+from costsight.core.domain.costs import RunStatus, WorkerRun
+from costsight.core.domain.patterns import PatternFeedback, PatternType
+from costsight.core.domain.predictions import (
     NewPrediction,
     Prediction,
     PredictionFilter,
     PredictionStats,
     WorkerRunTotals,
 )
-from core.errors import NotFound
-from core.ids import new_uuid
-from core.pagination import Page
+from costsight.core.errors import NotFound
+from costsight.core.ids import new_uuid
+from costsight.core.pagination import Page
 
 pe = prediction_events.c
 pf = pattern_feedback.c

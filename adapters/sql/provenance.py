@@ -9,16 +9,16 @@ from sqlalchemy import Row, and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.drift import drift_stats
-from adapters.sql.keyset import check_limit, newest_first, page_of
-from adapters.sql.rows import cents, micros
-from adapters.sql.tables import costsim_provenance
-from adapters.sql.types import UtcDateTime, utc_now
-from core.domain.provenance import DriftStats, NewProvenance, Provenance, ProvenanceFilter
-from core.errors import Conflict
-from core.pagination import Page
-from core.timeutil import UtcDateTime as DomainUtc
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.drift import drift_stats
+from costsight.adapters.sql.keyset import check_limit, newest_first, page_of
+from costsight.adapters.sql.rows import cents, micros
+from costsight.adapters.sql.tables import costsim_provenance
+from costsight.adapters.sql.types import UtcDateTime, utc_now
+from costsight.core.domain.provenance import DriftStats, NewProvenance, Provenance, ProvenanceFilter
+from costsight.core.errors import Conflict
+from costsight.core.pagination import Page
+from costsight.core.timeutil import UtcDateTime as DomainUtc
 
 p = costsim_provenance.c
 

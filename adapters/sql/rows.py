@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from core.domain.costs import Budget, FeatureTag, WorkerRun
-from core.domain.patterns import PatternFeedback
-from core.money import cents_to_micros, micros_to_cents
+from costsight.core.domain.costs import Budget, FeatureTag, WorkerRun
+from costsight.core.domain.patterns import PatternFeedback
+from costsight.core.money import cents_to_micros, micros_to_cents
 
 
 def micros(cents: Decimal | None) -> int | None:

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.rows import worker_run_from_row
-from adapters.sql.tables import worker_runs
-from core.domain.costs import RunStatus, WorkerRun
-from core.pagination import require_positive
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.rows import worker_run_from_row
+from costsight.adapters.sql.tables import worker_runs
+from costsight.core.domain.costs import RunStatus, WorkerRun
+from costsight.core.pagination import require_positive
 
 wr = worker_runs.c
 

@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.dialects import SqlDialect, dialect_for
-from adapters.sql.engine import backend_of, create_engine
-from adapters.sql.migrate import ensure_schema
-from adapters.sql.tables import ALL_TABLES
-from adapters.sql.uow import SqlUnitOfWork
+from costsight.adapters.sql.dialects import SqlDialect, dialect_for
+from costsight.adapters.sql.engine import backend_of, create_engine
+from costsight.adapters.sql.migrate import ensure_schema
+from costsight.adapters.sql.tables import ALL_TABLES
+from costsight.adapters.sql.uow import SqlUnitOfWork
 
 
 class SqlStorage:
@@ -43,11 +43,11 @@ class SqlStorage:
         """The LeaderElection of this backend, built on first use."""
         if self._leader is None:
             if self.backend == "postgresql":
-                from adapters.sql.leader_postgres import PostgresLeaderElection
+                from costsight.adapters.sql.leader_postgres import PostgresLeaderElection
 
                 self._leader = PostgresLeaderElection(self.url, read_only=self.read_only)
             else:
-                from adapters.sql.leader_sqlite import SqliteLeaderElection
+                from costsight.adapters.sql.leader_sqlite import SqliteLeaderElection
 
                 self._leader = SqliteLeaderElection(self.engine)
         return self._leader

@@ -25,7 +25,7 @@ from sqlalchemy import (
     true,
 )
 
-from adapters.sql.types import PortableJson, UtcDateTime, utc_now
+from costsight.adapters.sql.types import PortableJson, UtcDateTime, utc_now
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

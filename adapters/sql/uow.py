@@ -7,14 +7,14 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql.analytics import SqlAnalyticsReader
-from adapters.sql.anomalies import SqlCostAnomalyStore
-from adapters.sql.audit import SqlAuditLog
-from adapters.sql.costs import SqlCostWriter
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.patterns import SqlPatternStore
-from adapters.sql.predictions import SqlPredictionStore
-from adapters.sql.provenance import SqlProvenanceStore
+from costsight.adapters.sql.analytics import SqlAnalyticsReader
+from costsight.adapters.sql.anomalies import SqlCostAnomalyStore
+from costsight.adapters.sql.audit import SqlAuditLog
+from costsight.adapters.sql.costs import SqlCostWriter
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.patterns import SqlPatternStore
+from costsight.adapters.sql.predictions import SqlPredictionStore
+from costsight.adapters.sql.provenance import SqlProvenanceStore
 
 
 class SqlUnitOfWork:

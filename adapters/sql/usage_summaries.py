@@ -35,11 +35,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters.sql.dialects import SqlDialect
-from adapters.sql.tables import cost_records
-from core.domain.anomalies import EntityType, EntityUsageSummary
-from core.money import micros_to_cents
-from core.timeutil import day_start
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.tables import cost_records
+from costsight.core.domain.anomalies import EntityType, EntityUsageSummary
+from costsight.core.money import micros_to_cents
+from costsight.core.timeutil import day_start
 
 cr = cost_records.c
 

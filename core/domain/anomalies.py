@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import Field
 
-from core.domain.base import Frozen, TenantId
-from core.domain.costs import Budget
-from core.money import Cents
-from core.timeutil import UtcDateTime
+from costsight.core.domain.base import Frozen, TenantId
+from costsight.core.domain.costs import Budget
+from costsight.core.money import Cents
+from costsight.core.timeutil import UtcDateTime
 
 
 class AnomalyType(StrEnum):

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from core.domain.base import Frozen
-from core.timeutil import UtcDateTime
+from costsight.core.domain.base import Frozen
+from costsight.core.timeutil import UtcDateTime
 
 
 class EnvelopeClass(StrEnum):

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from core.domain.base import Frozen, TenantId
-from core.money import Cents
-from core.timeutil import UtcDateTime
+from costsight.core.domain.base import Frozen, TenantId
+from costsight.core.money import Cents
+from costsight.core.timeutil import UtcDateTime
 
 UNCLASSIFIED = "unclassified"
 

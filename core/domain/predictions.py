@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
-from core.domain.base import Frozen, TenantId
-from core.timeutil import UtcDateTime
+from costsight.core.domain.base import Frozen, TenantId
+from costsight.core.timeutil import UtcDateTime
 
 
 class PredictionType(StrEnum):

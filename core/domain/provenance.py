@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
 
-from core.domain.base import Frozen, TenantId
-from core.money import Cents
-from core.timeutil import UtcDateTime
+from costsight.core.domain.base import Frozen, TenantId
+from costsight.core.money import Cents
+from costsight.core.timeutil import UtcDateTime
 
 
 class DriftVerdict(StrEnum):

@@ -8,9 +8,9 @@ from enum import StrEnum
 
 from pydantic import model_validator
 
-from core.domain.base import Frozen
-from core.money import Cents
-from core.timeutil import UtcDateTime
+from costsight.core.domain.base import Frozen
+from costsight.core.money import Cents
+from costsight.core.timeutil import UtcDateTime
 
 MAX_WINDOW_DAYS = 90
 

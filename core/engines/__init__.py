@@ -1,10 +1,10 @@
 """Engine types for plugin authors: contexts in, findings out, and pure helpers.
 
-A plugin module implements hooks from ``core.plugins.hookspecs`` with ``core.plugins.hookimpl``
+A plugin module implements hooks from ``costsight.core.plugins.hookspecs`` with ``costsight.core.plugins.hookimpl``
 and registers objects satisfying the protocols below.
 """
 
-from core.engines.contexts import (
+from costsight.core.engines.contexts import (
     AnomalyContext,
     CauseEvidence,
     EntityKey,
@@ -13,8 +13,13 @@ from core.engines.contexts import (
     derive_cause,
     runs_by_worker,
 )
-from core.engines.findings import AnomalyFindings
-from core.engines.protocols import AnomalyDetector, CauseDeriver, PatternDetector, Predictor
+from costsight.core.engines.findings import AnomalyFindings
+from costsight.core.engines.protocols import (
+    AnomalyDetector,
+    CauseDeriver,
+    PatternDetector,
+    Predictor,
+)
 
 __all__ = [
     "AnomalyContext", "AnomalyDetector", "AnomalyFindings", "CauseDeriver", "CauseEvidence",

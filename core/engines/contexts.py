@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 from types import MappingProxyType
 
-from core.domain.anomalies import (
+from costsight.core.domain.anomalies import (
     BudgetSpend,
     DailyUsage,
     DerivedCause,
@@ -21,12 +21,12 @@ from core.domain.anomalies import (
     EntityType,
     EntityUsageSummary,
 )
-from core.domain.costs import WorkerRun
-from core.domain.patterns import PatternFeedback
-from core.domain.predictions import WorkerRunTotals
-from core.engines.protocols import CauseDeriver
-from core.settings import EngineSettings
-from core.timeutil import require_aware, utc_day
+from costsight.core.domain.costs import WorkerRun
+from costsight.core.domain.patterns import PatternFeedback
+from costsight.core.domain.predictions import WorkerRunTotals
+from costsight.core.engines.protocols import CauseDeriver
+from costsight.core.settings import EngineSettings
+from costsight.core.timeutil import require_aware, utc_day
 
 #: (entity_type, entity_id) of a tenant, user or feature.
 EntityKey = tuple[str, str]

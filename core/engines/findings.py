@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.domain.anomalies import Breach, DetectedAnomaly, DriftTracker
+from costsight.core.domain.anomalies import Breach, DetectedAnomaly, DriftTracker
 
 
 @dataclass(frozen=True)

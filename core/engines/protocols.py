@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from core.domain.patterns import NewPatternFeedback
-    from core.domain.predictions import NewPrediction
-    from core.engines.contexts import (
+    from costsight.core.domain.patterns import NewPatternFeedback
+    from costsight.core.domain.predictions import NewPrediction
+    from costsight.core.engines.contexts import (
         AnomalyContext,
         CauseEvidence,
         PatternContext,
         PredictionContext,
     )
-    from core.engines.findings import AnomalyFindings
+    from costsight.core.engines.findings import AnomalyFindings
 
 
 @runtime_checkable

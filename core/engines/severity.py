@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from core.domain.anomalies import Severity
-from core.engines.exact import as_fraction
-from core.settings import EngineSettings
+from costsight.core.domain.anomalies import Severity
+from costsight.core.engines.exact import as_fraction
+from costsight.core.settings import EngineSettings
 
 
 def classify_deviation(deviation_pct: Fraction | Decimal | float,

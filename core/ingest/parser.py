@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from core.ingest.lines import MAX_LINE_BYTES, LineSource, RawLine, read_lines
-from core.ingest.records import (
+from costsight.core.ingest.lines import MAX_LINE_BYTES, LineSource, RawLine, read_lines
+from costsight.core.ingest.records import (
     Invalid,
     RecordKind,
     csv_header,

@@ -17,10 +17,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from core.domain.audit import AuditRecord
-from core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
-from core.domain.provenance import NewProvenance
-from core.money import MAX_CENTS
+from costsight.core.domain.audit import AuditRecord
+from costsight.core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
+from costsight.core.domain.provenance import NewProvenance
+from costsight.core.money import MAX_CENTS
 
 MAX_DEPTH = 32
 INT32_MAX = 2**31 - 1

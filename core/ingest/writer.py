@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.domain.audit import AuditRecord
-from core.domain.costs import (
+from costsight.core.domain.audit import AuditRecord
+from costsight.core.domain.costs import (
     Budget,
     BudgetUpsert,
     FeatureTagUpdate,
@@ -14,11 +14,11 @@ from core.domain.costs import (
     NewFeatureTag,
     WorkerRun,
 )
-from core.domain.provenance import NewProvenance
-from core.errors import Conflict
-from core.ingest.parser import Parsed
-from core.ingest.records import Invalid, RecordKind
-from core.ports import UnitOfWork
+from costsight.core.domain.provenance import NewProvenance
+from costsight.core.errors import Conflict
+from costsight.core.ingest.parser import Parsed
+from costsight.core.ingest.records import Invalid, RecordKind
+from costsight.core.ports import UnitOfWork
 
 DEFAULT_BATCH_SIZE = 5_000
 

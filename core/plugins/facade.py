@@ -8,12 +8,22 @@ from typing import Any, Generic, TypeVar
 
 import pluggy
 
-from core.domain.patterns import NewPatternFeedback
-from core.domain.predictions import NewPrediction
-from core.engines.contexts import AnomalyContext, PatternContext, PredictionContext, derive_cause
-from core.engines.findings import AnomalyFindings
-from core.engines.protocols import AnomalyDetector, CauseDeriver, PatternDetector, Predictor
-from core.errors import CostsightError
+from costsight.core.domain.patterns import NewPatternFeedback
+from costsight.core.domain.predictions import NewPrediction
+from costsight.core.engines.contexts import (
+    AnomalyContext,
+    PatternContext,
+    PredictionContext,
+    derive_cause,
+)
+from costsight.core.engines.findings import AnomalyFindings
+from costsight.core.engines.protocols import (
+    AnomalyDetector,
+    CauseDeriver,
+    PatternDetector,
+    Predictor,
+)
+from costsight.core.errors import CostsightError
 
 E = TypeVar("E")
 T = TypeVar("T")

@@ -3,10 +3,10 @@
 Every hook is a registration callback (as llm's ``register_models`` or tox's
 ``tox_register_tox_env``): implementations are synchronous, do no I/O, and call ``register``
 once per engine they contribute. The engines do the work later, when a cycle runs, on data the
-service fetched; see ``core.engines`` for the protocols and the contexts.
+service fetched; see ``costsight.core.engines`` for the protocols and the contexts.
 
 A plugin is a module (or object) with ``@hookimpl`` functions named after these specs, either
-listed in ``core.plugins.manager.DEFAULT_PLUGINS`` or installed through the ``costsight``
+listed in ``costsight.core.plugins.manager.DEFAULT_PLUGINS`` or installed through the ``costsight``
 entry-point group::
 
     [project.entry-points.costsight]
@@ -17,8 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.engines.protocols import AnomalyDetector, CauseDeriver, PatternDetector, Predictor
-from core.plugins.markers import hookspec
+from costsight.core.engines.protocols import (
+    AnomalyDetector,
+    CauseDeriver,
+    PatternDetector,
+    Predictor,
+)
+from costsight.core.plugins.markers import hookspec
 
 
 @hookspec

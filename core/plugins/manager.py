@@ -7,21 +7,21 @@ from collections.abc import Iterable
 
 import pluggy
 
-from core.plugins import hookspecs
-from core.plugins.markers import PROJECT
-from core.settings import EngineSettings
+from costsight.core.plugins import hookspecs
+from costsight.core.plugins.markers import PROJECT
+from costsight.core.settings import EngineSettings
 
 #: Built-in plugins, loaded by module name so ``core`` never imports ``plugins`` statically.
 #: The module name is also the plugin name used to disable one.
 DEFAULT_PLUGINS: tuple[str, ...] = (
-    "plugins.anomaly.spike",
-    "plugins.anomaly.drift",
-    "plugins.anomaly.budgets",
-    "plugins.anomaly.causes",
-    "plugins.prediction.failure",
-    "plugins.prediction.cost_overrun",
-    "plugins.patterns.failure_signatures",
-    "plugins.patterns.cost_spikes",
+    "costsight.plugins.anomaly.spike",
+    "costsight.plugins.anomaly.drift",
+    "costsight.plugins.anomaly.budgets",
+    "costsight.plugins.anomaly.causes",
+    "costsight.plugins.prediction.failure",
+    "costsight.plugins.prediction.cost_overrun",
+    "costsight.plugins.patterns.failure_signatures",
+    "costsight.plugins.patterns.cost_spikes",
 )
 
 

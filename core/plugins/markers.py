@@ -7,8 +7,8 @@ import pluggy
 #: Project name: the pluggy project, the hook prefix and the entry-point group.
 PROJECT = "costsight"
 
-#: Marks a hook specification (used only by ``core.plugins.hookspecs``).
+#: Marks a hook specification (used only by ``costsight.core.plugins.hookspecs``).
 hookspec = pluggy.HookspecMarker(PROJECT)
 
-#: Marks a hook implementation; plugins do ``from core.plugins import hookimpl``.
+#: Marks a hook implementation; plugins do ``from costsight.core.plugins import hookimpl``.
 hookimpl = pluggy.HookimplMarker(PROJECT)

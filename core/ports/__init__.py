@@ -12,15 +12,15 @@
 | LeaderElection         | leader                                  |
 """
 
-from core.ports.analytics import AnalyticsReadPort
-from core.ports.anomalies import CostAnomalyPort
-from core.ports.audit import AuditPort
-from core.ports.costs import CostWritePort
-from core.ports.leader import JobLock, LeaderElection, Lease
-from core.ports.patterns import PatternDetectionPort
-from core.ports.predictions import PredictionPort
-from core.ports.provenance import ProvenancePort
-from core.ports.unit_of_work import Storage, UnitOfWork
+from costsight.core.ports.analytics import AnalyticsReadPort
+from costsight.core.ports.anomalies import CostAnomalyPort
+from costsight.core.ports.audit import AuditPort
+from costsight.core.ports.costs import CostWritePort
+from costsight.core.ports.leader import JobLock, LeaderElection, Lease
+from costsight.core.ports.patterns import PatternDetectionPort
+from costsight.core.ports.predictions import PredictionPort
+from costsight.core.ports.provenance import ProvenancePort
+from costsight.core.ports.unit_of_work import Storage, UnitOfWork
 
 __all__ = [
     "AnalyticsReadPort", "AuditPort", "CostAnomalyPort", "CostWritePort", "JobLock",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from core.domain.statistics import (
+from costsight.core.domain.statistics import (
     BreakdownRow,
     Dimension,
     Resolution,
@@ -12,7 +12,7 @@ from core.domain.statistics import (
     TimeWindow,
     UsageBucket,
 )
-from core.pagination import Page
+from costsight.core.pagination import Page
 
 
 class AnalyticsReadPort(Protocol):

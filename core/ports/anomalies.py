@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from core.domain.anomalies import (
+from costsight.core.domain.anomalies import (
     Anomaly,
     AnomalyFilter,
     AnomalyStatus,
@@ -18,7 +18,7 @@ from core.domain.anomalies import (
     EntityType,
     EntityUsageSummary,
 )
-from core.pagination import Page
+from costsight.core.pagination import Page
 
 
 class CostAnomalyPort(Protocol):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from core.domain.audit import AuditFilter, AuditRecord, StoredAuditRecord
-from core.pagination import Page
+from costsight.core.domain.audit import AuditFilter, AuditRecord, StoredAuditRecord
+from costsight.core.pagination import Page
 
 
 class AuditPort(Protocol):

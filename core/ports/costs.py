@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from core.domain.costs import (
+from costsight.core.domain.costs import (
     Budget,
     BudgetUpsert,
     FeatureTag,

@@ -6,9 +6,9 @@ from contextlib import AbstractAsyncContextManager
 from enum import IntEnum
 from typing import Protocol
 
-from core.domain.base import Frozen
-from core.errors import ValidationError
-from core.timeutil import UtcDateTime
+from costsight.core.domain.base import Frozen
+from costsight.core.errors import ValidationError
+from costsight.core.timeutil import UtcDateTime
 
 LOCK_ID_MIN = 7000
 LOCK_ID_MAX = 7999

@@ -6,9 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from core.domain.costs import WorkerRun
-from core.domain.patterns import FeedbackFilter, FeedbackStats, NewPatternFeedback, PatternFeedback
-from core.pagination import Page
+from costsight.core.domain.costs import WorkerRun
+from costsight.core.domain.patterns import (
+    FeedbackFilter,
+    FeedbackStats,
+    NewPatternFeedback,
+    PatternFeedback,
+)
+from costsight.core.pagination import Page
 
 
 class PatternDetectionPort(Protocol):

@@ -6,16 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from core.domain.costs import WorkerRun
-from core.domain.patterns import PatternFeedback
-from core.domain.predictions import (
+from costsight.core.domain.costs import WorkerRun
+from costsight.core.domain.patterns import PatternFeedback
+from costsight.core.domain.predictions import (
     NewPrediction,
     Prediction,
     PredictionFilter,
     PredictionStats,
     WorkerRunTotals,
 )
-from core.pagination import Page
+from costsight.core.pagination import Page
 
 
 class PredictionPort(Protocol):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from core.domain.provenance import DriftStats, NewProvenance, Provenance, ProvenanceFilter
-from core.pagination import Page
-from core.timeutil import UtcDateTime
+from costsight.core.domain.provenance import DriftStats, NewProvenance, Provenance, ProvenanceFilter
+from costsight.core.pagination import Page
+from costsight.core.timeutil import UtcDateTime
 
 
 class ProvenancePort(Protocol):

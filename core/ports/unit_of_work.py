@@ -5,14 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
-from core.ports.analytics import AnalyticsReadPort
-from core.ports.anomalies import CostAnomalyPort
-from core.ports.audit import AuditPort
-from core.ports.costs import CostWritePort
-from core.ports.leader import LeaderElection
-from core.ports.patterns import PatternDetectionPort
-from core.ports.predictions import PredictionPort
-from core.ports.provenance import ProvenancePort
+from costsight.core.ports.analytics import AnalyticsReadPort
+from costsight.core.ports.anomalies import CostAnomalyPort
+from costsight.core.ports.audit import AuditPort
+from costsight.core.ports.costs import CostWritePort
+from costsight.core.ports.leader import LeaderElection
+from costsight.core.ports.patterns import PatternDetectionPort
+from costsight.core.ports.predictions import PredictionPort
+from costsight.core.ports.provenance import ProvenancePort
 
 
 class UnitOfWork(Protocol):

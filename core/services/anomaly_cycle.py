@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from core.domain.anomalies import (
+from costsight.core.domain.anomalies import (
     Anomaly,
     AnomalyType,
     CostAnomalyFact,
@@ -23,21 +23,21 @@ from core.domain.anomalies import (
     EntityType,
     Severity,
 )
-from core.domain.costs import BudgetPeriod
-from core.engines import AnomalyContext
-from core.engines.contexts import baseline_window
-from core.errors import ValidationError
-from core.plugins.facade import Engines
-from core.ports import Storage
-from core.ports.anomalies import CostAnomalyPort
-from core.services.cycle_support import (
+from costsight.core.domain.costs import BudgetPeriod
+from costsight.core.engines import AnomalyContext
+from costsight.core.engines.contexts import baseline_window
+from costsight.core.errors import ValidationError
+from costsight.core.plugins.facade import Engines
+from costsight.core.ports import Storage
+from costsight.core.ports.anomalies import CostAnomalyPort
+from costsight.core.services.cycle_support import (
     CycleResult,
     describe_failures,
     resolve_as_of,
     resolve_tenants,
 )
-from core.settings import EngineSettings
-from core.timeutil import Clock, day_start, month_start, utc_day
+from costsight.core.settings import EngineSettings
+from costsight.core.timeutil import Clock, day_start, month_start, utc_day
 
 ENTITY_TYPES = (EntityType.TENANT, EntityType.USER, EntityType.FEATURE)
 

@@ -7,11 +7,11 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from core.domain.anomalies import BudgetSpend
-from core.domain.costs import Budget, BudgetType
-from core.ports import Storage
-from core.services.read_models import MoneyCents, ReadModel, iso, pct
-from core.timeutil import Clock, month_start, utc_day
+from costsight.core.domain.anomalies import BudgetSpend
+from costsight.core.domain.costs import Budget, BudgetType
+from costsight.core.ports import Storage
+from costsight.core.services.read_models import MoneyCents, ReadModel, iso, pct
+from costsight.core.timeutil import Clock, month_start, utc_day
 
 
 class BudgetState(StrEnum):

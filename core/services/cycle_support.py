@@ -6,10 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import ValidationError
-from core.plugins.facade import EngineFailure
-from core.ports import Storage
-from core.timeutil import Clock, UtcDateTime, require_aware
+from costsight.core.errors import ValidationError
+from costsight.core.plugins.facade import EngineFailure
+from costsight.core.ports import Storage
+from costsight.core.timeutil import Clock, UtcDateTime, require_aware
 
 
 def resolve_as_of(as_of: datetime | None, clock: Clock) -> datetime:

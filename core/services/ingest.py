@@ -16,18 +16,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from core.ingest.lines import LineSource
-from core.ingest.parser import InputFormat, Parsed, Rejection, parse_source
-from core.ingest.records import Invalid, RecordKind
-from core.ingest.writer import (
+from costsight.core.ingest.lines import LineSource
+from costsight.core.ingest.parser import InputFormat, Parsed, Rejection, parse_source
+from costsight.core.ingest.records import Invalid, RecordKind
+from costsight.core.ingest.writer import (
     DEFAULT_BATCH_SIZE,
     BatchBuffers,
     BatchConflict,
     KindCounts,
     write_batch,
 )
-from core.ports import Storage
-from core.timeutil import Clock
+from costsight.core.ports import Storage
+from costsight.core.timeutil import Clock
 
 #: Rejections kept on the report itself (all of them go to ``on_reject``).
 REPORT_REJECTIONS = 100
@@ -105,7 +105,7 @@ class IngestService:
         """Ingest ``sources`` (see the module docstring for the two modes)."""
         size = self.batch_size if batch_size is None else batch_size
         if size < 1:
-            from core.errors import ValidationError
+            from costsight.core.errors import ValidationError
 
             raise ValidationError("batch_size", f"{size} is too small", allowed=">= 1")
         report = IngestReport()

@@ -19,12 +19,12 @@ from typing import Any
 
 import anyio
 
-from core.application import Application
-from core.ports.leader import JobLock, LeaderElection, Lease
-from core.services.anomaly_cycle import AnomalyCycleResult
-from core.services.pattern_cycle import PatternCycleResult
-from core.services.prediction_cycle import PredictionCycleResult
-from core.timeutil import Clock
+from costsight.core.application import Application
+from costsight.core.ports.leader import JobLock, LeaderElection, Lease
+from costsight.core.services.anomaly_cycle import AnomalyCycleResult
+from costsight.core.services.pattern_cycle import PatternCycleResult
+from costsight.core.services.prediction_cycle import PredictionCycleResult
+from costsight.core.timeutil import Clock
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class JobRunner:
                  acquire_timeout: float = ACQUIRE_TIMEOUT,
                  heartbeat: float = HEARTBEAT_SECONDS) -> None:
         if interval <= 0:
-            from core.errors import ValidationError
+            from costsight.core.errors import ValidationError
 
             raise ValidationError("interval", f"{interval} is not positive",
                                   allowed="a number of seconds > 0")

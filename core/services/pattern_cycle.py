@@ -12,18 +12,18 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from core.domain.patterns import PatternFeedback
-from core.engines import PatternContext
-from core.plugins.facade import Engines
-from core.ports import Storage
-from core.services.cycle_support import (
+from costsight.core.domain.patterns import PatternFeedback
+from costsight.core.engines import PatternContext
+from costsight.core.plugins.facade import Engines
+from costsight.core.ports import Storage
+from costsight.core.services.cycle_support import (
     CycleResult,
     describe_failures,
     resolve_as_of,
     resolve_tenants,
 )
-from core.settings import EngineSettings
-from core.timeutil import Clock
+from costsight.core.settings import EngineSettings
+from costsight.core.timeutil import Clock
 
 
 class PatternCycleResult(CycleResult):

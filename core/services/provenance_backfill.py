@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
-from core.domain.provenance import BackfillReport, NewProvenance
-from core.ports import Storage
+from costsight.core.domain.provenance import BackfillReport, NewProvenance
+from costsight.core.ports import Storage
 
 log = logging.getLogger(__name__)
 

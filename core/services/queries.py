@@ -13,17 +13,17 @@ from typing import TypeVar
 
 from pydantic import Field
 
-from core.domain.anomalies import Anomaly, AnomalyFilter
-from core.domain.audit import AuditFilter, StoredAuditRecord
-from core.domain.costs import FeatureTag
-from core.domain.patterns import FeedbackFilter, FeedbackStats, PatternFeedback
-from core.domain.predictions import Prediction, PredictionFilter, PredictionStats
-from core.domain.provenance import DriftStats, Provenance, ProvenanceFilter
-from core.domain.statistics import Dimension, TimeWindow
-from core.pagination import Page, decode_cursor, encode_cursor
-from core.ports import JobLock, Storage, UnitOfWork
-from core.services.read_models import ReadModel, iso
-from core.timeutil import Clock, UtcDateTime
+from costsight.core.domain.anomalies import Anomaly, AnomalyFilter
+from costsight.core.domain.audit import AuditFilter, StoredAuditRecord
+from costsight.core.domain.costs import FeatureTag
+from costsight.core.domain.patterns import FeedbackFilter, FeedbackStats, PatternFeedback
+from costsight.core.domain.predictions import Prediction, PredictionFilter, PredictionStats
+from costsight.core.domain.provenance import DriftStats, Provenance, ProvenanceFilter
+from costsight.core.domain.statistics import Dimension, TimeWindow
+from costsight.core.pagination import Page, decode_cursor, encode_cursor
+from costsight.core.ports import JobLock, Storage, UnitOfWork
+from costsight.core.services.read_models import ReadModel, iso
+from costsight.core.timeutil import Clock, UtcDateTime
 
 T = TypeVar("T")
 

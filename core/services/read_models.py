@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from core.domain.statistics import MAX_WINDOW_DAYS, TimeWindow
-from core.errors import ValidationError
-from core.money import Cents
+from costsight.core.domain.statistics import MAX_WINDOW_DAYS, TimeWindow
+from costsight.core.errors import ValidationError
+from costsight.core.money import Cents
 
 #: Cents in a read model: exact Decimal in Python, a plain JSON number (at most 6 decimals).
 MoneyCents = Annotated[Cents, WithJsonSchema({"type": "number", "description": "US cents"})]

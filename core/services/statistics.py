@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from pydantic import Field
 
-from core.domain.statistics import (
+from costsight.core.domain.statistics import (
     BreakdownRow,
     Dimension,
     Resolution,
@@ -27,9 +27,9 @@ from core.domain.statistics import (
     TimeWindow,
     UsageBucket,
 )
-from core.errors import ValidationError
-from core.ports import Storage, UnitOfWork
-from core.services.read_models import (
+from costsight.core.errors import ValidationError
+from costsight.core.ports import Storage, UnitOfWork
+from costsight.core.services.read_models import (
     MoneyCents,
     MoneyUsd,
     ReadModel,
@@ -38,7 +38,7 @@ from core.services.read_models import (
     iso,
     pct,
 )
-from core.timeutil import Clock
+from costsight.core.timeutil import Clock
 
 log = logging.getLogger(__name__)
 

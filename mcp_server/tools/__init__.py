@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mcp_server.tools import (
+from costsight.mcp_server.tools import (
                anomalies,
                operations,
                predictions_patterns,

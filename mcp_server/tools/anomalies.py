@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from core.domain.anomalies import (
+from costsight.core.domain.anomalies import (
     Anomaly,
     AnomalyFilter,
     AnomalyStatus,
@@ -15,11 +15,11 @@ from core.domain.anomalies import (
     DetectedAnomaly,
     Severity,
 )
-from core.errors import ValidationError
-from core.pagination import DEFAULT_LIMIT
-from core.services.read_models import ReadModel, iso
-from mcp_server import tool_names as names
-from mcp_server.params import (
+from costsight.core.errors import ValidationError
+from costsight.core.pagination import DEFAULT_LIMIT
+from costsight.core.services.read_models import ReadModel, iso
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.params import (
     CursorParam,
     FilterEnd,
     FilterStart,
@@ -34,8 +34,8 @@ from mcp_server.params import (
     optional_instant,
     optional_text,
 )
-from mcp_server.state import tenant_for
-from mcp_server.tooling import ToolGroup
+from costsight.mcp_server.state import tenant_for
+from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from mcp.server.mcpserver import Context
 
-from core.services.queries import LeaderStatus
-from mcp_server import tool_names as names
-from mcp_server.state import server_state
-from mcp_server.tooling import ToolGroup
+from costsight.core.services.queries import LeaderStatus
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.state import server_state
+from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
 

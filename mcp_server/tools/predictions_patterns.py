@@ -7,12 +7,17 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from core.domain.patterns import FeedbackFilter, FeedbackSeverity, FeedbackStats, PatternFeedback
-from core.domain.predictions import Prediction, PredictionFilter, PredictionStats
-from core.pagination import DEFAULT_LIMIT
-from core.services.read_models import ReadModel
-from mcp_server import tool_names as names
-from mcp_server.params import (
+from costsight.core.domain.patterns import (
+    FeedbackFilter,
+    FeedbackSeverity,
+    FeedbackStats,
+    PatternFeedback,
+)
+from costsight.core.domain.predictions import Prediction, PredictionFilter, PredictionStats
+from costsight.core.pagination import DEFAULT_LIMIT
+from costsight.core.services.read_models import ReadModel
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.params import (
     CursorParam,
     LimitParam,
     LowerChoice,
@@ -22,8 +27,8 @@ from mcp_server.params import (
     optional_enum,
     optional_text,
 )
-from mcp_server.state import tenant_for
-from mcp_server.tooling import ToolGroup
+from costsight.mcp_server.state import tenant_for
+from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
 

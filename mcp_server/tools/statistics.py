@@ -7,14 +7,19 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from core.domain.costs import FeatureTag
-from core.domain.statistics import Dimension, Resolution
-from core.pagination import DEFAULT_LIMIT
-from core.services.budget_status import BudgetStatusReport
-from core.services.read_models import ReadModel
-from core.services.statistics import MAX_TOP_N, CostBreakdown, CostStatistics, UsageStatistics
-from mcp_server import tool_names as names
-from mcp_server.params import (
+from costsight.core.domain.costs import FeatureTag
+from costsight.core.domain.statistics import Dimension, Resolution
+from costsight.core.pagination import DEFAULT_LIMIT
+from costsight.core.services.budget_status import BudgetStatusReport
+from costsight.core.services.read_models import ReadModel
+from costsight.core.services.statistics import (
+    MAX_TOP_N,
+    CostBreakdown,
+    CostStatistics,
+    UsageStatistics,
+)
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.params import (
     CursorParam,
     DimensionParam,
     LimitParam,
@@ -26,8 +31,8 @@ from mcp_server.params import (
     optional_window,
     stats_window,
 )
-from mcp_server.state import tenant_for
-from mcp_server.tooling import ToolGroup
+from costsight.mcp_server.state import tenant_for
+from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
 

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.domain.anomalies import AnomalyType, BudgetSpend, DetectedAnomaly, Severity
-from core.domain.costs import BudgetPeriod
-from core.engines import AnomalyContext, AnomalyFindings
-from core.engines.exact import as_fraction, at_least
-from core.money import cents_json
-from core.plugins import hookimpl
-from core.settings import EngineSettings
+from costsight.core.domain.anomalies import AnomalyType, BudgetSpend, DetectedAnomaly, Severity
+from costsight.core.domain.costs import BudgetPeriod
+from costsight.core.engines import AnomalyContext, AnomalyFindings
+from costsight.core.engines.exact import as_fraction, at_least
+from costsight.core.money import cents_json
+from costsight.core.plugins import hookimpl
+from costsight.core.settings import EngineSettings
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from core.domain.anomalies import DailyUsage, DerivedCause, EntityType
-from core.engines import CauseEvidence
-from core.engines.exact import above, as_fraction
-from core.plugins import hookimpl
+from costsight.core.domain.anomalies import DailyUsage, DerivedCause, EntityType
+from costsight.core.engines import CauseEvidence
+from costsight.core.engines.exact import above, as_fraction
+from costsight.core.plugins import hookimpl
 
 
 @lru_cache(maxsize=64)

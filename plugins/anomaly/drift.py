@@ -21,12 +21,12 @@ from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from core.domain.anomalies import AnomalyType, DetectedAnomaly, DriftTracker, EntityType
-from core.engines import AnomalyContext, AnomalyFindings
-from core.engines.exact import as_fraction, at_least, pct_over, to_cents
-from core.engines.severity import classify_deviation
-from core.money import cents_json
-from core.plugins import hookimpl
+from costsight.core.domain.anomalies import AnomalyType, DetectedAnomaly, DriftTracker, EntityType
+from costsight.core.engines import AnomalyContext, AnomalyFindings
+from costsight.core.engines.exact import as_fraction, at_least, pct_over, to_cents
+from costsight.core.engines.severity import classify_deviation
+from costsight.core.money import cents_json
+from costsight.core.plugins import hookimpl
 
 TENANT = EntityType.TENANT.value
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from core.domain.anomalies import AnomalyType, Breach, DetectedAnomaly, EntityType
-from core.engines import AnomalyContext, AnomalyFindings
-from core.engines.exact import as_fraction, pct_over, to_cents
-from core.engines.severity import classify_deviation
-from core.money import cents_json
-from core.plugins import hookimpl
+from costsight.core.domain.anomalies import AnomalyType, Breach, DetectedAnomaly, EntityType
+from costsight.core.engines import AnomalyContext, AnomalyFindings
+from costsight.core.engines.exact import as_fraction, pct_over, to_cents
+from costsight.core.engines.severity import classify_deviation
+from costsight.core.money import cents_json
+from costsight.core.plugins import hookimpl
 
 ENTITY_TYPES = (EntityType.USER, EntityType.FEATURE, EntityType.TENANT)
 

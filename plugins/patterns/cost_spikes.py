@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from core.domain.patterns import FeedbackSeverity, NewPatternFeedback, PatternType
-from core.engines import PatternContext, runs_by_worker
-from core.engines.exact import as_fraction, rounded
-from core.money import cents_json
-from core.plugins import hookimpl
+from costsight.core.domain.patterns import FeedbackSeverity, NewPatternFeedback, PatternType
+from costsight.core.engines import PatternContext, runs_by_worker
+from costsight.core.engines.exact import as_fraction, rounded
+from costsight.core.money import cents_json
+from costsight.core.plugins import hookimpl
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Failure signatures: the same (normalised) error repeated in the window.
 
 Failed runs with an error in the last ``failure_pattern_window_hours`` (24) are grouped by
-``core.engines.signature.error_signature`` (full SHA-256 hex of the normalised error); a group
+``costsight.core.engines.signature.error_signature`` (full SHA-256 hex of the normalised error); a group
 of at least ``failure_pattern_threshold`` (3) runs becomes one ``failure_pattern`` feedback
 whose provenance lists every run id, newest first. Groups may span several workers of the
 tenant: metadata names the newest run's worker and every worker involved.
@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.domain.costs import WorkerRun
-from core.domain.patterns import FeedbackSeverity, NewPatternFeedback, PatternType
-from core.engines import PatternContext
-from core.engines.signature import error_signature
-from core.plugins import hookimpl
+from costsight.core.domain.costs import WorkerRun
+from costsight.core.domain.patterns import FeedbackSeverity, NewPatternFeedback, PatternType
+from costsight.core.engines import PatternContext
+from costsight.core.engines.signature import error_signature
+from costsight.core.plugins import hookimpl
 
 SAMPLE_CHARS = 500
 DESCRIPTION_SAMPLE_CHARS = 200

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
 
-from core.domain.predictions import NewPrediction, PredictionType, SubjectType
-from core.engines import PredictionContext, runs_by_worker
-from core.engines.exact import as_fraction, rounded
-from core.plugins import hookimpl
+from costsight.core.domain.predictions import NewPrediction, PredictionType, SubjectType
+from costsight.core.engines import PredictionContext, runs_by_worker
+from costsight.core.engines.exact import as_fraction, rounded
+from costsight.core.plugins import hookimpl
 
 NOTE = "ADVISORY: This is a projection based on trends."
 

@@ -37,7 +37,7 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def cli(db_url: str, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     """Run ``costsight ARGS`` in-process against the test database."""
-    from mcp_server.cli.main import main
+    from costsight.cli.main import main
 
     def run(*args: str) -> Result:
         code = main(list(args))

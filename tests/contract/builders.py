@@ -11,9 +11,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from core.domain.anomalies import AnomalyType, Breach, DetectedAnomaly, DriftTracker, Severity
-from core.domain.audit import AuditRecord
-from core.domain.costs import (
+from costsight.core.domain.anomalies import (
+    AnomalyType,
+    Breach,
+    DetectedAnomaly,
+    DriftTracker,
+    Severity,
+)
+from costsight.core.domain.audit import AuditRecord
+from costsight.core.domain.costs import (
     BudgetType,
     BudgetUpsert,
     NewCostRecord,
@@ -22,10 +28,10 @@ from core.domain.costs import (
     RunStatus,
     WorkerRun,
 )
-from core.domain.patterns import NewPatternFeedback
-from core.domain.predictions import NewPrediction
-from core.domain.provenance import NewProvenance
-from core.domain.statistics import TimeWindow
+from costsight.core.domain.patterns import NewPatternFeedback
+from costsight.core.domain.predictions import NewPrediction
+from costsight.core.domain.provenance import NewProvenance
+from costsight.core.domain.statistics import TimeWindow
 
 T = TypeVar("T")
 

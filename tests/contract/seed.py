@@ -12,13 +12,13 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from core.domain.anomalies import AnomalyFilter, AnomalyType, EntityType, Severity
-from core.domain.audit import AuditFilter
-from core.domain.costs import BudgetType
-from core.domain.patterns import FeedbackFilter
-from core.domain.predictions import PredictionFilter
-from core.domain.provenance import ProvenanceFilter
-from core.domain.statistics import Dimension, Resolution
+from costsight.core.domain.anomalies import AnomalyFilter, AnomalyType, EntityType, Severity
+from costsight.core.domain.audit import AuditFilter
+from costsight.core.domain.costs import BudgetType
+from costsight.core.domain.patterns import FeedbackFilter
+from costsight.core.domain.predictions import PredictionFilter
+from costsight.core.domain.provenance import ProvenanceFilter
+from costsight.core.domain.statistics import Dimension, Resolution
 from tests.contract.builders import (
     DAY0,
     MIDNIGHT,

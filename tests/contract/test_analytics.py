@@ -8,8 +8,8 @@ from decimal import Decimal
 import pydantic
 import pytest
 
-from core.domain.costs import BudgetType, RunStatus
-from core.domain.statistics import Dimension, Resolution
+from costsight.core.domain.costs import BudgetType, RunStatus
+from costsight.core.domain.statistics import Dimension, Resolution
 from tests.contract.builders import (
     OTHER_TENANT,
     TENANT,

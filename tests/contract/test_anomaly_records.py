@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain.anomalies import (
+from costsight.core.domain.anomalies import (
     AnomalyFilter,
     AnomalyStatus,
     AnomalyType,
@@ -15,7 +15,7 @@ from core.domain.anomalies import (
     EntityType,
     Severity,
 )
-from core.errors import Conflict, NotFound
+from costsight.core.errors import Conflict, NotFound
 from tests.contract.builders import (
     MIDNIGHT,
     OTHER_TENANT,

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pydantic
 import pytest
 
-from core.domain.audit import AuditDecision, AuditFilter, AuditRecord, EnvelopeClass
-from core.domain.statistics import Resolution
+from costsight.core.domain.audit import AuditDecision, AuditFilter, AuditRecord, EnvelopeClass
+from costsight.core.domain.statistics import Resolution
 from tests.contract.builders import (
     OTHER_TENANT,
     TENANT,

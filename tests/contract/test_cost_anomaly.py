@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain.anomalies import (
+from costsight.core.domain.anomalies import (
     AnomalyType,
     EntityType,
 )
-from core.domain.costs import BudgetType
+from costsight.core.domain.costs import BudgetType
 from tests.contract.builders import (
     DAY0,
     OTHER_TENANT,

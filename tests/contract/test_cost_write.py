@@ -8,9 +8,9 @@ import anyio
 import pydantic
 import pytest
 
-from core.domain.costs import BudgetType, FeatureTagUpdate, RunStatus, UpsertResult
-from core.domain.statistics import Dimension, Resolution
-from core.errors import Conflict, NotFound
+from costsight.core.domain.costs import BudgetType, FeatureTagUpdate, RunStatus, UpsertResult
+from costsight.core.domain.statistics import Dimension, Resolution
+from costsight.core.errors import Conflict, NotFound
 from tests.contract.builders import (
     OTHER_TENANT,
     TENANT,

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.errors import ValidationError
-from core.ports.leader import JobLock, LeaderElection
+from costsight.core.errors import ValidationError
+from costsight.core.ports.leader import JobLock, LeaderElection
 
 LOCK = JobLock.ALERT_WORKER
 
@@ -27,12 +27,12 @@ async def _second_contender(storage) -> tuple[LeaderElection, object]:
     if storage.backend == "memory":
         return storage.new_leader_election(), None
     if storage.backend == "sqlite":
-        from adapters.sql.engine import create_engine
-        from adapters.sql.leader_sqlite import SqliteLeaderElection
+        from costsight.adapters.sql.engine import create_engine
+        from costsight.adapters.sql.leader_sqlite import SqliteLeaderElection
 
         engine = create_engine(storage.url)
         return SqliteLeaderElection(engine), engine
-    from adapters.sql.leader_postgres import PostgresLeaderElection
+    from costsight.adapters.sql.leader_postgres import PostgresLeaderElection
 
     election = PostgresLeaderElection(storage.url)
     return election, election

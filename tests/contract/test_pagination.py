@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.domain.anomalies import AnomalyFilter
-from core.domain.audit import AuditFilter
-from core.domain.patterns import FeedbackFilter
-from core.domain.predictions import PredictionFilter
-from core.domain.provenance import ProvenanceFilter
-from core.domain.statistics import Dimension
-from core.errors import ValidationError
-from core.pagination import encode_cursor
+from costsight.core.domain.anomalies import AnomalyFilter
+from costsight.core.domain.audit import AuditFilter
+from costsight.core.domain.patterns import FeedbackFilter
+from costsight.core.domain.predictions import PredictionFilter
+from costsight.core.domain.provenance import ProvenanceFilter
+from costsight.core.domain.statistics import Dimension
+from costsight.core.errors import ValidationError
+from costsight.core.pagination import encode_cursor
 from tests.contract.builders import T0, TENANT, read
 
 LISTS = {

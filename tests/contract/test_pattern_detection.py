@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain.patterns import FeedbackFilter, FeedbackSeverity, NewPatternFeedback
-from core.errors import NotFound
+from costsight.core.domain.patterns import FeedbackFilter, FeedbackSeverity, NewPatternFeedback
+from costsight.core.errors import NotFound
 from tests.contract.builders import (
     OTHER_TENANT,
     T0,

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.domain.predictions import NewPrediction, PredictionFilter
-from core.errors import NotFound
+from costsight.core.domain.predictions import NewPrediction, PredictionFilter
+from costsight.core.errors import NotFound
 from tests.contract.builders import (
     OTHER_TENANT,
     T0,

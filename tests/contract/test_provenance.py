@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain.provenance import ProvenanceFilter
-from core.errors import Conflict
+from costsight.core.domain.provenance import ProvenanceFilter
+from costsight.core.errors import Conflict
 from tests.contract.builders import (
     OTHER_TENANT,
     T0,

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from core.domain.anomalies import AnomalyFilter, AnomalyStatus
-from core.domain.costs import FeatureTagUpdate
-from core.domain.patterns import FeedbackFilter
-from core.domain.predictions import PredictionFilter
-from core.domain.statistics import Dimension
-from core.errors import NotFound
+from costsight.core.domain.anomalies import AnomalyFilter, AnomalyStatus
+from costsight.core.domain.costs import FeatureTagUpdate
+from costsight.core.domain.patterns import FeedbackFilter
+from costsight.core.domain.predictions import PredictionFilter
+from costsight.core.domain.statistics import Dimension
+from costsight.core.errors import NotFound
 from tests.contract.builders import (
     OTHER_TENANT,
     T0,

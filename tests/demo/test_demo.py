@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from core.application import Application
-from core.demo import generate_workload
-from core.demo.catalog import MODEL_PRICES, QUIET_TENANT
-from core.demo.generator import default_end
-from core.demo.replay import load_workload, replay_detection
+from costsight.core.application import Application
+from costsight.demo import generate_workload
+from costsight.demo.catalog import MODEL_PRICES, QUIET_TENANT
+from costsight.demo.generator import default_end
+from costsight.demo.replay import load_workload, replay_detection
 from tests.cli.conftest import run_subprocess
 
 END = datetime(2026, 3, 4, 20, 0, tzinfo=UTC)

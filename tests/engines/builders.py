@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from core.domain.anomalies import BudgetSpend, DailyUsage, DriftTracker, EntityType
-from core.domain.costs import Budget, BudgetType, RunStatus, WorkerRun
-from core.domain.predictions import WorkerRunTotals
-from core.engines import AnomalyContext, PatternContext, PredictionContext
-from core.engines.contexts import summarize
-from core.settings import EngineSettings
+from costsight.core.domain.anomalies import BudgetSpend, DailyUsage, DriftTracker, EntityType
+from costsight.core.domain.costs import Budget, BudgetType, RunStatus, WorkerRun
+from costsight.core.domain.predictions import WorkerRunTotals
+from costsight.core.engines import AnomalyContext, PatternContext, PredictionContext
+from costsight.core.engines.contexts import summarize
+from costsight.core.settings import EngineSettings
 
 TENANT = "t1"
 AS_OF = datetime(2026, 3, 20, 18, 0, tzinfo=UTC)

@@ -14,12 +14,12 @@ from fractions import Fraction
 
 import pytest
 
-from core.domain.anomalies import DailyUsage, EntityType, EntityUsageSummary
-from core.engines import AnomalyContext
-from core.engines.contexts import summarize
-from core.engines.exact import at_least
-from plugins.anomaly.causes import BUILTIN_CAUSES
-from plugins.anomaly.spike import AbsoluteSpikeDetector, _breached
+from costsight.core.domain.anomalies import DailyUsage, EntityType, EntityUsageSummary
+from costsight.core.engines import AnomalyContext
+from costsight.core.engines.contexts import summarize
+from costsight.core.engines.exact import at_least
+from costsight.plugins.anomaly.causes import BUILTIN_CAUSES
+from costsight.plugins.anomaly.spike import AbsoluteSpikeDetector, _breached
 from tests.engines.builders import AS_OF, SETTINGS, TENANT, TODAY, day, flat_history, usage
 
 

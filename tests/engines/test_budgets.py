@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain.anomalies import AnomalyType, Severity
-from plugins.anomaly.budgets import BudgetDetector
+from costsight.core.domain.anomalies import AnomalyType, Severity
+from costsight.plugins.anomaly.budgets import BudgetDetector
 from tests.engines.builders import anomaly_context, budget
 
 DETECT = BudgetDetector().detect

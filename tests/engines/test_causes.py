@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.engines import derive_cause
-from plugins.anomaly.causes import BUILTIN_CAUSES
+from costsight.core.engines import derive_cause
+from costsight.plugins.anomaly.causes import BUILTIN_CAUSES
 from tests.engines.builders import TENANT, TODAY, anomaly_context, day, usage
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain.anomalies import AnomalyType, Severity
-from plugins.anomaly.drift import SustainedDriftDetector
+from costsight.core.domain.anomalies import AnomalyType, Severity
+from costsight.plugins.anomaly.drift import SustainedDriftDetector
 from tests.engines.builders import TENANT, TODAY, anomaly_context, day, flat_history, tracker
 
 DETECT = SustainedDriftDetector().detect

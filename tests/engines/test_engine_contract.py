@@ -6,11 +6,11 @@ import copy
 
 import pytest
 
-from core.engines import AnomalyFindings
-from core.plugins.facade import Engines
-from core.plugins.manager import build_plugin_manager
-from core.settings import EngineSettings
-from plugins.anomaly.causes import BUILTIN_CAUSES
+from costsight.core.engines import AnomalyFindings
+from costsight.core.plugins.facade import Engines
+from costsight.core.plugins.manager import build_plugin_manager
+from costsight.core.settings import EngineSettings
+from costsight.plugins.anomaly.causes import BUILTIN_CAUSES
 from tests.engines.builders import (
     TENANT,
     TODAY,

@@ -8,11 +8,11 @@ from fractions import Fraction
 
 import pytest
 
-from core.domain.anomalies import Severity
-from core.engines.exact import above, as_fraction, at_least, pct_over, rounded, to_cents
-from core.engines.severity import classify_deviation
-from core.engines.signature import EMPTY_ERROR, error_signature, normalize_error
-from core.settings import EngineSettings
+from costsight.core.domain.anomalies import Severity
+from costsight.core.engines.exact import above, as_fraction, at_least, pct_over, rounded, to_cents
+from costsight.core.engines.severity import classify_deviation
+from costsight.core.engines.signature import EMPTY_ERROR, error_signature, normalize_error
+from costsight.core.settings import EngineSettings
 
 
 def test_configured_floats_are_read_as_written() -> None:

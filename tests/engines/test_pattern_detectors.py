@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.engines.signature import error_signature
-from plugins.patterns.cost_spikes import CostSpikeDetector
-from plugins.patterns.failure_signatures import FailureSignatureDetector
+from costsight.core.engines.signature import error_signature
+from costsight.plugins.patterns.cost_spikes import CostSpikeDetector
+from costsight.plugins.patterns.failure_signatures import FailureSignatureDetector
 from tests.engines.builders import TENANT, pattern_context, run
 
 SIGNATURES = FailureSignatureDetector().detect

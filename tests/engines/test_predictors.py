@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from core.domain.patterns import PatternFeedback
-from plugins.prediction.cost_overrun import CostOverrunPredictor
-from plugins.prediction.failure import FailureLikelihoodPredictor
+from costsight.core.domain.patterns import PatternFeedback
+from costsight.plugins.prediction.cost_overrun import CostOverrunPredictor
+from costsight.plugins.prediction.failure import FailureLikelihoodPredictor
 from tests.engines.builders import AS_OF, TENANT, prediction_context, run, totals
 
 FAILURE = FailureLikelihoodPredictor().predict

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain.anomalies import AnomalyType, Severity
-from plugins.anomaly.causes import BUILTIN_CAUSES
-from plugins.anomaly.spike import AbsoluteSpikeDetector
+from costsight.core.domain.anomalies import AnomalyType, Severity
+from costsight.plugins.anomaly.causes import BUILTIN_CAUSES
+from costsight.plugins.anomaly.spike import AbsoluteSpikeDetector
 from tests.engines.builders import TENANT, TODAY, anomaly_context, day, flat_history, usage
 
 DETECT = AbsoluteSpikeDetector().detect

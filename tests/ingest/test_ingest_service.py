@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.domain.audit import AuditFilter
-from core.domain.provenance import ProvenanceFilter
-from core.domain.statistics import Resolution, TimeWindow
-from core.ingest.lines import BytesSource
-from core.ingest.parser import InputFormat, Rejection
-from core.services.ingest import IngestService
-from core.timeutil import SystemClock
+from costsight.core.domain.audit import AuditFilter
+from costsight.core.domain.provenance import ProvenanceFilter
+from costsight.core.domain.statistics import Resolution, TimeWindow
+from costsight.core.ingest.lines import BytesSource
+from costsight.core.ingest.parser import InputFormat, Rejection
+from costsight.core.services.ingest import IngestService
+from costsight.core.timeutil import SystemClock
 from tests.ingest.lines import BAD_LINES, cost, good_lines, jsonl
 
 WINDOW = TimeWindow(start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 2, 1, tzinfo=UTC))
@@ -128,7 +128,7 @@ async def test_terminal_run_change_writes_nothing_by_default(storage) -> None:
 
 async def test_oversized_line_is_rejected_and_the_next_line_still_read(
         memory_storage, monkeypatch: pytest.MonkeyPatch) -> None:
-    import core.ingest.parser as parser_module
+    import costsight.core.ingest.parser as parser_module
 
     monkeypatch.setattr(parser_module, "read_lines", _small_lines)
     data = jsonl([{**cost(1), "user_id": "x" * 600}, cost(2)])
@@ -139,13 +139,13 @@ async def test_oversized_line_is_rejected_and_the_next_line_still_read(
 
 
 def _small_lines(stream):
-    from core.ingest.lines import read_lines
+    from costsight.core.ingest.lines import read_lines
 
     return read_lines(stream, max_bytes=400)
 
 
 async def test_bad_batch_size_is_a_validation_error(memory_storage) -> None:
-    from core.errors import ValidationError
+    from costsight.core.errors import ValidationError
 
     with pytest.raises(ValidationError, match="batch_size"):
         await service(memory_storage).ingest([BytesSource("x.jsonl", b"")], batch_size=0)

@@ -9,8 +9,8 @@ import anyio
 import asyncpg
 import pytest
 
-from adapters.sql.leader_postgres import PostgresLeaderElection, asyncpg_dsn
-from core.ports.leader import JobLock, Lease
+from costsight.adapters.sql.leader_postgres import PostgresLeaderElection, asyncpg_dsn
+from costsight.core.ports.leader import JobLock, Lease
 
 pytestmark = pytest.mark.postgres
 

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import create_engine
-from adapters.sql.leader_sqlite import SqliteLeaderElection
-from adapters.sql.tables import leader_leases
-from core.errors import ValidationError
-from core.ports.leader import JobLock
-from core.timeutil import FixedClock
+from costsight.adapters.sql.engine import create_engine
+from costsight.adapters.sql.leader_sqlite import SqliteLeaderElection
+from costsight.adapters.sql.tables import leader_leases
+from costsight.core.errors import ValidationError
+from costsight.core.ports.leader import JobLock
+from costsight.core.timeutil import FixedClock
 
 pytestmark = pytest.mark.sqlite
 

@@ -8,9 +8,9 @@ import anyio
 import pytest
 from sqlalchemy import func, select
 
-from adapters.sql.storage import SqlStorage
-from adapters.sql.tables import cost_records
-from core.domain.costs import RecordResult
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.adapters.sql.tables import cost_records
+from costsight.core.domain.costs import RecordResult
 from tests.contract.builders import completed_run, cost
 
 WRITERS = 6

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import String, func, select, type_coerce
 
-from adapters.sql.storage import SqlStorage, truncate_all
-from adapters.sql.tables import cost_records
-from core.domain.costs import NewCostRecord
+from costsight.adapters.sql.storage import SqlStorage, truncate_all
+from costsight.adapters.sql.tables import cost_records
+from costsight.core.domain.costs import NewCostRecord
 from tests.contract.builders import OTHER_TENANT, T0, TENANT, cost, create_tags, feature_tag
 
 

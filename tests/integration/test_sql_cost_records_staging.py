@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.dialects import sqlite
 
-from adapters.sql.cost_staging import sqlite_timestamp, stage
-from adapters.sql.storage import SqlStorage
-from adapters.sql.tables import cost_records
-from adapters.sql.types import UtcDateTime
-from core.ids import COST_RECORD, new_ids
+from costsight.adapters.sql.cost_staging import sqlite_timestamp, stage
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.adapters.sql.tables import cost_records
+from costsight.adapters.sql.types import UtcDateTime
+from costsight.core.ids import COST_RECORD, new_ids
 from tests.contract.builders import T0, TENANT, cost
 
 ID_FORMAT = re.compile(r"cr_[0-9a-f]{16}")

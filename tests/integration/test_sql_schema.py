@@ -10,11 +10,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from adapters.sql.engine import create_engine
-from adapters.sql.migrate import HEAD_REVISION, current_revision, upgrade
-from adapters.sql.storage import SqlStorage, truncate_all
-from adapters.sql.tables import ALL_TABLES, metadata
-from core.errors import SchemaOutOfDate
+from costsight.adapters.sql.engine import create_engine
+from costsight.adapters.sql.migrate import HEAD_REVISION, current_revision, upgrade
+from costsight.adapters.sql.storage import SqlStorage, truncate_all
+from costsight.adapters.sql.tables import ALL_TABLES, metadata
+from costsight.core.errors import SchemaOutOfDate
 from tests.backends import _admin_execute, _pg_url_for
 from tests.contract.builders import cost as cost_record
 
@@ -144,7 +144,7 @@ async def test_unknown_newer_revision_is_refused_as_such(sql_url: str) -> None:
 
 async def test_known_older_revision_is_refused_with_the_upgrade_command(
         sql_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import adapters.sql.migrate as migrate
+    import costsight.adapters.sql.migrate as migrate
 
     # Pretend this code shipped a later revision: the database's 0001 is then stale.
     monkeypatch.setattr(migrate, "HEAD_REVISION", "0002")

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import anyio
 import pytest
 
-from adapters.sql.storage import SqlStorage
+from costsight.adapters.sql.storage import SqlStorage
 from tests.contract.builders import TENANT, budget, cost, feature_tag
 
 pytestmark = pytest.mark.sqlite

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from adapters.sql.storage import SqlStorage
-from core.domain.anomalies import EntityType
-from core.domain.costs import BudgetType
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.core.domain.anomalies import EntityType
+from costsight.core.domain.costs import BudgetType
 from tests.contract.builders import (
     DAY0,
     T0,

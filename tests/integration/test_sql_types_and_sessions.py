@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from adapters.sql.storage import SqlStorage
-from adapters.sql.tables import cost_records
-from core.domain.provenance import drift_verdict
-from core.domain.statistics import Resolution
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.adapters.sql.tables import cost_records
+from costsight.core.domain.provenance import drift_verdict
+from costsight.core.domain.statistics import Resolution
 from tests.contract.builders import T0, TENANT, at, audit, cost, provenance, window
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from core.application import Application
-from core.timeutil import FixedClock
+from costsight.core.application import Application
+from costsight.core.timeutil import FixedClock
 from tests.contract.builders import T0
 from tests.mcp.seed import seed_database, seed_findings, seed_metering
 

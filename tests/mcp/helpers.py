@@ -10,9 +10,9 @@ from typing import Any
 from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
-from core.application import Application
-from mcp_server.scope import TenantScope
-from mcp_server.server import build_server
+from costsight.core.application import Application
+from costsight.mcp_server.scope import TenantScope
+from costsight.mcp_server.server import build_server
 from tests.contract.builders import TENANT
 
 

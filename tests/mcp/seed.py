@@ -20,8 +20,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from core.domain.anomalies import AnomalyStatus, AnomalyType, Severity
-from core.domain.costs import BudgetType
+from costsight.core.domain.anomalies import AnomalyStatus, AnomalyType, Severity
+from costsight.core.domain.costs import BudgetType
 from tests.contract.builders import (
     OTHER_TENANT,
     T0,
@@ -119,7 +119,7 @@ async def seed_findings(storage: Any) -> dict[str, str]:
 
 async def seed_database(url: str, *, findings: bool = False) -> str:
     """Seed the SQL database at ``url`` (already migrated) through the ports; returns ``url``."""
-    from adapters.bootstrap import open_storage
+    from costsight.bootstrap import open_storage
 
     storage = await open_storage(url)
     try:

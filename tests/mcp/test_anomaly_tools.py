@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.application import Application
-from mcp_server import tool_names as names
+from costsight.core.application import Application
+from costsight.mcp_server import tool_names as names
 from tests.mcp.helpers import call, call_err, connect
 
 pytestmark = pytest.mark.memory

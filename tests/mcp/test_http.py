@@ -18,11 +18,11 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from adapters.settings import Settings
-from mcp_server import tool_names as names
-from mcp_server.auth import TokenFileVerifier
-from mcp_server.runtime import build_server_from_settings, serving_http
-from mcp_server.scope import TenantScope
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.auth import TokenFileVerifier
+from costsight.mcp_server.runtime import build_server_from_settings, serving_http
+from costsight.mcp_server.scope import TenantScope
+from costsight.settings import Settings
 from tests.mcp.helpers import INITIALIZE, MCP_HEADERS, call, call_err
 
 pytestmark = pytest.mark.sqlite
@@ -115,7 +115,7 @@ async def test_server_scope_narrows_every_token(seeded_sqlite_url: str,
     ('{" ": "*"}', "empty token"),
 ])
 def test_bad_token_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
-    from core.errors import ValidationError
+    from costsight.core.errors import ValidationError
 
     path = tmp_path / "tokens.json"
     path.write_text(content)
@@ -134,8 +134,8 @@ async def test_token_verifier_maps_tokens_to_scopes() -> None:
 
 
 def test_http_needs_a_tokens_file() -> None:
-    from core.errors import ValidationError
-    from mcp_server.runtime import verifier_from_settings
+    from costsight.core.errors import ValidationError
+    from costsight.mcp_server.runtime import verifier_from_settings
 
     with pytest.raises(ValidationError, match="COSTSIGHT_MCP_TOKENS_FILE"):
         verifier_from_settings(Settings(database_url="memory://"), None)

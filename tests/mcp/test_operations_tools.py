@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.application import Application
-from core.ports import JobLock
-from mcp_server import tool_names as names
+from costsight.core.application import Application
+from costsight.core.ports import JobLock
+from costsight.mcp_server import tool_names as names
 from tests.mcp.helpers import call, call_err, connect
 
 pytestmark = pytest.mark.memory

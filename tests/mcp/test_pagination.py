@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from core.application import Application
-from mcp_server import tool_names as names
+from costsight.core.application import Application
+from costsight.mcp_server import tool_names as names
 from tests.contract.builders import (
     T0,
     audit,

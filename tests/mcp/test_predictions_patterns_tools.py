@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.application import Application
-from mcp_server import tool_names as names
+from costsight.core.application import Application
+from costsight.mcp_server import tool_names as names
 from tests.mcp.helpers import call, call_err, connect
 
 pytestmark = pytest.mark.memory
@@ -82,7 +82,7 @@ async def test_get_prediction_stats(app: Application, seeded) -> None:
 
 async def test_get_prediction_stats_needs_a_tenant_when_the_scope_has_several(
         app: Application, seeded) -> None:
-    from mcp_server.scope import TenantScope
+    from costsight.mcp_server.scope import TenantScope
 
     async with connect(app, TenantScope.of(["tenant-a", "tenant-b"])) as client:
         text = await call_err(client, names.GET_PREDICTION_STATS)

@@ -7,11 +7,15 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from adapters.settings import Settings
-from core.errors import SchemaOutOfDate
-from mcp_server import tool_names as names
-from mcp_server.runtime import build_server_from_settings, settings_lifespan, transport_security
-from mcp_server.scope import TenantScope
+from costsight.core.errors import SchemaOutOfDate
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.runtime import (
+    build_server_from_settings,
+    settings_lifespan,
+    transport_security,
+)
+from costsight.mcp_server.scope import TenantScope
+from costsight.settings import Settings
 from tests.contract.builders import cost
 from tests.mcp.helpers import call
 from tests.mcp.seed import seed_metering
@@ -20,7 +24,7 @@ WEEK = {"start": "2026-03-04T00:00:00Z", "end": "2026-03-11T00:00:00Z"}
 
 
 async def _seed(url: str) -> None:
-    from adapters.bootstrap import open_storage
+    from costsight.bootstrap import open_storage
 
     storage = await open_storage(url)
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.application import Application
-from core.errors import OutOfScope, ValidationError
-from mcp_server import tool_names as names
-from mcp_server.scope import TenantScope
+from costsight.core.application import Application
+from costsight.core.errors import OutOfScope, ValidationError
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.scope import TenantScope
 from tests.mcp.helpers import call, call_err, connect
 
 pytestmark = pytest.mark.memory

@@ -1,4 +1,4 @@
-"""The server as a real subprocess over stdio: `python -m mcp_server` and `costsight serve`.
+"""The server as a real subprocess over stdio: `python -m costsight.mcp_server` and `costsight serve`.
 
 Driven by the SDK's stdio client against a migrated, seeded SQLite file; a raw session checks
 that stdout carries nothing but JSON-RPC messages.
@@ -17,7 +17,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from mcp_server import tool_names as names
+from costsight.mcp_server import tool_names as names
 from tests.mcp.helpers import call, call_err
 
 pytestmark = pytest.mark.sqlite
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.sqlite
 ROOT = Path(__file__).resolve().parents[2]
 WEEK = {"start": "2026-03-04T00:00:00Z", "end": "2026-03-11T00:00:00Z"}
 COMMANDS = {
-    "python-m": [sys.executable, "-m", "mcp_server", "--tenant", "tenant-a"],
+    "python-m": [sys.executable, "-m", "costsight.mcp_server", "--tenant", "tenant-a"],
     "costsight-serve": [str(Path(sys.executable).with_name("costsight")), "serve",
                         "--tenant", "tenant-a"],
 }

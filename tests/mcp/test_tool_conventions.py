@@ -7,11 +7,11 @@ from typing import Any, get_args
 import pytest
 from mcp.types import Tool
 
-from core.application import Application
-from core.domain.statistics import Dimension, Resolution
-from core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from mcp_server import tool_names as names
-from mcp_server.params import DimensionParam, ResolutionParam
+from costsight.core.application import Application
+from costsight.core.domain.statistics import Dimension, Resolution
+from costsight.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.params import DimensionParam, ResolutionParam
 from tests.mcp.helpers import connect
 
 pytestmark = pytest.mark.memory

@@ -6,14 +6,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
-from core.plugins.facade import Engines
-from core.plugins.manager import build_plugin_manager
-from core.services.anomaly_cycle import AnomalyCycle
-from core.services.pattern_cycle import PatternCycle
-from core.services.prediction_cycle import PredictionCycle
-from core.settings import EngineSettings
-from core.timeutil import FixedClock
+from costsight.core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
+from costsight.core.plugins.facade import Engines
+from costsight.core.plugins.manager import build_plugin_manager
+from costsight.core.services.anomaly_cycle import AnomalyCycle
+from costsight.core.services.pattern_cycle import PatternCycle
+from costsight.core.services.prediction_cycle import PredictionCycle
+from costsight.core.settings import EngineSettings
+from costsight.core.timeutil import FixedClock
 
 
 def cost(tenant: str, at: datetime, cents: str | int | Decimal, *, user: str | None = None,

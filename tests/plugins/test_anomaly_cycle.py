@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.domain.anomalies import AnomalyFilter
-from core.domain.costs import BudgetType, BudgetUpsert
-from core.errors import ValidationError
+from costsight.core.domain.anomalies import AnomalyFilter
+from costsight.core.domain.costs import BudgetType, BudgetUpsert
+from costsight.core.errors import ValidationError
 from tests.plugins.seeding import budgets, cost, cycles, record, tags
 
 NOON = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -296,7 +296,7 @@ async def test_naive_as_of_and_bad_tenant_are_rejected(memory_storage: object) -
 
 
 async def test_preview_works_on_a_read_only_database(sql_url: str) -> None:
-    from adapters.sql.storage import SqlStorage
+    from costsight.adapters.sql.storage import SqlStorage
 
     writer = await SqlStorage.open(sql_url)
     try:

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import pluggy
 import pytest
 
-from core.engines import AnomalyFindings
-from core.plugins import PROJECT, hookimpl, hookspecs
-from core.plugins.facade import Engines, PluginError
-from core.plugins.manager import DEFAULT_PLUGINS, build_plugin_manager
-from core.settings import EngineSettings
+from costsight.core.engines import AnomalyFindings
+from costsight.core.plugins import PROJECT, hookimpl, hookspecs
+from costsight.core.plugins.facade import Engines, PluginError
+from costsight.core.plugins.manager import DEFAULT_PLUGINS, build_plugin_manager
+from costsight.core.settings import EngineSettings
 from tests.engines.builders import anomaly_context, pattern_context, prediction_context, run
 
 HOOKS = sorted(name for name in dir(hookspecs) if name.startswith(f"{PROJECT}_"))
@@ -51,14 +51,14 @@ def test_check_pending_rejects_an_unknown_hook() -> None:
 
 
 @pytest.mark.parametrize(("blocked", "kind", "missing"), [
-    ("plugins.anomaly.spike", "anomaly_detectors", "absolute_spike"),
-    ("plugins.anomaly.drift", "anomaly_detectors", "sustained_drift"),
-    ("plugins.anomaly.budgets", "anomaly_detectors", "budgets"),
-    ("plugins.anomaly.causes", "cause_derivers", "RETRY_LOOP"),
-    ("plugins.prediction.failure", "predictors", "failure_likelihood"),
-    ("plugins.prediction.cost_overrun", "predictors", "cost_overrun"),
-    ("plugins.patterns.failure_signatures", "pattern_detectors", "failure_signatures"),
-    ("plugins.patterns.cost_spikes", "pattern_detectors", "cost_spikes"),
+    ("costsight.plugins.anomaly.spike", "anomaly_detectors", "absolute_spike"),
+    ("costsight.plugins.anomaly.drift", "anomaly_detectors", "sustained_drift"),
+    ("costsight.plugins.anomaly.budgets", "anomaly_detectors", "budgets"),
+    ("costsight.plugins.anomaly.causes", "cause_derivers", "RETRY_LOOP"),
+    ("costsight.plugins.prediction.failure", "predictors", "failure_likelihood"),
+    ("costsight.plugins.prediction.cost_overrun", "predictors", "cost_overrun"),
+    ("costsight.plugins.patterns.failure_signatures", "pattern_detectors", "failure_signatures"),
+    ("costsight.plugins.patterns.cost_spikes", "pattern_detectors", "cost_spikes"),
 ])
 def test_disabled_builtin_is_not_loaded(blocked: str, kind: str, missing: str) -> None:
     assert missing in [e.name for e in getattr(Engines(manager()), kind)()]
@@ -174,7 +174,7 @@ def test_a_failing_engine_is_reported_and_the_others_still_run() -> None:
 
 
 def test_findings_for_another_tenant_are_refused() -> None:
-    from plugins.prediction.failure import FailureLikelihoodPredictor
+    from costsight.plugins.prediction.failure import FailureLikelihoodPredictor
     from tests.engines.builders import totals
 
     class Stranger:

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.domain.costs import RunStatus, WorkerRun
-from core.domain.patterns import FeedbackFilter
-from core.domain.predictions import PredictionFilter
-from core.engines.signature import error_signature
+from costsight.core.domain.costs import RunStatus, WorkerRun
+from costsight.core.domain.patterns import FeedbackFilter
+from costsight.core.domain.predictions import PredictionFilter
+from costsight.core.engines.signature import error_signature
 from tests.plugins.seeding import cycles, runs
 
 AS_OF = datetime(2026, 3, 20, 18, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from core.domain.costs import BudgetType, BudgetUpsert, RunStatus, WorkerRun
+from costsight.core.domain.costs import BudgetType, BudgetUpsert, RunStatus, WorkerRun
 from tests.backends import SQL_BACKENDS
 from tests.plugins.seeding import budgets, cost, cycles, record, runs, tags
 

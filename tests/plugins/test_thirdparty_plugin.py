@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.application import Application
-from core.plugins.facade import Engines
-from core.plugins.manager import build_plugin_manager
-from core.settings import EngineSettings
-from core.timeutil import FixedClock
+from costsight.core.application import Application
+from costsight.core.plugins.facade import Engines
+from costsight.core.plugins.manager import build_plugin_manager
+from costsight.core.settings import EngineSettings
+from costsight.core.timeutil import FixedClock
 from tests.engines.builders import TODAY, anomaly_context, usage
 from tests.plugins import thirdparty_plugin
 from tests.plugins.fake_distribution import FakeDistribution, installed
@@ -73,11 +73,11 @@ async def test_blocked_by_name_it_takes_no_part(
 
 
 def test_blocked_through_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    from adapters.settings import Settings
+    from costsight.settings import Settings
 
-    monkeypatch.setenv("COSTSIGHT_DISABLED_PLUGINS", "hardcap, plugins.anomaly.budgets")
+    monkeypatch.setenv("COSTSIGHT_DISABLED_PLUGINS", "hardcap, costsight.plugins.anomaly.budgets")
     settings = Settings().engine_settings()
     with installed(monkeypatch, DIST):
         pm = build_plugin_manager(settings)
-    assert not pm.has_plugin("hardcap") and not pm.has_plugin("plugins.anomaly.budgets")
-    assert pm.has_plugin("plugins.anomaly.spike")
+    assert not pm.has_plugin("hardcap") and not pm.has_plugin("costsight.plugins.anomaly.budgets")
+    assert pm.has_plugin("costsight.plugins.anomaly.spike")

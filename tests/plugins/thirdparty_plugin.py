@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.domain.anomalies import AnomalyType, DetectedAnomaly, Severity
-from core.engines import AnomalyContext, AnomalyFindings, CauseEvidence
-from core.plugins import hookimpl
+from costsight.core.domain.anomalies import AnomalyType, DetectedAnomaly, Severity
+from costsight.core.engines import AnomalyContext, AnomalyFindings, CauseEvidence
+from costsight.core.plugins import hookimpl
 
 CAP_CENTS = Decimal(1000)
 CAUSE = "BATCH_BACKFILL"

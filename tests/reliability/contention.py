@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import anyio
 import anyio.lowlevel
 
-from core.ports.leader import LeaderElection
+from costsight.core.ports.leader import LeaderElection
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from core.domain.costs import BudgetType
+from costsight.core.domain.costs import BudgetType
 from tests.contract.builders import (
     MIDNIGHT,
     T0,

@@ -14,7 +14,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from mcp_server.runtime import MCP_PATH
+from costsight.mcp_server.runtime import MCP_PATH
 from tests.cli.conftest import COSTSIGHT
 from tests.reliability.processes import REPO, stop
 

@@ -9,7 +9,7 @@ import sys
 
 import anyio
 
-from core.ingest.lines import BytesSource
+from costsight.core.ingest.lines import BytesSource
 from tests.reliability.workload import jsonl, writer_slice
 
 #: Batch sizes cycle per writer: several batches per unit of work, COPY-sized and small ones.
@@ -18,10 +18,10 @@ BATCH_SIZES = (600, 250, 5_000, 1_000)
 
 async def replay(url: str, writer: int) -> dict[str, int]:
     """Ingest writer ``writer``'s slice into ``url`` (all-or-nothing: one unit of work)."""
-    from adapters.bootstrap import build_application
-    from adapters.settings import Settings
+    from costsight.bootstrap import bootstrap
+    from costsight.settings import Settings
 
-    app = await build_application(Settings(database_url=url), load_entrypoints=False)
+    app = await bootstrap(Settings(database_url=url), load_entrypoints=False)
     try:
         indices = writer_slice(writer)
         source = BytesSource(f"writer-{writer}.jsonl", jsonl(indices))

@@ -12,8 +12,8 @@ import anyio
 
 
 async def main(url: str, lock_id: int, lease_seconds: float) -> None:
-    from adapters.sql.engine import create_engine
-    from adapters.sql.leader_sqlite import SqliteLeaderElection
+    from costsight.adapters.sql.engine import create_engine
+    from costsight.adapters.sql.leader_sqlite import SqliteLeaderElection
 
     engine = create_engine(url)
     election = SqliteLeaderElection(engine, holder="hung-holder", lease_seconds=lease_seconds)

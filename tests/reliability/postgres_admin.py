@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import anyio
 import asyncpg
 
-from adapters.sql.leader_postgres import asyncpg_dsn
+from costsight.adapters.sql.leader_postgres import asyncpg_dsn
 
 _STATE = "SELECT state, query FROM pg_stat_activity WHERE pid = $1"
 

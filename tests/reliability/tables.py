@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from adapters.sql.storage import SqlStorage
-from adapters.sql.tables import ALL_TABLES
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.adapters.sql.tables import ALL_TABLES
 
 
 async def row_counts(url: str) -> dict[str, int]:

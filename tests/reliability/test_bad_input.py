@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from adapters.bootstrap import open_storage
-from core.domain.statistics import Dimension
-from core.ingest.lines import BytesSource
-from core.ingest.parser import Rejection
-from core.services.ingest import IngestService
-from core.timeutil import SystemClock
+from costsight.bootstrap import open_storage
+from costsight.core.domain.statistics import Dimension
+from costsight.core.ingest.lines import BytesSource
+from costsight.core.ingest.parser import Rejection
+from costsight.core.services.ingest import IngestService
+from costsight.core.timeutil import SystemClock
 from tests.cli.conftest import COSTSIGHT
 from tests.reliability.bad_lines import (
     CATALOG,

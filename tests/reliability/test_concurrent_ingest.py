@@ -14,7 +14,7 @@ import json
 import anyio
 import pytest
 
-from adapters.sql.storage import SqlStorage
+from costsight.adapters.sql.storage import SqlStorage
 from tests.reliability.ingest_worker import replay
 from tests.reliability.processes import module_command, run_all
 from tests.reliability.workload import CALLS, WRITERS, expected_total, stored_totals, writer_slice

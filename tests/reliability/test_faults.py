@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from adapters.sql.storage import SqlStorage
-from adapters.sql.tables import cost_anomalies, cost_breach_history, cost_drift_tracking
-from core.application import Application
-from core.domain.costs import NewCostRecord
-from core.timeutil import FixedClock
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.adapters.sql.tables import cost_anomalies, cost_breach_history, cost_drift_tracking
+from costsight.core.application import Application
+from costsight.core.domain.costs import NewCostRecord
+from costsight.core.timeutil import FixedClock
 from tests.contract.builders import T0, TENANT, at, cost
 from tests.mcp.seed import seed_metering
 from tests.reliability.postgres_admin import (

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import pytest
 
-from mcp_server import tool_names as names
+from costsight.mcp_server import tool_names as names
 from tests.mcp.helpers import call
 from tests.mcp.seed import seed_database
 from tests.reliability.http_server import client_with, serving

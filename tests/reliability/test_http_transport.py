@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mcp_server import tool_names as names
+from costsight.mcp_server import tool_names as names
 from tests.mcp.helpers import INITIALIZE, MCP_HEADERS, call, call_err
 from tests.mcp.seed import seed_database
 from tests.reliability.http_server import client_with, listening_addresses, serving

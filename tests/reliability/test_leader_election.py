@@ -16,12 +16,12 @@ import anyio
 import pytest
 from sqlalchemy import select
 
-from adapters.sql.engine import create_engine
-from adapters.sql.leader_postgres import PostgresLeaderElection
-from adapters.sql.leader_sqlite import SqliteLeaderElection
-from adapters.sql.tables import leader_leases
-from core.ports.leader import JobLock, Lease
-from core.timeutil import SystemClock
+from costsight.adapters.sql.engine import create_engine
+from costsight.adapters.sql.leader_postgres import PostgresLeaderElection
+from costsight.adapters.sql.leader_sqlite import SqliteLeaderElection
+from costsight.adapters.sql.tables import leader_leases
+from costsight.core.ports.leader import JobLock, Lease
+from costsight.core.timeutil import SystemClock
 from tests.reliability.contention import LeadershipRecord, check_one_leader_at_a_time, contend
 from tests.reliability.postgres_admin import admin_connection, terminate
 from tests.reliability.processes import REPO, module_command, stop

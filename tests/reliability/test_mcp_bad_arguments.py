@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from mcp import Client
 from mcp.types import Tool
 
-from adapters.settings import Settings
-from mcp_server import tool_names as names
-from mcp_server.runtime import build_server_from_settings
-from mcp_server.scope import TenantScope
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.runtime import build_server_from_settings
+from costsight.mcp_server.scope import TenantScope
+from costsight.settings import Settings
 from tests.mcp.helpers import call, err
 from tests.mcp.seed import seed_database
 from tests.reliability.tables import row_counts

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
-from adapters.bootstrap import open_storage
-from adapters.settings import Settings
-from adapters.sql.tables import cost_records, worker_runs
-from core.domain.anomalies import AnomalyStatus
-from core.ports.leader import JobLock
-from mcp_server.runtime import build_server_from_settings
-from mcp_server.scope import TenantScope
+from costsight.adapters.sql.tables import cost_records, worker_runs
+from costsight.bootstrap import open_storage
+from costsight.core.domain.anomalies import AnomalyStatus
+from costsight.core.ports.leader import JobLock
+from costsight.mcp_server.runtime import build_server_from_settings
+from costsight.mcp_server.scope import TenantScope
+from costsight.settings import Settings
 from tests.contract.builders import (
     T0,
     TENANT,

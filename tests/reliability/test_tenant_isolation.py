@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from adapters.bootstrap import open_storage
-from core.application import Application
-from core.domain.anomalies import AnomalyFilter
-from core.domain.audit import AuditFilter
-from core.domain.provenance import ProvenanceFilter
-from core.domain.statistics import Dimension
-from core.timeutil import FixedClock
-from mcp_server import tool_names as names
-from mcp_server.scope import TenantScope
+from costsight.bootstrap import open_storage
+from costsight.core.application import Application
+from costsight.core.domain.anomalies import AnomalyFilter
+from costsight.core.domain.audit import AuditFilter
+from costsight.core.domain.provenance import ProvenanceFilter
+from costsight.core.domain.statistics import Dimension
+from costsight.core.timeutil import FixedClock
+from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.scope import TenantScope
 from tests.backends import BACKENDS
 from tests.contract.builders import T0, window
 from tests.contract.seed import snapshot
@@ -50,7 +50,7 @@ def backend_url(request: pytest.FixtureRequest) -> str:
 
 async def _fresh_storage(url: str) -> Any:
     if not url.startswith("memory://"):
-        from adapters.sql.storage import truncate_all
+        from costsight.adapters.sql.storage import truncate_all
 
         await truncate_all(url)
     return await open_storage(url)

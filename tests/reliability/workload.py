@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.domain.costs import NewCostRecord
-from core.domain.statistics import Dimension, TimeWindow
+from costsight.core.domain.costs import NewCostRecord
+from costsight.core.domain.statistics import Dimension, TimeWindow
 
 TENANT = "tenant-r"
 CALLS = 10_000
@@ -67,7 +67,7 @@ def jsonl(indices: Iterable[int]) -> bytes:
 
 async def stored_totals(storage: Any, tenant: str = TENANT) -> tuple[int, int, Decimal]:
     """(rows, distinct request ids, exact spend) of ``tenant``: raw SQL count, port spend."""
-    from adapters.sql.tables import cost_records
+    from costsight.adapters.sql.tables import cost_records
 
     c = cost_records.c
     async with storage.unit_of_work() as uow:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from core.domain.statistics import Dimension, Resolution, TimeWindow
-from core.errors import ValidationError
-from core.services.statistics import StatisticsService
-from core.timeutil import FixedClock
+from costsight.core.domain.statistics import Dimension, Resolution, TimeWindow
+from costsight.core.errors import ValidationError
+from costsight.core.services.statistics import StatisticsService
+from costsight.core.timeutil import FixedClock
 from tests.contract.builders import OTHER_TENANT, T0, TENANT, at
 from tests.mcp.seed import seed_metering
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from core.ports import JobLock
-from core.services.budget_status import BudgetState, BudgetStatusService, period_status
-from core.services.queries import ReadQueries
-from core.timeutil import FixedClock
+from costsight.core.ports import JobLock
+from costsight.core.services.budget_status import BudgetState, BudgetStatusService, period_status
+from costsight.core.services.queries import ReadQueries
+from costsight.core.timeutil import FixedClock
 from tests.contract.builders import OTHER_TENANT, T0, TENANT, feature_tag
 from tests.mcp.seed import seed_metering
 

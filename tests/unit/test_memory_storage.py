@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.memory import MemoryStorage
-from core.domain.anomalies import (
+from costsight.adapters.memory import MemoryStorage
+from costsight.core.domain.anomalies import (
     AnomalyFilter,
     AnomalyStatus,
     AnomalyType,
@@ -21,8 +21,8 @@ from core.domain.anomalies import (
     EntityType,
     Severity,
 )
-from core.domain.audit import AuditFilter, AuditRecord
-from core.domain.costs import (
+from costsight.core.domain.audit import AuditFilter, AuditRecord
+from costsight.core.domain.costs import (
     BudgetType,
     BudgetUpsert,
     FeatureTagUpdate,
@@ -31,13 +31,13 @@ from core.domain.costs import (
     RunStatus,
     WorkerRun,
 )
-from core.domain.patterns import NewPatternFeedback
-from core.domain.predictions import NewPrediction, PredictionFilter
-from core.domain.provenance import NewProvenance, ProvenanceFilter
-from core.domain.statistics import Dimension, Resolution, TimeWindow
-from core.errors import Conflict, NotFound, ValidationError
-from core.ports import JobLock, LeaderElection, Storage, UnitOfWork
-from core.timeutil import FixedClock
+from costsight.core.domain.patterns import NewPatternFeedback
+from costsight.core.domain.predictions import NewPrediction, PredictionFilter
+from costsight.core.domain.provenance import NewProvenance, ProvenanceFilter
+from costsight.core.domain.statistics import Dimension, Resolution, TimeWindow
+from costsight.core.errors import Conflict, NotFound, ValidationError
+from costsight.core.ports import JobLock, LeaderElection, Storage, UnitOfWork
+from costsight.core.timeutil import FixedClock
 
 T0 = datetime(2026, 3, 10, 12, tzinfo=UTC)
 TENANT = "t1"

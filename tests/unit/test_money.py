@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.money import MAX_CENTS, cents_json, cents_to_micros, micros_to_cents, to_cents
+from costsight.core.money import MAX_CENTS, cents_json, cents_to_micros, micros_to_cents, to_cents
 
 
 @pytest.mark.parametrize("raw, expected", [

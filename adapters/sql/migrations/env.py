@@ -1,6 +1,6 @@
-"""Alembic environment: runs on a connection handed over by ``adapters.sql.migrate``.
+"""Alembic environment: runs on a connection handed over by ``costsight.adapters.sql.migrate``.
 
-``costsight migrate`` (and the test fixtures) call ``adapters.sql.migrate.upgrade(url)``, which
+``costsight migrate`` (and the test fixtures) call ``costsight.adapters.sql.migrate.upgrade(url)``, which
 opens an async engine and passes its sync-facing connection in ``config.attributes``. Running
 the ``alembic`` command directly also works: the URL then comes from ``sqlalchemy.url``.
 """
@@ -12,7 +12,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from adapters.sql.tables import metadata
+from costsight.adapters.sql.tables import metadata
 
 
 def _run(connection: Connection) -> None:
@@ -27,7 +27,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_from_url(url: str) -> None:
-    from adapters.sql.engine import create_engine
+    from costsight.adapters.sql.engine import create_engine
 
     engine = create_engine(url)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from adapters.sql.types import PortableJson, UtcDateTime, utc_now
+from costsight.adapters.sql.types import PortableJson, UtcDateTime, utc_now
 
 revision = "0001"
 down_revision = None

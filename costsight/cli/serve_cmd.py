@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from core.errors import ValidationError
-from mcp_server.cli.common import EXIT_OK, settings
-from mcp_server.runtime import DEFAULT_HOST, DEFAULT_PORT, serve_http, serve_stdio
-from mcp_server.scope import TenantScope
+from costsight.cli.common import EXIT_OK, settings
+from costsight.core.errors import ValidationError
+from costsight.mcp_server.runtime import DEFAULT_HOST, DEFAULT_PORT, serve_http, serve_stdio
+from costsight.mcp_server.scope import TenantScope
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

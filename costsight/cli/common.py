@@ -12,10 +12,10 @@ from typing import Any
 
 from rich.console import Console
 
-from adapters.bootstrap import build_application
-from adapters.settings import Settings
-from core.application import Application
-from core.timeutil import parse_instant
+from costsight.bootstrap import bootstrap
+from costsight.core.application import Application
+from costsight.core.timeutil import parse_instant
+from costsight.settings import Settings
 
 #: Exit statuses: 0 success, 1 the command ran but found input it rejected, 2 an error.
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
@@ -52,7 +52,7 @@ def as_of_arg(value: str | None) -> datetime | None:
 
 
 #: Loggers of the audit adapters: a refused append (a repeated audit_id) is logged there.
-AUDIT_LOGGERS = ("adapters.sql.audit", "adapters.memory.audit")
+AUDIT_LOGGERS = ("costsight.adapters.sql.audit", "costsight.adapters.memory.audit")
 
 
 @contextmanager
@@ -75,7 +75,7 @@ async def application(config: Settings | None = None, *,
                       read_only: bool = False) -> AsyncIterator[Application]:
     """The application from ``COSTSIGHT_*`` settings; an empty embedded SQLite file gets its
     schema on first use, a stale schema is refused with ``costsight migrate``."""
-    app = await build_application(config or settings(), read_only=read_only)
+    app = await bootstrap(config or settings(), read_only=read_only)
     try:
         yield app
     finally:

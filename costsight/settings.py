@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from core.settings import EngineSettings
+from costsight.core.settings import EngineSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./costsight.db"
 

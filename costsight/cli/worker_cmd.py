@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import anyio
 
-from core.services.jobs import JobOutcome, JobRunner
-from mcp_server.cli.common import EXIT_ERROR, EXIT_OK, application, print_json, stdout_console
+from costsight.cli.common import EXIT_ERROR, EXIT_OK, application, print_json, stdout_console
+from costsight.core.services.jobs import JobOutcome, JobRunner
 
 DEFAULT_INTERVAL = 300.0
 

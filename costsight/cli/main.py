@@ -16,8 +16,7 @@ from collections.abc import Sequence
 
 import anyio
 
-from core.errors import CostsightError
-from mcp_server.cli import (
+from costsight.cli import (
     demo_cmd,
     detect_cmd,
     ingest_cmd,
@@ -25,7 +24,8 @@ from mcp_server.cli import (
     serve_cmd,
     worker_cmd,
 )
-from mcp_server.cli.common import EXIT_ERROR
+from costsight.cli.common import EXIT_ERROR
+from costsight.core.errors import CostsightError
 
 COMMANDS = (migrate_cmd, ingest_cmd, detect_cmd, serve_cmd, worker_cmd, demo_cmd)
 

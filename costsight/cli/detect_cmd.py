@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.services.jobs import detect_once
-from mcp_server.cli.common import (
+from costsight.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     application,
@@ -14,7 +13,8 @@ from mcp_server.cli.common import (
     stderr_console,
     stdout_console,
 )
-from mcp_server.cli.render import anomaly_table, findings_json, pattern_table, prediction_table
+from costsight.cli.render import anomaly_table, findings_json, pattern_table, prediction_table
+from costsight.core.services.jobs import detect_once
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

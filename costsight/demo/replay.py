@@ -6,14 +6,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.application import Application
-from core.demo.generator import REPLAY_DAYS, DemoWorkload
-from core.domain.anomalies import Anomaly
-from core.domain.patterns import PatternFeedback
-from core.domain.predictions import Prediction
-from core.ingest.lines import BytesSource
-from core.services.ingest import IngestProgress, IngestReport
-from core.services.jobs import detect_once
+from costsight.core.application import Application
+from costsight.core.domain.anomalies import Anomaly
+from costsight.core.domain.patterns import PatternFeedback
+from costsight.core.domain.predictions import Prediction
+from costsight.core.ingest.lines import BytesSource
+from costsight.core.services.ingest import IngestProgress, IngestReport
+from costsight.core.services.jobs import detect_once
+from costsight.demo.generator import REPLAY_DAYS, DemoWorkload
 
 
 @dataclass(frozen=True)

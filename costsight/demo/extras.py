@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from core.demo.catalog import MICRO, MODEL_PRICES, TENANTS, WEEKDAY_FACTOR, call_cost_cents
-from core.demo.workers import demo_uuid
-from core.domain.audit import AuditDecision, AuditRecord, EnvelopeClass
-from core.domain.costs import BudgetType, BudgetUpsert, NewCostRecord, NewFeatureTag
-from core.domain.provenance import NewProvenance
-from core.timeutil import day_start
+from costsight.core.domain.audit import AuditDecision, AuditRecord, EnvelopeClass
+from costsight.core.domain.costs import BudgetType, BudgetUpsert, NewCostRecord, NewFeatureTag
+from costsight.core.domain.provenance import NewProvenance
+from costsight.core.timeutil import day_start
+from costsight.demo.catalog import MICRO, MODEL_PRICES, TENANTS, WEEKDAY_FACTOR, call_cost_cents
+from costsight.demo.workers import demo_uuid
 
 PROVENANCE_PER_TENANT = 30
 PROVENANCE_DAYS = 10

@@ -9,13 +9,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from adapters.bootstrap import migrate_database
-from core.demo import DEFAULT_DAYS, DEFAULT_SEED, DemoWorkload, generate_workload
-from core.demo.catalog import QUIET_TENANT, TENANTS
-from core.demo.generator import REPLAY_DAYS, default_end
-from core.demo.replay import DayFindings, load_workload, replay_detection
-from core.timeutil import SystemClock, parse_instant
-from mcp_server.cli.common import (
+from costsight.bootstrap import migrate_database
+from costsight.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     application,
@@ -24,7 +19,12 @@ from mcp_server.cli.common import (
     settings,
     stdout_console,
 )
-from mcp_server.cli.render import anomaly_table, findings_json, pattern_table, prediction_table
+from costsight.cli.render import anomaly_table, findings_json, pattern_table, prediction_table
+from costsight.core.timeutil import SystemClock, parse_instant
+from costsight.demo import DEFAULT_DAYS, DEFAULT_SEED, DemoWorkload, generate_workload
+from costsight.demo.catalog import QUIET_TENANT, TENANTS
+from costsight.demo.generator import REPLAY_DAYS, default_end
+from costsight.demo.replay import DayFindings, load_workload, replay_detection
 
 MUST_SHOW = ("ABSOLUTE_SPIKE", "SUSTAINED_DRIFT", "BUDGET_EXCEEDED", "failure_likelihood")
 
@@ -49,7 +49,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 async def run(args: argparse.Namespace) -> int:
-    from core.errors import ValidationError
+    from costsight.core.errors import ValidationError
 
     end = parse_instant(args.end, field="--end") if args.end else default_end(SystemClock().now())
     if args.days < 30:

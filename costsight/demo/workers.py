@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from core.demo.catalog import MICRO, Tenant, Worker
-from core.domain.costs import RunStatus, WorkerRun
-from core.timeutil import day_start
+from costsight.core.domain.costs import RunStatus, WorkerRun
+from costsight.core.timeutil import day_start
+from costsight.demo.catalog import MICRO, Tenant, Worker
 
 DEMO_NAMESPACE = uuid.UUID("6f1c7d1e-4b8a-4f7e-9a35-0d3c5e2b7a10")
 #: The failing worker fails on its schedule only over this many most recent days.

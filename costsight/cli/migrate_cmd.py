@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from adapters.bootstrap import migrate_database
-from mcp_server.cli.common import EXIT_OK, print_json, settings, stdout_console
+from costsight.bootstrap import migrate_database
+from costsight.cli.common import EXIT_OK, print_json, settings, stdout_console
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

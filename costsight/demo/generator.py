@@ -17,7 +17,11 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
-from core.demo.catalog import (
+from costsight.core.domain.audit import AuditRecord
+from costsight.core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
+from costsight.core.domain.provenance import NewProvenance
+from costsight.core.timeutil import day_start, require_aware, utc_day
+from costsight.demo.catalog import (
     RETRY_FEATURE,
     RETRY_TENANT,
     RETRY_USER,
@@ -26,12 +30,8 @@ from core.demo.catalog import (
     Tenant,
     call_cost_cents,
 )
-from core.demo.extras import audit_records, budgets, feature_tags, provenance_rows
-from core.demo.workers import worker_runs
-from core.domain.audit import AuditRecord
-from core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
-from core.domain.provenance import NewProvenance
-from core.timeutil import day_start, require_aware, utc_day
+from costsight.demo.extras import audit_records, budgets, feature_tags, provenance_rows
+from costsight.demo.workers import worker_runs
 
 DEFAULT_SEED = 42
 DEFAULT_DAYS = 35

@@ -4,6 +4,6 @@
 through the ingest service and replays detection day by day through the cycles.
 """
 
-from core.demo.generator import DEFAULT_DAYS, DEFAULT_SEED, DemoWorkload, generate_workload
+from costsight.demo.generator import DEFAULT_DAYS, DEFAULT_SEED, DemoWorkload, generate_workload
 
 __all__ = ["DEFAULT_DAYS", "DEFAULT_SEED", "DemoWorkload", "generate_workload"]

@@ -7,9 +7,9 @@ from typing import Any
 
 from rich.table import Table
 
-from core.domain.anomalies import Anomaly
-from core.domain.patterns import PatternFeedback
-from core.domain.predictions import Prediction
+from costsight.core.domain.anomalies import Anomaly
+from costsight.core.domain.patterns import PatternFeedback
+from costsight.core.domain.predictions import Prediction
 
 
 def anomaly_dict(anomaly: Anomaly) -> dict[str, Any]:

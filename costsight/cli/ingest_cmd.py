@@ -14,11 +14,7 @@ from typing import IO, Any, BinaryIO
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from core.errors import ValidationError
-from core.ingest.parser import InputFormat, Rejection
-from core.ingest.writer import DEFAULT_BATCH_SIZE
-from core.services.ingest import IngestReport
-from mcp_server.cli.common import (
+from costsight.cli.common import (
     EXIT_OK,
     EXIT_REJECTED,
     application,
@@ -27,6 +23,10 @@ from mcp_server.cli.common import (
     stderr_console,
     stdout_console,
 )
+from costsight.core.errors import ValidationError
+from costsight.core.ingest.parser import InputFormat, Rejection
+from costsight.core.ingest.writer import DEFAULT_BATCH_SIZE
+from costsight.core.services.ingest import IngestReport
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

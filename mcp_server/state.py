@@ -33,11 +33,13 @@ class ServerState:
         return self.app.statistics
 
 
-def server_state(ctx: Context) -> ServerState:
-    state = ctx.request_context.lifespan_context
-    if not isinstance(state, ServerState):  # a server not built by build_server
-        raise RuntimeError("costsight tools need the ServerState lifespan context")
-    return state
+#: The context every tool receives: its lifespan context is the server's ServerState
+#: (``new_server`` builds the server with a lifespan that yields one).
+ToolContext = Context[ServerState]
+
+
+def server_state(ctx: ToolContext) -> ServerState:
+    return ctx.request_context.lifespan_context
 
 
 def caller_scope(state: ServerState) -> TenantScope:
@@ -48,7 +50,7 @@ def caller_scope(state: ServerState) -> TenantScope:
     return state.scope.intersect(TenantScope.parse(list(token.scopes)))
 
 
-def tenant_for(ctx: Context, tenant_id: str) -> tuple[ServerState, str]:
+def tenant_for(ctx: ToolContext, tenant_id: str) -> tuple[ServerState, str]:
     """The state and the tenant this call is about (``OutOfScope`` outside the scope)."""
     state = server_state(ctx)
     return state, caller_scope(state).resolve(tenant_id)

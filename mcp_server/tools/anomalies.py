@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from costsight.core.domain.anomalies import (
@@ -34,7 +33,7 @@ from costsight.mcp_server.params import (
     optional_instant,
     optional_text,
 )
-from costsight.mcp_server.state import tenant_for
+from costsight.mcp_server.state import ToolContext, tenant_for
 from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
@@ -75,7 +74,7 @@ class AnomalyPreview(ReadModel):
 
 
 @group.tool(names.LIST_ANOMALIES, title="List cost anomalies")
-async def list_anomalies(ctx: Context, status: StatusParam = "any",
+async def list_anomalies(ctx: ToolContext, status: StatusParam = "any",
                          severity: SeverityParam = "any", anomaly_type: AnomalyTypeParam = "any",
                          entity_type: EntityTypeParam = "any", entity_id: EntityIdParam = "",
                          start: FilterStart = "", end: FilterEnd = "",
@@ -103,7 +102,7 @@ async def list_anomalies(ctx: Context, status: StatusParam = "any",
 
 
 @group.tool(names.GET_ANOMALY, title="Get one cost anomaly")
-async def get_anomaly(ctx: Context, anomaly_id: AnomalyIdParam,
+async def get_anomaly(ctx: ToolContext, anomaly_id: AnomalyIdParam,
                       tenant_id: TenantIdParam = "") -> Anomaly:
     """One stored cost anomaly by id, with every measured field, its cause and its lifecycle.
 
@@ -115,7 +114,7 @@ async def get_anomaly(ctx: Context, anomaly_id: AnomalyIdParam,
 
 
 @group.tool(names.PREVIEW_ANOMALIES, title="Preview anomaly detection")
-async def preview_anomalies(ctx: Context, as_of: AsOfParam = "",
+async def preview_anomalies(ctx: ToolContext, as_of: AsOfParam = "",
                             tenant_id: TenantIdParam = "") -> AnomalyPreview:
     """Run every anomaly detector for the tenant now (or as of an instant) WITHOUT storing anything.
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from mcp.server.mcpserver import Context
-
 from costsight.core.services.queries import LeaderStatus
 from costsight.mcp_server import tool_names as names
-from costsight.mcp_server.state import server_state
+from costsight.mcp_server.state import ToolContext, server_state
 from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
 
 
 @group.tool(names.GET_LEADER_STATUS, title="Background job leader status")
-async def get_leader_status(ctx: Context) -> LeaderStatus:
+async def get_leader_status(ctx: ToolContext) -> LeaderStatus:
     """Whether each background job's leader lock is held right now (deployment-wide, no tenant).
 
     Answers "is the anomaly / prediction / pattern job running somewhere?". One entry per

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from costsight.core.domain.patterns import (
@@ -27,7 +26,7 @@ from costsight.mcp_server.params import (
     optional_enum,
     optional_text,
 )
-from costsight.mcp_server.state import tenant_for
+from costsight.mcp_server.state import ToolContext, tenant_for
 from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
@@ -68,7 +67,7 @@ class PredictionList(ReadModel):
 
 
 @group.tool(names.LIST_PATTERN_FEEDBACK, title="List pattern feedback")
-async def list_pattern_feedback(ctx: Context, pattern_type: PatternTypeParam = "",
+async def list_pattern_feedback(ctx: ToolContext, pattern_type: PatternTypeParam = "",
                                 severity: FeedbackSeverityParam = "any",
                                 acknowledged: AcknowledgedParam = "any",
                                 limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
@@ -92,7 +91,7 @@ async def list_pattern_feedback(ctx: Context, pattern_type: PatternTypeParam = "
 
 
 @group.tool(names.GET_PATTERN_STATS, title="Pattern feedback statistics")
-async def get_pattern_stats(ctx: Context, tenant_id: TenantIdParam = "") -> FeedbackStats:
+async def get_pattern_stats(ctx: ToolContext, tenant_id: TenantIdParam = "") -> FeedbackStats:
     """Counts over all the tenant's pattern feedback: total, acknowledged, by type, by severity.
 
     Answers "how many failure patterns are still unacknowledged?". For the items themselves
@@ -103,7 +102,7 @@ async def get_pattern_stats(ctx: Context, tenant_id: TenantIdParam = "") -> Feed
 
 
 @group.tool(names.LIST_PREDICTIONS, title="List predictions")
-async def list_predictions(ctx: Context, prediction_type: PredictionTypeParam = "",
+async def list_predictions(ctx: ToolContext, prediction_type: PredictionTypeParam = "",
                            subject_type: SubjectTypeParam = "", subject_id: SubjectIdParam = "",
                            include_expired: IncludeExpiredParam = False,
                            limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
@@ -126,7 +125,7 @@ async def list_predictions(ctx: Context, prediction_type: PredictionTypeParam = 
 
 
 @group.tool(names.GET_PREDICTION_STATS, title="Prediction statistics")
-async def get_prediction_stats(ctx: Context, include_expired: IncludeExpiredParam = False,
+async def get_prediction_stats(ctx: ToolContext, include_expired: IncludeExpiredParam = False,
                                tenant_id: TenantIdParam = "") -> PredictionStats:
     """Counts over the tenant's predictions: by type, by subject type, average confidence.
 

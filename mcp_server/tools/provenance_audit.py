@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from costsight.core.domain.audit import AuditDecision, AuditFilter, EnvelopeClass, StoredAuditRecord
@@ -24,7 +23,7 @@ from costsight.mcp_server.params import (
     optional_enum,
     optional_text,
 )
-from costsight.mcp_server.state import tenant_for
+from costsight.mcp_server.state import ToolContext, tenant_for
 from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
@@ -71,7 +70,7 @@ def _provenance_filter(variant: str, source: str, input_hash: str, run_id: str, 
 
 
 @group.tool(names.QUERY_PROVENANCE, title="Query cost-simulator provenance")
-async def query_provenance(ctx: Context, variant: VariantParam = "", source: SourceParam = "",
+async def query_provenance(ctx: ToolContext, variant: VariantParam = "", source: SourceParam = "",
                            input_hash: InputHashParam = "", run_id: RunIdParam = "",
                            start: FilterStart = "", end: FilterEnd = "",
                            limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
@@ -92,7 +91,7 @@ async def query_provenance(ctx: Context, variant: VariantParam = "", source: Sou
 
 
 @group.tool(names.COUNT_PROVENANCE, title="Count provenance rows")
-async def count_provenance(ctx: Context, variant: VariantParam = "", source: SourceParam = "",
+async def count_provenance(ctx: ToolContext, variant: VariantParam = "", source: SourceParam = "",
                            input_hash: InputHashParam = "", run_id: RunIdParam = "",
                            start: FilterStart = "", end: FilterEnd = "",
                            tenant_id: TenantIdParam = "") -> ProvenanceCount:
@@ -106,7 +105,7 @@ async def count_provenance(ctx: Context, variant: VariantParam = "", source: Sou
 
 
 @group.tool(names.GET_DRIFT_STATS, title="V1/V2 drift statistics")
-async def get_drift_stats(ctx: Context, variant: VariantParam = "", start: FilterStart = "",
+async def get_drift_stats(ctx: ToolContext, variant: VariantParam = "", start: FilterStart = "",
                           end: FilterEnd = "", tenant_id: TenantIdParam = "") -> DriftStats:
     """How far the V2 cost simulator drifts from V1, over rows that have both costs.
 
@@ -122,7 +121,7 @@ async def get_drift_stats(ctx: Context, variant: VariantParam = "", start: Filte
 
 
 @group.tool(names.LIST_AUDIT_RECORDS, title="List coordination audit records")
-async def list_audit_records(ctx: Context, envelope_id: EnvelopeIdParam = "",
+async def list_audit_records(ctx: ToolContext, envelope_id: EnvelopeIdParam = "",
                              decision: DecisionParam = "any",
                              envelope_class: EnvelopeClassParam = "any",
                              start: FilterStart = "", end: FilterEnd = "",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from costsight.core.domain.costs import FeatureTag
@@ -31,7 +30,7 @@ from costsight.mcp_server.params import (
     optional_window,
     stats_window,
 )
-from costsight.mcp_server.state import tenant_for
+from costsight.mcp_server.state import ToolContext, tenant_for
 from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
@@ -57,7 +56,7 @@ class FeatureTagList(ReadModel):
 
 
 @group.tool(names.GET_USAGE_STATISTICS, title="Usage statistics")
-async def get_usage_statistics(ctx: Context, start: StatsStart = "", end: StatsEnd = "",
+async def get_usage_statistics(ctx: ToolContext, start: StatsStart = "", end: StatsEnd = "",
                                resolution: ResolutionParam = "day",
                                tenant_id: TenantIdParam = "") -> UsageStatistics:
     """How much the tenant's agents did over a window, per hour or day bucket (UTC).
@@ -75,7 +74,7 @@ async def get_usage_statistics(ctx: Context, start: StatsStart = "", end: StatsE
 
 
 @group.tool(names.GET_COST_STATISTICS, title="Cost statistics")
-async def get_cost_statistics(ctx: Context, start: StatsStart = "", end: StatsEnd = "",
+async def get_cost_statistics(ctx: ToolContext, start: StatsStart = "", end: StatsEnd = "",
                               resolution: ResolutionParam = "day",
                               tenant_id: TenantIdParam = "") -> CostStatistics:
     """What the tenant spent on LLM calls over a window: a spend series, totals, by model, by feature.
@@ -92,7 +91,7 @@ async def get_cost_statistics(ctx: Context, start: StatsStart = "", end: StatsEn
 
 
 @group.tool(names.GET_COST_BREAKDOWN, title="Cost breakdown (top N)")
-async def get_cost_breakdown(ctx: Context, dimension: DimensionParam, start: StatsStart = "",
+async def get_cost_breakdown(ctx: ToolContext, dimension: DimensionParam, start: StatsStart = "",
                              end: StatsEnd = "", top_n: TopNParam = 10,
                              tenant_id: TenantIdParam = "") -> CostBreakdown:
     """Who or what drove spend over a window: the top N values of one dimension plus 'other'.
@@ -109,7 +108,7 @@ async def get_cost_breakdown(ctx: Context, dimension: DimensionParam, start: Sta
 
 
 @group.tool(names.LIST_DIMENSION_VALUES, title="Dimension values")
-async def list_dimension_values(ctx: Context, dimension: DimensionParam, start: StatsStart = "",
+async def list_dimension_values(ctx: ToolContext, dimension: DimensionParam, start: StatsStart = "",
                                 end: StatsEnd = "", limit: LimitParam = DEFAULT_LIMIT,
                                 cursor: CursorParam = "",
                                 tenant_id: TenantIdParam = "") -> DimensionValues:
@@ -130,7 +129,7 @@ async def list_dimension_values(ctx: Context, dimension: DimensionParam, start: 
 
 
 @group.tool(names.LIST_FEATURE_TAGS, title="Feature tags")
-async def list_feature_tags(ctx: Context, include_inactive: IncludeInactiveParam = False,
+async def list_feature_tags(ctx: ToolContext, include_inactive: IncludeInactiveParam = False,
                             limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                             tenant_id: TenantIdParam = "") -> FeatureTagList:
     """The tenant's registered feature tags (namespace.action), with display names and budgets.
@@ -146,7 +145,7 @@ async def list_feature_tags(ctx: Context, include_inactive: IncludeInactiveParam
 
 
 @group.tool(names.GET_BUDGET_STATUS, title="Budget status")
-async def get_budget_status(ctx: Context, tenant_id: TenantIdParam = "") -> BudgetStatusReport:
+async def get_budget_status(ctx: ToolContext, tenant_id: TenantIdParam = "") -> BudgetStatusReport:
     """Where every active budget stands right now: today's and this month's spend vs its limits.
 
     Answers "are we over budget?". For each active budget (tenant, feature or user): daily

@@ -63,17 +63,17 @@ def default_jobs(app: Application) -> list[Job]:
     async def anomalies(as_of: datetime) -> dict[str, Any]:
         result = await app.anomaly_cycle.run(None, as_of=as_of)
         return {"tenants": len(result.tenant_ids), "anomalies": len(result.anomalies),
-                "high": len(result.facts), "engine_errors": _errors(result)}
+                "high": len(result.facts), "errors": _errors(result)}
 
     async def predictions(as_of: datetime) -> dict[str, Any]:
         result = await app.prediction_cycle.run(None, as_of=as_of)
         return {"tenants": len(result.tenant_ids), "predictions": len(result.predictions),
-                "engine_errors": _errors(result)}
+                "errors": _errors(result)}
 
     async def patterns(as_of: datetime) -> dict[str, Any]:
         result = await app.pattern_cycle.run(None, as_of=as_of)
         return {"tenants": len(result.tenant_ids), "patterns": len(result.feedback),
-                "engine_errors": _errors(result)}
+                "errors": _errors(result)}
 
     return [Job("anomaly_detection", JobLock.ALERT_WORKER, anomalies),
             Job("predictions", JobLock.PREDICTION_CYCLE, predictions),
@@ -81,6 +81,7 @@ def default_jobs(app: Application) -> list[Job]:
 
 
 def _errors(result: CycleResult) -> list[dict[str, Any]]:
+    """The cycle's engine errors as ``{engine, tenant_id, error}`` (the worker's JSON)."""
     errors: list[dict[str, Any]] = result.model_dump(mode="json")["engine_errors"]
     return errors
 

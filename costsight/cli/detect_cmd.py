@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from rich.markup import escape
+
 from costsight.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -49,10 +51,10 @@ async def run(args: argparse.Namespace) -> int:
                      *predictions.engine_errors]
     err = stderr_console()
     for plugin_error in plugin_errors:
-        err.print(f"[red]plugin error[/] plugin {plugin_error.plugin!r} skipped: "
-                  f"{plugin_error.error}", markup=True, highlight=False)
+        err.print("[red]plugin error[/] " + escape(f"plugin {plugin_error.plugin!r} skipped: "
+                                                   f"{plugin_error.error}"), highlight=False)
     for failure in engine_errors:
-        err.print(f"[red]engine error[/] {failure.describe()}", highlight=False)
+        err.print("[red]engine error[/] " + escape(failure.describe()), highlight=False)
     if args.json:
         print_json(findings_json(anomalies.anomalies, predictions.predictions, patterns.feedback)
                    | {"engine_errors": [engine_error_dict(f) for f in engine_errors],

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from rich.markup import escape
+
 from costsight.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -42,6 +44,6 @@ async def run(args: argparse.Namespace) -> int:
         stdout_console().print(plugin_table(plugins))
         err = stderr_console()
         for error in errors:
-            err.print(f"[red]plugin error[/] plugin {error.plugin!r} skipped: {error.error}",
-                      highlight=False)
+            err.print("[red]plugin error[/] "
+                      + escape(f"plugin {error.plugin!r} skipped: {error.error}"), highlight=False)
     return EXIT_ERROR if errors else EXIT_OK

@@ -106,8 +106,12 @@ def test_hook_register_anomaly_detectors() -> None:
     pm, plugin = with_plugin("costsight_register_anomaly_detectors",
                              Named("mine", 150, AnomalyFindings()))
     try:
-        assert [d.name for d in Engines(pm).anomaly_detectors()] == [
+        engines = Engines(pm)
+        assert [d.name for d in engines.anomaly_detectors()] == [
             "absolute_spike", "mine", "sustained_drift", "budgets"]
+        assert engines.plugins()[-1].as_dict() == {
+            "name": plugin.__name__, "source": "in code",
+            "hooks": ["costsight_register_anomaly_detectors"]}
     finally:
         pm.unregister(plugin)
     assert "mine" not in [d.name for d in Engines(pm).anomaly_detectors()]

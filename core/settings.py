@@ -53,5 +53,8 @@ class EngineSettings(BaseModel):
     cost_spike_min_runs: int = 5
     cost_spike_runs_per_worker: int = 50
     cost_spike_lookback_days: int = 30
-    # plugins
+    # plugins: names are built-in module names or entry-point names
+    #: blocked plugins; a plugin named here never loads, even if also allowed
     disabled_plugins: tuple[str, ...] = ()
+    #: the allow-list: when not None only these plugins load (an empty tuple loads none)
+    enabled_plugins: tuple[str, ...] | None = None

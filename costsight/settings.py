@@ -27,10 +27,17 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     #: comma-separated plugin names to block (built-in or third-party)
     disabled_plugins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)] = ()
+    #: comma-separated plugin names to allow; when set, only these load (the block-list wins)
+    plugins: Annotated[tuple[str, ...] | None, NoDecode, BeforeValidator(_comma_list)] = None
     mcp_tokens_file: str | None = None
     engine: EngineSettings = Field(default_factory=EngineSettings)
 
     def engine_settings(self) -> EngineSettings:
-        """Engine settings with the disabled plugins folded in."""
+        """Engine settings with the plugin allow- and block-lists folded in (the names of
+        ``COSTSIGHT_PLUGINS`` and ``COSTSIGHT_ENGINE__ENABLED_PLUGINS`` together are allowed)."""
         blocked = tuple(dict.fromkeys((*self.engine.disabled_plugins, *self.disabled_plugins)))
-        return self.engine.model_copy(update={"disabled_plugins": blocked})
+        allowed = self.engine.enabled_plugins
+        if self.plugins is not None:
+            allowed = tuple(dict.fromkeys((*(allowed or ()), *self.plugins)))
+        return self.engine.model_copy(update={"disabled_plugins": blocked,
+                                              "enabled_plugins": allowed})

@@ -10,7 +10,6 @@ from costsight.core.engines.contexts import (
     EntityKey,
     PatternContext,
     PredictionContext,
-    derive_cause,
     runs_by_worker,
 )
 from costsight.core.engines.findings import AnomalyFindings
@@ -24,5 +23,5 @@ from costsight.core.engines.protocols import (
 __all__ = [
     "AnomalyContext", "AnomalyDetector", "AnomalyFindings", "CauseDeriver", "CauseEvidence",
     "EntityKey", "PatternContext", "PatternDetector", "PredictionContext", "Predictor",
-    "derive_cause", "runs_by_worker",
+    "runs_by_worker",
 ]

@@ -16,7 +16,6 @@ from types import MappingProxyType
 from costsight.core.domain.anomalies import (
     BudgetSpend,
     DailyUsage,
-    DerivedCause,
     DriftTracker,
     EntityType,
     EntityUsageSummary,
@@ -24,7 +23,6 @@ from costsight.core.domain.anomalies import (
 from costsight.core.domain.costs import WorkerRun
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.domain.predictions import WorkerRunTotals
-from costsight.core.engines.protocols import CauseDeriver
 from costsight.core.settings import EngineSettings
 from costsight.core.timeutil import require_aware, utc_day
 
@@ -82,7 +80,10 @@ class AnomalyContext(_Context):
     answer for the tenant. ``budget_spend``: every active budget with its spend.
     ``prior_streaks``: for each entity breached YESTERDAY, the length of its breach streak
     ending yesterday (today's breach, if any, extends it by one). ``drift_trackers``: every
-    stored tracker of the tenant. ``cause_derivers``: registered derivers, in order.
+    stored tracker of the tenant.
+
+    Data only: cause derivers are not here. The engines facade derives the causes of spike
+    and drift anomalies after the detectors ran, from ``cause_evidence``.
     """
 
     daily_usage: tuple[DailyUsage, ...] = ()
@@ -90,7 +91,6 @@ class AnomalyContext(_Context):
     budget_spend: tuple[BudgetSpend, ...] = ()
     prior_streaks: Mapping[EntityKey, int] = field(default_factory=dict)
     drift_trackers: tuple[DriftTracker, ...] = ()
-    cause_derivers: tuple[CauseDeriver, ...] = ()
 
     @property
     def baseline_window(self) -> tuple[date, date]:
@@ -179,10 +179,6 @@ class AnomalyContext(_Context):
                        else None),
             today_features=self._today_features, settings=self.settings)
 
-    def derive_cause(self, entity_type: str, entity_id: str) -> str:
-        """The first cause a deriver returns, in deriver order; ``UNKNOWN`` if none does."""
-        return derive_cause(self.cause_derivers, self.cause_evidence(entity_type, entity_id))
-
 
 def baseline_window(today: date, settings: EngineSettings) -> tuple[date, date]:
     """The spike baseline's days: [today - spike_lookback_days, today -
@@ -234,15 +230,6 @@ def summarize(rows: Iterable[DailyUsage], today: date,
 
 
 _ENTITY_TYPES = frozenset(e.value for e in EntityType)
-
-
-def derive_cause(derivers: tuple[CauseDeriver, ...], evidence: CauseEvidence) -> str:
-    """Run derivers in the given order; the first non-None answer wins, else ``UNKNOWN``."""
-    for deriver in derivers:
-        cause = deriver.derive(evidence)
-        if cause:
-            return cause
-    return DerivedCause.UNKNOWN.value
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ class AnomalyDetector(Protocol):
     def order(self) -> int: ...
 
     def detect(self, context: AnomalyContext) -> AnomalyFindings:
-        """Findings for ``context.tenant_id`` as of ``context.as_of``."""
+        """Findings for ``context.tenant_id`` as of ``context.as_of``; causes are left at
+        ``UNKNOWN`` for the facade's cause post-pass."""
         ...
 
 
@@ -69,8 +70,10 @@ class PatternDetector(Protocol):
 
 @runtime_checkable
 class CauseDeriver(Protocol):
-    """Names the likely cause of an anomaly; derivers are tried by ascending ``order`` and the
-    first one that returns a cause wins (built-ins: 100 RETRY_LOOP, 200 PROMPT_GROWTH,
+    """Names the likely cause of a spike or drift anomaly from its entity's evidence.
+
+    The engines facade tries derivers by ascending ``order`` after the detectors ran; the first
+    one that returns a cause wins (built-ins: 100 RETRY_LOOP, 200 PROMPT_GROWTH,
     300 FEATURE_SURGE, 400 TRAFFIC_GROWTH; ``UNKNOWN`` when none matches)."""
 
     @property

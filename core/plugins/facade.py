@@ -1,8 +1,13 @@
-"""The typed facade over ``pm.hook``: services ask it for engines and never call hooks."""
+"""The typed facade over the plugin manager: services ask it for engines and never call hooks.
+
+Engines are collected once, when the facade is built (registration hooks run once per process,
+not per cycle or tenant). Running them isolates failures: an engine that raises or returns
+something invalid loses only its own findings, reported as an ``EngineFailure``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -10,12 +15,7 @@ import pluggy
 
 from costsight.core.domain.patterns import NewPatternFeedback
 from costsight.core.domain.predictions import NewPrediction
-from costsight.core.engines.contexts import (
-    AnomalyContext,
-    PatternContext,
-    PredictionContext,
-    derive_cause,
-)
+from costsight.core.engines.contexts import AnomalyContext, PatternContext, PredictionContext
 from costsight.core.engines.findings import AnomalyFindings
 from costsight.core.engines.protocols import (
     AnomalyDetector,
@@ -23,22 +23,29 @@ from costsight.core.engines.protocols import (
     PatternDetector,
     Predictor,
 )
-from costsight.core.errors import CostsightError
+from costsight.core.plugins.causes import apply_causes, valid_cause
+from costsight.core.plugins.manager import PluginManager
+from costsight.core.plugins.registry import (
+    ANOMALY_DETECTOR,
+    CAUSE_DERIVER,
+    PATTERN_DETECTOR,
+    PREDICTOR,
+    PluginError,
+    collect,
+)
+from costsight.core.plugins.reports import (
+    IN_CODE,
+    EngineFailure,
+    PluginInfo,
+    PluginLoadError,
+    PluginOrigin,
+    describe_exception,
+)
+
+__all__ = ["EngineFailure", "EngineRun", "Engines", "PluginError", "PluginLoadError"]
 
 E = TypeVar("E")
 T = TypeVar("T")
-
-
-class PluginError(CostsightError):
-    """A plugin registered something unusable (no name, a duplicate name, wrong methods)."""
-
-
-@dataclass(frozen=True)
-class EngineFailure:
-    """An engine that raised or returned something invalid; its findings were dropped."""
-
-    engine: str
-    error: str
 
 
 @dataclass(frozen=True)
@@ -53,88 +60,74 @@ class Engines:
     """Registered engines, sorted by (order, name), and helpers that run them on a context.
 
     A failing engine does not stop the others: its findings are dropped and it is reported in
-    ``EngineRun.failures`` (the cycle results carry these as ``errors``).
+    ``EngineRun.failures`` (the cycle results carry these as ``engine_errors``). Plugins that
+    could not be loaded or registered something malformed are in ``load_errors``.
     """
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
+        self._registry = collect(pm)
+        manager_errors = pm.load_errors if isinstance(pm, PluginManager) else []
+        self.load_errors: tuple[PluginLoadError, ...] = (*manager_errors,
+                                                         *self._registry.errors)
 
-    # -- registration ---------------------------------------------------------------------
-
-    def _collect(self, hook: Callable[..., Any], kind: str, method: str) -> list[Any]:
-        found: list[Any] = []
-
-        def register(engine: object) -> None:
-            name = getattr(engine, "name", None)
-            if not isinstance(name, str) or not name:
-                raise PluginError(f"{kind} {engine!r}: name must be a non-empty string")
-            if not callable(getattr(engine, method, None)):
-                raise PluginError(f"{kind} {name!r}: must have a {method}() method")
-            if not isinstance(getattr(engine, "order", None), int):
-                raise PluginError(f"{kind} {name!r}: order must be an int")
-            if any(existing.name == name for existing in found):
-                raise PluginError(f"{kind} {name!r} registered twice (names must be unique)")
-            found.append(engine)
-
-        hook(register=register)
-        return sorted(found, key=lambda engine: (engine.order, engine.name))
+    # -- what is registered ---------------------------------------------------------------
 
     def anomaly_detectors(self) -> list[AnomalyDetector]:
-        return self._collect(self.pm.hook.costsight_register_anomaly_detectors,
-                             "anomaly detector", "detect")
+        return list(self._registry.engines[ANOMALY_DETECTOR])
 
     def predictors(self) -> list[Predictor]:
-        return self._collect(self.pm.hook.costsight_register_predictors, "predictor", "predict")
+        return list(self._registry.engines[PREDICTOR])
 
     def pattern_detectors(self) -> list[PatternDetector]:
-        return self._collect(self.pm.hook.costsight_register_pattern_detectors,
-                             "pattern detector", "detect")
+        return list(self._registry.engines[PATTERN_DETECTOR])
 
     def cause_derivers(self) -> list[CauseDeriver]:
-        return self._collect(self.pm.hook.costsight_register_cause_derivers,
-                             "cause deriver", "derive")
+        return list(self._registry.engines[CAUSE_DERIVER])
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every loaded plugin, in load order, with its origin and the hooks it implements."""
+        origins = self.pm.origins if isinstance(self.pm, PluginManager) else {}
+        rejected = self._registry.rejected
+        return [PluginInfo(name, origins.get(name, PluginOrigin(IN_CODE)),
+                           tuple(sorted(c.name for c in self.pm.get_hookcallers(plugin) or ())))
+                for name, plugin in self.pm.list_name_plugin()
+                if plugin is not None and name not in rejected]
 
     # -- running ----------------------------------------------------------------------------
 
-    def derive_cause(self, context: AnomalyContext, entity_type: str, entity_id: str) -> str:
-        """The first cause the registered derivers return for the entity, else ``UNKNOWN``."""
-        evidence = context.cause_evidence(entity_type, entity_id)
-        return derive_cause(tuple(self.cause_derivers()), evidence)
-
     def detect_anomalies(self, context: AnomalyContext) -> EngineRun[AnomalyFindings]:
-        """Every detector's findings, concatenated in detector order."""
+        """Every detector's findings, concatenated in detector order, then the causes of the
+        spike and drift anomalies derived by the cause derivers (see ``causes``)."""
         parts: list[AnomalyFindings] = []
         failures: list[EngineFailure] = []
-        for detector in self.anomaly_detectors():
+        for detector in self._registry.engines[ANOMALY_DETECTOR]:
             try:
                 found = detector.detect(context)
                 _check_findings(found, context.tenant_id)
             except Exception as exc:  # one broken plugin must not stop the rest
-                failures.append(EngineFailure(detector.name, _describe(exc)))
+                failures.append(EngineFailure(detector.name, context.tenant_id,
+                                              describe_exception(exc)))
                 continue
             parts.append(found)
-        return EngineRun(AnomalyFindings.merge(parts), tuple(failures))
+        merged, cause_failures = apply_causes(AnomalyFindings.merge(parts), context,
+                                              self._registry.engines[CAUSE_DERIVER])
+        return EngineRun(merged, (*failures, *cause_failures))
 
     def predict(self, context: PredictionContext) -> EngineRun[list[NewPrediction]]:
         """Every predictor's predictions, concatenated in predictor order."""
-        return _run_each(self.predictors(), "predict", context, NewPrediction)
+        return _run_each(self._registry.engines[PREDICTOR], "predict", context, NewPrediction)
 
     def detect_patterns(self, context: PatternContext) -> EngineRun[list[NewPatternFeedback]]:
         """Every pattern detector's feedback, concatenated in detector order."""
-        return _run_each(self.pattern_detectors(), "detect", context, NewPatternFeedback)
+        return _run_each(self._registry.engines[PATTERN_DETECTOR], "detect", context,
+                         NewPatternFeedback)
 
 
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _check_items(items: Sequence[object], model: type, tenant_id: str) -> None:
-    for item in items:
-        if not isinstance(item, model):
-            raise TypeError(f"returned {type(item).__name__}, expected {model.__name__}")
-        if item.tenant_id != tenant_id:  # type: ignore[attr-defined]
-            raise ValueError(f"returned a finding for tenant {item.tenant_id!r} "  # type: ignore[attr-defined]
-                             f"while running for tenant {tenant_id!r}")
+def _check_tenant(item: Any, tenant_id: str) -> None:
+    if item.tenant_id != tenant_id:
+        raise ValueError(f"returned a finding for tenant {item.tenant_id!r} "
+                         f"while running for tenant {tenant_id!r}")
 
 
 def _check_findings(found: object, tenant_id: str) -> None:
@@ -142,9 +135,11 @@ def _check_findings(found: object, tenant_id: str) -> None:
         raise TypeError(f"returned {type(found).__name__}, expected AnomalyFindings")
     for items in (found.anomalies, found.breaches, found.drift_trackers):
         for item in items:
-            if item.tenant_id != tenant_id:
-                raise ValueError(f"returned a finding for tenant {item.tenant_id!r} "
-                                 f"while running for tenant {tenant_id!r}")
+            _check_tenant(item, tenant_id)
+    for anomaly in found.anomalies:
+        if not valid_cause(anomaly.derived_cause):
+            raise ValueError(f"returned derived_cause {anomaly.derived_cause!r}, expected an "
+                             "uppercase name of at most 32 characters")
 
 
 def _run_each(engines: Sequence[Any], method: str, context: Any,
@@ -154,9 +149,14 @@ def _run_each(engines: Sequence[Any], method: str, context: Any,
     for engine in engines:
         try:
             items = list(getattr(engine, method)(context))
-            _check_items(items, model, context.tenant_id)
+            for item in items:
+                if not isinstance(item, model):
+                    raise TypeError(f"returned {type(item).__name__}, expected "
+                                    f"{model.__name__}")
+                _check_tenant(item, context.tenant_id)
         except Exception as exc:  # one broken plugin must not stop the rest
-            failures.append(EngineFailure(engine.name, _describe(exc)))
+            failures.append(EngineFailure(engine.name, context.tenant_id,
+                                          describe_exception(exc)))
             continue
         output.extend(items)
     return EngineRun(output, tuple(failures))

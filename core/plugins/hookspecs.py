@@ -2,8 +2,24 @@
 
 Every hook is a registration callback (as llm's ``register_models`` or tox's
 ``tox_register_tox_env``): implementations are synchronous, do no I/O, and call ``register``
-once per engine they contribute. The engines do the work later, when a cycle runs, on data the
-service fetched; see ``costsight.core.engines`` for the protocols and the contexts.
+once per engine they contribute. They are called ONCE per process, when the engines facade is
+built, not once per cycle or tenant: register engines, do not compute anything per run there.
+The engines do the work later, when a cycle runs, on data the service fetched; see
+``costsight.core.engines`` for the protocols and the contexts.
+
+A plugin cannot take the system down:
+
+- a plugin whose import raises, that implements a hook not listed here, whose registration hook
+  raises, or that registers something malformed (no ``name``, a ``name`` already taken by
+  another engine of the same kind, no ``detect``/``predict``/``derive`` method, an ``order``
+  that is not an int) is skipped whole, reported once by name (``costsight plugins`` lists it
+  under ``errors``), and every other plugin loads;
+- an engine that raises (or returns something invalid) while running for a tenant loses only
+  its own findings of that run; the failure is reported on the cycle result's
+  ``engine_errors`` as ``{engine, tenant_id, error}`` and the next engine and tenant run.
+
+Which plugins load: ``COSTSIGHT_PLUGINS`` (an allow-list of built-in module names and
+entry-point names) and ``COSTSIGHT_DISABLED_PLUGINS`` (a block-list, which wins).
 
 A plugin is a module (or object) with ``@hookimpl`` functions named after these specs, either
 listed in ``costsight.core.plugins.manager.DEFAULT_PLUGINS`` or installed through the ``costsight``
@@ -34,7 +50,11 @@ def costsight_register_anomaly_detectors(register: Callable[[AnomalyDetector], N
         ``name``, an ``order`` (built-ins: 100 absolute spike, 200 sustained drift, 300 budgets)
         and ``detect(context: AnomalyContext) -> AnomalyFindings``: anomalies to persist (the
         service dedupes them by tenant, type, entity and period) plus breach days and drift
-        trackers to save. A detector that wants a cause calls ``context.derive_cause(...)``.
+        trackers to save. Every finding must be for ``context.tenant_id``. Leave
+        ``derived_cause`` at ``UNKNOWN``: after every detector ran, the facade derives the
+        cause of each ABSOLUTE_SPIKE and SUSTAINED_DRIFT anomaly still at ``UNKNOWN`` with the
+        registered cause derivers (see ``costsight_register_cause_derivers``). A cause you set
+        yourself is kept; it must be an uppercase name of at most 32 characters.
     :return: nothing; results of implementations are ignored (not ``firstresult``).
     """
 
@@ -67,11 +87,18 @@ def costsight_register_pattern_detectors(register: Callable[[PatternDetector], N
 def costsight_register_cause_derivers(register: Callable[[CauseDeriver], None]) -> None:
     """Register cause derivers, which name the likely cause of a spike or drift anomaly.
 
-    Derivers from every plugin are tried together by ascending ``order`` (ties by ``name``);
-    the FIRST one whose ``derive(evidence: CauseEvidence)`` returns a cause wins, and
-    ``UNKNOWN`` is used when none does. Built-in orders: 100 RETRY_LOOP, 200 PROMPT_GROWTH,
-    300 FEATURE_SURGE, 400 TRAFFIC_GROWTH; pick an order between them to take precedence over
-    later built-ins, or above 400 to act only when no built-in cause applies.
+    Cause derivation is a post-pass the engines facade runs after every anomaly detector: for
+    each ABSOLUTE_SPIKE or SUSTAINED_DRIFT anomaly whose ``derived_cause`` is still
+    ``UNKNOWN``, it builds the anomaly entity's ``CauseEvidence`` (its usage today so far and
+    yesterday, and today's per-feature spend of the tenant) and tries the derivers of every
+    plugin together by ascending ``order`` (ties by ``name``). The FIRST one whose
+    ``derive(evidence: CauseEvidence)`` returns a cause wins; ``UNKNOWN`` stays when none does.
+    A cause is an uppercase name of at most 32 characters; return None when the deriver does
+    not apply. A deriver that raises or returns anything else is skipped for that anomaly
+    (the next one is tried) and reported once per tenant run in ``engine_errors``.
+    Built-in orders: 100 RETRY_LOOP, 200 PROMPT_GROWTH, 300 FEATURE_SURGE,
+    400 TRAFFIC_GROWTH; pick an order between them to take precedence over later built-ins,
+    or above 400 to act only when no built-in cause applies.
 
     :param register: call ``register(deriver)`` for each deriver. ``name`` must be unique.
     :return: nothing; results of implementations are ignored (not ``firstresult``: ordering is

@@ -27,12 +27,11 @@ from costsight.core.domain.costs import BudgetPeriod
 from costsight.core.engines import AnomalyContext
 from costsight.core.engines.contexts import baseline_window
 from costsight.core.errors import ValidationError
-from costsight.core.plugins.facade import Engines
+from costsight.core.plugins.facade import EngineFailure, Engines
 from costsight.core.ports import Storage
 from costsight.core.ports.anomalies import CostAnomalyPort
 from costsight.core.services.cycle_support import (
     CycleResult,
-    describe_failures,
     resolve_as_of,
     resolve_tenants,
 )
@@ -60,7 +59,7 @@ class AnomalyCycle:
         instant = resolve_as_of(as_of, self.clock)
         tenants = await resolve_tenants(self.storage, tenant_id)
         anomalies: list[Anomaly] = []
-        errors: list[str] = []
+        engine_errors: list[EngineFailure] = []
         for tenant in tenants:
             async with self.storage.unit_of_work() as uow:
                 port = uow.anomalies
@@ -73,10 +72,10 @@ class AnomalyCycle:
                     await port.save_drift_trackers(found.drift_trackers)
                 anomalies.extend(await _persist(port, found.anomalies, instant))
                 await uow.commit()
-            errors.extend(describe_failures(tenant, outcome.failures))
+            engine_errors.extend(outcome.failures)
         facts = [_fact(a, instant) for a in anomalies if a.severity is Severity.HIGH]
         return AnomalyCycleResult(as_of=instant, tenant_ids=tenants, anomalies=anomalies,
-                                  facts=facts, errors=errors)
+                                  facts=facts, engine_errors=engine_errors)
 
     async def preview(self, tenant_id: str, *,
                       as_of: datetime | None = None) -> list[DetectedAnomaly]:
@@ -118,7 +117,7 @@ class AnomalyCycle:
             tenant_id=tenant_id, as_of=as_of, settings=s, daily_usage=tuple(usage),
             usage_summaries=tuple(summaries),
             budget_spend=tuple(budgets), prior_streaks=dict(streaks),
-            drift_trackers=tuple(trackers), cause_derivers=tuple(self.engines.cause_derivers()))
+            drift_trackers=tuple(trackers))
 
 
 def _is_monthly(anomaly: DetectedAnomaly) -> bool:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from costsight.core.errors import ValidationError
-from costsight.core.plugins.facade import EngineFailure
+from costsight.core.plugins.reports import EngineFailure
 from costsight.core.ports import Storage
 from costsight.core.timeutil import Clock, UtcDateTime, require_aware
 
@@ -35,15 +35,21 @@ async def resolve_tenants(storage: Storage, tenant_id: str | None) -> list[str]:
         return list(await uow.analytics.known_tenants())
 
 
-def describe_failures(tenant_id: str, failures: tuple[EngineFailure, ...]) -> list[str]:
-    return [f"tenant {tenant_id!r}: engine {f.engine!r} failed: {f.error}" for f in failures]
-
-
 class CycleResult(BaseModel):
-    """Common part of every cycle result: when, for whom, and engines that failed."""
+    """Common part of every cycle result: when, for whom, and engines that failed.
+
+    ``engine_errors``: one entry per engine that failed for a tenant (engine name, tenant id,
+    error), in tenant order; that engine's findings for that tenant were dropped, everything
+    else was kept and stored.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     as_of: UtcDateTime
     tenant_ids: list[str]
-    errors: list[str] = Field(default_factory=list)
+    engine_errors: list[EngineFailure] = Field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        """``engine_errors`` as one line each."""
+        return [failure.describe() for failure in self.engine_errors]

@@ -22,6 +22,7 @@ import anyio
 from costsight.core.application import Application
 from costsight.core.ports.leader import JobLock, LeaderElection, Lease
 from costsight.core.services.anomaly_cycle import AnomalyCycleResult
+from costsight.core.services.cycle_support import CycleResult
 from costsight.core.services.pattern_cycle import PatternCycleResult
 from costsight.core.services.prediction_cycle import PredictionCycleResult
 from costsight.core.timeutil import Clock
@@ -62,21 +63,27 @@ def default_jobs(app: Application) -> list[Job]:
     async def anomalies(as_of: datetime) -> dict[str, Any]:
         result = await app.anomaly_cycle.run(None, as_of=as_of)
         return {"tenants": len(result.tenant_ids), "anomalies": len(result.anomalies),
-                "high": len(result.facts), "errors": result.errors}
+                "high": len(result.facts), "errors": _errors(result)}
 
     async def predictions(as_of: datetime) -> dict[str, Any]:
         result = await app.prediction_cycle.run(None, as_of=as_of)
         return {"tenants": len(result.tenant_ids), "predictions": len(result.predictions),
-                "errors": result.errors}
+                "errors": _errors(result)}
 
     async def patterns(as_of: datetime) -> dict[str, Any]:
         result = await app.pattern_cycle.run(None, as_of=as_of)
         return {"tenants": len(result.tenant_ids), "patterns": len(result.feedback),
-                "errors": result.errors}
+                "errors": _errors(result)}
 
     return [Job("anomaly_detection", JobLock.ALERT_WORKER, anomalies),
             Job("predictions", JobLock.PREDICTION_CYCLE, predictions),
             Job("patterns", JobLock.PATTERN_CYCLE, patterns)]
+
+
+def _errors(result: CycleResult) -> list[dict[str, Any]]:
+    """The cycle's engine errors as ``{engine, tenant_id, error}`` (the worker's JSON)."""
+    errors: list[dict[str, Any]] = result.model_dump(mode="json")["engine_errors"]
+    return errors
 
 
 def tick_of(instant: datetime, interval: float) -> datetime:

@@ -14,11 +14,10 @@ from pydantic import Field
 
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.engines import PatternContext
-from costsight.core.plugins.facade import Engines
+from costsight.core.plugins.facade import EngineFailure, Engines
 from costsight.core.ports import Storage
 from costsight.core.services.cycle_support import (
     CycleResult,
-    describe_failures,
     resolve_as_of,
     resolve_tenants,
 )
@@ -46,7 +45,7 @@ class PatternCycle:
         window_start = instant - timedelta(hours=s.failure_pattern_window_hours)
         cost_since = instant - timedelta(days=s.cost_spike_lookback_days)
         feedback: list[PatternFeedback] = []
-        errors: list[str] = []
+        engine_errors: list[EngineFailure] = []
         for tenant in tenants:
             async with self.storage.unit_of_work() as uow:
                 port = uow.patterns
@@ -61,6 +60,6 @@ class PatternCycle:
                     feedback.extend(await port.upsert_feedback(
                         outcome.output, open_since=window_start, now=instant))
                 await uow.commit()
-            errors.extend(describe_failures(tenant, outcome.failures))
+            engine_errors.extend(outcome.failures)
         return PatternCycleResult(as_of=instant, tenant_ids=tenants, feedback=feedback,
-                                  errors=errors)
+                                  engine_errors=engine_errors)

@@ -14,11 +14,10 @@ from pydantic import Field
 
 from costsight.core.domain.predictions import Prediction
 from costsight.core.engines import PredictionContext
-from costsight.core.plugins.facade import Engines
+from costsight.core.plugins.facade import EngineFailure, Engines
 from costsight.core.ports import Storage
 from costsight.core.services.cycle_support import (
     CycleResult,
-    describe_failures,
     resolve_as_of,
     resolve_tenants,
 )
@@ -47,7 +46,7 @@ class PredictionCycle:
         s = self.settings
         since = instant - timedelta(days=s.prediction_lookback_days)
         predictions: list[Prediction] = []
-        errors: list[str] = []
+        engine_errors: list[EngineFailure] = []
         for tenant in tenants:
             async with self.storage.unit_of_work() as uow:
                 port = uow.predictions
@@ -64,6 +63,6 @@ class PredictionCycle:
                 if outcome.output:
                     predictions.extend(await port.upsert_predictions(outcome.output, now=instant))
                 await uow.commit()
-            errors.extend(describe_failures(tenant, outcome.failures))
+            engine_errors.extend(outcome.failures)
         return PredictionCycleResult(as_of=instant, tenant_ids=tenants, predictions=predictions,
-                                     errors=errors)
+                                     engine_errors=engine_errors)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from rich.markup import escape
+
 from costsight.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -13,7 +15,14 @@ from costsight.cli.common import (
     stderr_console,
     stdout_console,
 )
-from costsight.cli.render import anomaly_table, findings_json, pattern_table, prediction_table
+from costsight.cli.render import (
+    anomaly_table,
+    engine_error_dict,
+    findings_json,
+    pattern_table,
+    plugin_error_dict,
+    prediction_table,
+)
 from costsight.core.services.jobs import detect_once
 
 
@@ -25,7 +34,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--as-of", metavar="ISO-8601",
                    help="the instant to run as of, with offset, e.g. 2026-01-31T20:00:00+00:00")
     p.add_argument("--json", action="store_true",
-                   help='print {"anomalies": [...], "predictions": [...], "patterns": [...]}')
+                   help='print {"anomalies": [...], "predictions": [...], "patterns": [...], '
+                        '"engine_errors": [{"engine", "tenant_id", "error"}], '
+                        '"plugin_errors": [{"plugin", "error"}]}')
     p.set_defaults(handler=run)
 
 
@@ -34,12 +45,20 @@ async def run(args: argparse.Namespace) -> int:
     async with application() as app:
         instant = as_of or app.clock.now()
         anomalies, predictions, patterns = await detect_once(app, args.tenant, instant)
-    errors = [*anomalies.errors, *predictions.errors, *patterns.errors]
+        plugin_errors = app.engines.load_errors
+    # Patterns ran first (detect_once), then anomalies, then predictions.
+    engine_errors = [*patterns.engine_errors, *anomalies.engine_errors,
+                     *predictions.engine_errors]
     err = stderr_console()
-    for error in errors:
-        err.print(f"[red]engine error[/] {error}")
+    for plugin_error in plugin_errors:
+        err.print("[red]plugin error[/] " + escape(f"plugin {plugin_error.plugin!r} skipped: "
+                                                   f"{plugin_error.error}"), highlight=False)
+    for failure in engine_errors:
+        err.print("[red]engine error[/] " + escape(failure.describe()), highlight=False)
     if args.json:
-        print_json(findings_json(anomalies.anomalies, predictions.predictions, patterns.feedback))
+        print_json(findings_json(anomalies.anomalies, predictions.predictions, patterns.feedback)
+                   | {"engine_errors": [engine_error_dict(f) for f in engine_errors],
+                      "plugin_errors": [plugin_error_dict(e) for e in plugin_errors]})
     else:
         out = stdout_console()
         scope = args.tenant or f"{len(anomalies.tenant_ids)} tenant(s)"
@@ -47,4 +66,4 @@ async def run(args: argparse.Namespace) -> int:
         out.print(anomaly_table(anomalies.anomalies))
         out.print(prediction_table(predictions.predictions))
         out.print(pattern_table(patterns.feedback))
-    return EXIT_ERROR if errors else EXIT_OK
+    return EXIT_ERROR if engine_errors or plugin_errors else EXIT_OK

@@ -10,6 +10,7 @@ from rich.table import Table
 from costsight.core.domain.anomalies import Anomaly
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.domain.predictions import Prediction
+from costsight.core.plugins.reports import EngineFailure, PluginInfo, PluginLoadError
 
 
 def anomaly_dict(anomaly: Anomaly) -> dict[str, Any]:
@@ -29,6 +30,32 @@ def findings_json(anomalies: Sequence[Anomaly], predictions: Sequence[Prediction
     return {"anomalies": [anomaly_dict(a) for a in anomalies],
             "predictions": [prediction_dict(p) for p in predictions],
             "patterns": [pattern_dict(f) for f in patterns]}
+
+
+def engine_error_dict(failure: EngineFailure) -> dict[str, Any]:
+    return {"engine": failure.engine, "tenant_id": failure.tenant_id, "error": failure.error}
+
+
+def plugin_error_dict(error: PluginLoadError) -> dict[str, Any]:
+    return {"plugin": error.plugin, "error": error.error}
+
+
+def plugins_json(plugins: Sequence[PluginInfo],
+                 errors: Sequence[PluginLoadError]) -> dict[str, Any]:
+    return {"plugins": [plugin.as_dict() for plugin in plugins],
+            "errors": [plugin_error_dict(error) for error in errors]}
+
+
+def plugin_table(plugins: Sequence[PluginInfo], title: str = "Plugins") -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("name", "source", "hooks"):
+        table.add_column(column)
+    for plugin in plugins:
+        source = plugin.origin.source
+        if plugin.origin.distribution:
+            source += f" ({plugin.origin.distribution} {plugin.origin.version})"
+        table.add_row(plugin.name, source, "\n".join(plugin.hooks))
+    return table
 
 
 def _entity(entity_type: str, entity_id: str) -> str:

@@ -10,7 +10,7 @@ The tracker (one per entity, kept in storage) counts drift days:
 - otherwise, or no active tracker: restart at 1 with first_drift_date = today.
 A ratio below the threshold deactivates an active tracker. A tracker already checked AFTER
 today (replaying an earlier day) is newer state: it is neither used nor overwritten, so the
-replayed day counts from 1.
+replayed day counts from 1. The cause is derived afterwards by the engines facade.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _anomaly(context: AnomalyContext, tracker: DriftTracker, drift: Fraction) ->
         current_value_cents=rolling, expected_value_cents=baseline,
         deviation_pct=float(drift), threshold_ratio=context.settings.drift_threshold_ratio,
         message=f"Sustained drift detected: {float(drift):.1f}% above baseline for {n} days",
-        breach_count=n, derived_cause=context.derive_cause(TENANT, context.tenant_id),
+        breach_count=n,
         metadata={"rolling_7d_avg": cents_json(rolling), "baseline_avg": cents_json(baseline),
                   "drift_days": n, "first_drift_date": tracker.first_drift_date.isoformat()})
 

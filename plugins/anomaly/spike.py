@@ -8,7 +8,8 @@ against full-day averages, as in the original), so a spike is caught during the 
 A ratio >= 1.40 is a breach day (recorded, one row per entity and day). The anomaly fires once
 an entity has breached on ``spike_consecutive_days`` (2) consecutive days ending today: the
 streak is yesterday's stored streak plus today, capped at ``breach_streak_lookback_days + 1``.
-A day without a breach breaks the streak (there is nothing to reset).
+A day without a breach breaks the streak (there is nothing to reset). The anomaly's cause is
+left at UNKNOWN: the engines facade derives it afterwards with the registered cause derivers.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _anomaly(context: AnomalyContext, entity_type: EntityType, entity_id: str,
         deviation_pct=float(deviation), threshold_ratio=context.settings.spike_threshold_ratio,
         message=(f"{entity_type.value.capitalize()} {entity_id} spending {float(deviation):.1f}% "
                  f"above baseline for {streak} consecutive {days}"),
-        breach_count=streak, derived_cause=context.derive_cause(entity_type.value, entity_id),
+        breach_count=streak,
         metadata={"lookback_days": context.settings.spike_lookback_days,
                   "baseline_daily_avg": cents_json(to_cents(baseline)),
                   "consecutive_breaches": streak})

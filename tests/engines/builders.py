@@ -38,7 +38,7 @@ def flat_history(entity_type: str, entity_id: str, spend: str | int, *, first: i
 
 def anomaly_context(rows: list[DailyUsage] = (), *, budgets: list[BudgetSpend] = (),
                     streaks: dict | None = None, trackers: list[DriftTracker] = (),
-                    derivers: tuple = (), as_of: datetime = AS_OF,
+                    as_of: datetime = AS_OF,
                     settings: EngineSettings = SETTINGS) -> AnomalyContext:
     """A context holding ``rows`` per day and the per-entity summaries the port would return
     for the same data (as the cycle reads it, minus the users' and features' per-day rows)."""
@@ -46,8 +46,7 @@ def anomaly_context(rows: list[DailyUsage] = (), *, budgets: list[BudgetSpend] =
                           daily_usage=tuple(rows),
                           usage_summaries=summarize(rows, as_of.date(), settings),
                           budget_spend=tuple(budgets),
-                          prior_streaks=dict(streaks or {}), drift_trackers=tuple(trackers),
-                          cause_derivers=tuple(derivers))
+                          prior_streaks=dict(streaks or {}), drift_trackers=tuple(trackers))
 
 
 def budget(budget_type: str = "tenant", entity_id: str = "", *, daily: str | None = None,

@@ -18,6 +18,7 @@ from costsight.core.domain.anomalies import DailyUsage, EntityType, EntityUsageS
 from costsight.core.engines import AnomalyContext
 from costsight.core.engines.contexts import summarize
 from costsight.core.engines.exact import at_least
+from costsight.core.plugins.causes import apply_causes
 from costsight.plugins.anomaly.causes import BUILTIN_CAUSES
 from costsight.plugins.anomaly.spike import AbsoluteSpikeDetector, _breached
 from tests.engines.builders import AS_OF, SETTINGS, TENANT, TODAY, day, flat_history, usage
@@ -60,7 +61,7 @@ def summaries_only() -> AnomalyContext:
     return AnomalyContext(
         tenant_id=TENANT, as_of=AS_OF, settings=SETTINGS,
         daily_usage=tuple(r for r in rows if r.entity_type is EntityType.TENANT),
-        usage_summaries=summarize(rows, TODAY, SETTINGS), cause_derivers=BUILTIN_CAUSES)
+        usage_summaries=summarize(rows, TODAY, SETTINGS))
 
 
 def test_readings_come_from_the_summaries_for_every_entity() -> None:
@@ -92,13 +93,15 @@ def test_cause_evidence_is_rebuilt_from_the_summaries() -> None:
 
 def test_spike_and_cause_from_summaries_match_per_day_rows() -> None:
     streaks = {("user", "u1"): 1}
-    from_summaries = AbsoluteSpikeDetector().detect(
-        replace(summaries_only(), prior_streaks=streaks))
+    summarised = replace(summaries_only(), prior_streaks=streaks)
+    from_summaries, _ = apply_causes(AbsoluteSpikeDetector().detect(summarised), summarised,
+                                     BUILTIN_CAUSES)
     rows = per_day_rows()
-    from_rows = AbsoluteSpikeDetector().detect(AnomalyContext(
+    per_day = AnomalyContext(
         tenant_id=TENANT, as_of=AS_OF, settings=SETTINGS, daily_usage=tuple(rows),
-        usage_summaries=summarize(rows, TODAY, SETTINGS), prior_streaks=streaks,
-        cause_derivers=BUILTIN_CAUSES))
+        usage_summaries=summarize(rows, TODAY, SETTINGS), prior_streaks=streaks)
+    from_rows, _ = apply_causes(AbsoluteSpikeDetector().detect(per_day), per_day,
+                                BUILTIN_CAUSES)
     assert from_summaries == from_rows
     [anomaly] = from_summaries.anomalies
     assert (anomaly.entity_id, anomaly.derived_cause, anomaly.current_value_cents) == (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from costsight.core.engines import derive_cause
+from costsight.core.plugins.causes import derive_cause
 from costsight.plugins.anomaly.causes import BUILTIN_CAUSES
 from tests.engines.builders import TENANT, TODAY, anomaly_context, day, usage
 
@@ -20,7 +20,9 @@ def pair(entity_type: str, entity_id: str, y: dict, t: dict) -> list:
 
 
 def cause(rows: list, entity_type: str = "user", entity_id: str = "u1") -> str:
-    return derive_cause(BUILTIN_CAUSES, evidence(entity_type, entity_id, rows))
+    trial = derive_cause(BUILTIN_CAUSES, evidence(entity_type, entity_id, rows))
+    assert trial.errors == ()
+    return trial.cause
 
 
 @pytest.mark.parametrize(("today_retries", "expected"), [(15, "UNKNOWN"), (16, "RETRY_LOOP")])

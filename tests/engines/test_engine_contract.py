@@ -10,7 +10,6 @@ from costsight.core.engines import AnomalyFindings
 from costsight.core.plugins.facade import Engines
 from costsight.core.plugins.manager import build_plugin_manager
 from costsight.core.settings import EngineSettings
-from costsight.plugins.anomaly.causes import BUILTIN_CAUSES
 from tests.engines.builders import (
     TENANT,
     TODAY,
@@ -37,7 +36,7 @@ def busy_anomaly_context() -> object:
     return anomaly_context(rows, budgets=[budget(daily="100", monthly="500", spent_today="900",
                                                  spent_month="2000")],
                            streaks={("user", "u1"): 2, ("tenant", TENANT): 1},
-                           trackers=[tracker(2, day(-1))], derivers=BUILTIN_CAUSES)
+                           trackers=[tracker(2, day(-1))])
 
 
 def busy_prediction_context() -> object:

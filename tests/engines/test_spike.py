@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from costsight.core.domain.anomalies import AnomalyType, Severity
+from costsight.core.plugins.causes import apply_causes
 from costsight.plugins.anomaly.causes import BUILTIN_CAUSES
 from costsight.plugins.anomaly.spike import AbsoluteSpikeDetector
 from tests.engines.builders import TENANT, TODAY, anomaly_context, day, flat_history, usage
@@ -89,12 +90,16 @@ def test_every_entity_type_in_order_user_feature_tenant() -> None:
     assert found.anomalies[2].message.startswith("Tenant t1 spending 200.0% above")
 
 
-def test_cause_is_derived_through_the_context_derivers() -> None:
+def test_the_detector_leaves_the_cause_to_the_post_pass() -> None:
     rows = (flat_history("user", "u1", "100", last=-2)
             + [usage("user", "u1", day(-1), "100", requests=10),
                usage("user", "u1", TODAY, "200", requests=20)])
-    found = DETECT(anomaly_context(rows, streaks={("user", "u1"): 1}, derivers=BUILTIN_CAUSES))
-    assert found.anomalies[0].derived_cause == "TRAFFIC_GROWTH"
+    context = anomaly_context(rows, streaks={("user", "u1"): 1})
+    found = DETECT(context)
+    assert found.anomalies[0].derived_cause == "UNKNOWN"
+    caused, failures = apply_causes(found, context, BUILTIN_CAUSES)
+    assert caused.anomalies[0].derived_cause == "TRAFFIC_GROWTH" and failures == ()
+    assert caused.breaches == found.breaches
 
 
 def test_non_repeating_baseline_is_rounded_to_micro_cents() -> None:

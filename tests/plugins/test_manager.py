@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import types
 from dataclasses import dataclass
 
@@ -11,11 +12,13 @@ import pytest
 
 from costsight.core.engines import AnomalyFindings
 from costsight.core.plugins import PROJECT, hookimpl, hookspecs
-from costsight.core.plugins.facade import Engines, PluginError
+from costsight.core.plugins.causes import derive_cause
+from costsight.core.plugins.facade import Engines
 from costsight.core.plugins.manager import DEFAULT_PLUGINS, build_plugin_manager
 from costsight.core.settings import EngineSettings
 from tests.engines.builders import anomaly_context, pattern_context, prediction_context, run
 
+EVIDENCE = anomaly_context().cause_evidence("tenant", "t1")
 HOOKS = sorted(name for name in dir(hookspecs) if name.startswith(f"{PROJECT}_"))
 
 
@@ -103,8 +106,12 @@ def test_hook_register_anomaly_detectors() -> None:
     pm, plugin = with_plugin("costsight_register_anomaly_detectors",
                              Named("mine", 150, AnomalyFindings()))
     try:
-        assert [d.name for d in Engines(pm).anomaly_detectors()] == [
+        engines = Engines(pm)
+        assert [d.name for d in engines.anomaly_detectors()] == [
             "absolute_spike", "mine", "sustained_drift", "budgets"]
+        assert engines.plugins()[-1].as_dict() == {
+            "name": plugin.__name__, "source": "in code",
+            "hooks": ["costsight_register_anomaly_detectors"]}
     finally:
         pm.unregister(plugin)
     assert "mine" not in [d.name for d in Engines(pm).anomaly_detectors()]
@@ -135,27 +142,57 @@ def test_hook_register_cause_derivers_orders_and_first_match_wins() -> None:
         e = Engines(pm)
         assert [c.name for c in e.cause_derivers()] == [
             "RETRY_LOOP", "EARLY", "PROMPT_GROWTH", "FEATURE_SURGE", "TRAFFIC_GROWTH", "LATE"]
-        assert e.derive_cause(anomaly_context(), "tenant", "t1") == "EARLY"
+        assert derive_cause(e.cause_derivers(), EVIDENCE).cause == "EARLY"
     finally:
         pm.unregister(plugin)
-    assert Engines(pm).derive_cause(anomaly_context(), "tenant", "t1") == "UNKNOWN"
+    assert derive_cause(Engines(pm).cause_derivers(), EVIDENCE).cause == "UNKNOWN"
+
+
+BUILTIN_DETECTORS = ["absolute_spike", "sustained_drift", "budgets"]
 
 
 @pytest.mark.parametrize(("engine", "message"), [
     (Named(""), "name must be a non-empty string"),
     (Named("x", order="1"), "order must be an int"),
+    (Named("x", order=True), "order must be an int"),
     (types.SimpleNamespace(name="x", order=1), r"must have a detect\(\) method"),
 ])
-def test_unusable_registrations_are_rejected(engine: object, message: str) -> None:
-    pm, _ = with_plugin("costsight_register_anomaly_detectors", engine)
-    with pytest.raises(PluginError, match=message):
-        Engines(pm).anomaly_detectors()
+def test_unusable_registrations_skip_the_plugin_and_are_reported(engine: object,
+                                                                  message: str) -> None:
+    good = Named("good_one", 900, AnomalyFindings())
+    pm, plugin = with_plugin("costsight_register_anomaly_detectors", good, engine)
+    engines = Engines(pm)
+    # the whole plugin is skipped, its good detector too; the built-ins stay
+    assert [d.name for d in engines.anomaly_detectors()] == BUILTIN_DETECTORS
+    [error] = engines.load_errors
+    assert error.plugin == plugin.__name__ and error.error.startswith("PluginError: ")
+    assert re.search(message, error.error)
+    assert plugin.__name__ not in [p.name for p in engines.plugins()]
 
 
 def test_duplicate_names_are_rejected() -> None:
-    pm, _ = with_plugin("costsight_register_predictors", Named("cost_overrun"))
-    with pytest.raises(PluginError, match="registered twice"):
-        Engines(pm).predictors()
+    pm, plugin = with_plugin("costsight_register_predictors", Named("cost_overrun"))
+    engines = Engines(pm)
+    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun"]
+    assert engines.predictors()[1].__module__ == "costsight.plugins.prediction.cost_overrun"
+    [error] = engines.load_errors
+    assert error.plugin == plugin.__name__ and "registered twice" in error.error
+
+
+def test_a_registration_hook_that_raises_skips_only_its_plugin() -> None:
+    plugin = types.ModuleType("raising_registration")
+
+    @hookimpl
+    def costsight_register_predictors(register: object) -> None:
+        raise RuntimeError("cannot register today")
+
+    plugin.costsight_register_predictors = costsight_register_predictors
+    pm = manager()
+    pm.register(plugin, name="raising_registration")
+    engines = Engines(pm)
+    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun"]
+    assert [(e.plugin, e.error) for e in engines.load_errors] == [
+        ("raising_registration", "RuntimeError: cannot register today")]
 
 
 def test_a_failing_engine_is_reported_and_the_others_still_run() -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from costsight.core.application import Application
+from costsight.core.plugins.causes import derive_cause
 from costsight.core.plugins.facade import Engines
 from costsight.core.plugins.manager import build_plugin_manager
 from costsight.core.settings import EngineSettings
@@ -31,8 +32,9 @@ def test_entry_point_plugin_is_loaded_under_its_entry_point_name(
         monkeypatch: pytest.MonkeyPatch) -> None:
     engines = load(monkeypatch)
     assert engines.pm.get_plugin("hardcap") is thirdparty_plugin
-    assert [dist.project_name for _, dist in engines.pm.list_plugin_distinfo()] == [
-        "costsight-hardcap"]
+    [info] = [p for p in engines.plugins() if p.name == "hardcap"]
+    assert (info.origin.source, info.origin.distribution, info.origin.version) == (
+        "entry point", "costsight-hardcap", "1.0")
     assert "thirdparty_hard_cap" in [d.name for d in engines.anomaly_detectors()]
     assert engines.cause_derivers()[0].name == "BATCH_BACKFILL"
 
@@ -56,7 +58,7 @@ async def test_detector_and_cause_take_part_in_a_cycle(
     assert hard.derived_cause == "BATCH_BACKFILL"
     assert hard.current_value_cents == 1500
     assert [f.anomaly_id for f in result.facts] == [hard.id]
-    assert result.errors == []
+    assert result.engine_errors == [] and result.errors == []
 
 
 async def test_blocked_by_name_it_takes_no_part(
@@ -67,9 +69,10 @@ async def test_blocked_by_name_it_takes_no_part(
     app = Application(storage, clock=FixedClock(AS_OF), engines=engines)
     result = await app.anomaly_cycle.run("t1")
     assert result.anomalies == [] and result.facts == []
-    context = anomaly_context([usage("tenant", "t1", TODAY, "1500")])
-    assert engines.derive_cause(context, "tenant", "t1") == "UNKNOWN"
-    assert load(monkeypatch).derive_cause(context, "tenant", "t1") == "BATCH_BACKFILL"
+    evidence = anomaly_context([usage("tenant", "t1", TODAY, "1500")]).cause_evidence(
+        "tenant", "t1")
+    assert derive_cause(engines.cause_derivers(), evidence).cause == "UNKNOWN"
+    assert derive_cause(load(monkeypatch).cause_derivers(), evidence).cause == "BATCH_BACKFILL"
 
 
 def test_blocked_through_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,8 @@
 """A third-party plugin, as an installed package would ship it (loaded through entry points).
 
 It adds a detector (a hard daily cap on tenant spend) and a cause deriver that takes precedence
-over every built-in cause for tenant-level anomalies.
+over every built-in cause for tenant-level anomalies. The detector leaves the cause to the
+engines facade, which runs every registered deriver after the detectors.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ class HardCapDetector:
             severity=Severity.HIGH, entity_type="tenant", entity_id="hard-cap",
             current_value_cents=spent, expected_value_cents=CAP_CENTS,
             deviation_pct=float((spent / CAP_CENTS - 1) * 100), threshold_ratio=1.0,
-            message=f"Tenant spent {spent} cents today, over the hard cap",
-            derived_cause=context.derive_cause("tenant", context.tenant_id)),))
+            message=f"Tenant spent {spent} cents today, over the hard cap"),))
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class BatchBackfillCause:
     order: int = 50  # before RETRY_LOOP (100)
 
     def derive(self, evidence: CauseEvidence) -> str | None:
-        if evidence.entity_type == "tenant" and evidence.today is not None:
+        if evidence.entity_type == "tenant":
             return CAUSE
         return None
 

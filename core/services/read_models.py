@@ -55,9 +55,9 @@ class WindowEcho(ReadModel):
     end: str = Field(description="exclusive end, ISO 8601 UTC")
 
 
-def iso(instant: object) -> str:
+def iso(instant: datetime) -> str:
     """ISO 8601 text of an aware instant (UTC offset kept as +00:00)."""
-    return instant.isoformat()  # type: ignore[attr-defined]
+    return instant.isoformat()
 
 
 def time_window(start: datetime, end: datetime) -> TimeWindow:

@@ -116,8 +116,11 @@ def _report(days: list[DayFindings]) -> None:
             out.print(f"[red]engine error[/] {error}")
     found = {a.anomaly_type.value for d in days for a in d.anomalies} | \
         {p.prediction_type for d in days for p in d.predictions}
-    quiet = [x for d in days for x in (*d.anomalies, *d.predictions, *d.patterns)
-             if x.tenant_id == QUIET_TENANT]
+    quiet = [tenant for d in days
+             for tenant in (*(a.tenant_id for a in d.anomalies),
+                            *(p.tenant_id for p in d.predictions),
+                            *(f.tenant_id for f in d.patterns))
+             if tenant == QUIET_TENANT]
     out.print()
     out.print("[bold]Summary[/]")
     for kind in MUST_SHOW:

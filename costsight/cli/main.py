@@ -50,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="costsight: %(levelname)s %(name)s: %(message)s")
     try:
-        return anyio.run(args.handler, args)
+        status: int = anyio.run(args.handler, args)
+        return status
     except CostsightError as exc:
         print(f"costsight {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

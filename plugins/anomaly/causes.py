@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 
@@ -73,7 +74,7 @@ class FeatureSurgeCause:
     def derive(self, evidence: CauseEvidence) -> str | None:
         if evidence.entity_type != EntityType.TENANT.value or not evidence.today_features:
             return None
-        total = sum((row.spend_cents for row in evidence.today_features), start=0)
+        total = sum((row.spend_cents for row in evidence.today_features), start=Decimal(0))
         top = max(row.spend_cents for row in evidence.today_features)
         if total and top and above(top, total, _setting(evidence.settings.cause_feature_share)):
             return self.name

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import TypedDict
 
 from costsight.core.domain.anomalies import AnomalyType, DetectedAnomaly, DriftTracker, EntityType
 from costsight.core.engines import AnomalyContext, AnomalyFindings
@@ -76,7 +77,13 @@ class SustainedDriftDetector:
         return AnomalyFindings(anomalies=anomalies, drift_trackers=() if newer else (tracker,))
 
 
-def _measures(rolling: Fraction, baseline: Fraction, drift: Fraction) -> dict[str, object]:
+class _Measures(TypedDict):
+    rolling_avg_cents: Decimal
+    baseline_avg_cents: Decimal
+    drift_pct: float
+
+
+def _measures(rolling: Fraction, baseline: Fraction, drift: Fraction) -> _Measures:
     return {"rolling_avg_cents": to_cents(rolling), "baseline_avg_cents": to_cents(baseline),
             "drift_pct": float(drift)}
 

@@ -28,18 +28,18 @@ class CostSpikeDetector:
         settings = context.settings
         out: list[NewPatternFeedback] = []
         for worker, runs in runs_by_worker(context.cost_runs).items():
-            costed = [run for run in runs if run.cost_cents]
+            costed = [(run, cost) for run in runs if (cost := run.cost_cents)]
             if len(costed) < settings.cost_spike_min_runs:
                 continue
-            newest, earlier = costed[0], costed[1:]
-            baseline = sum((as_fraction(r.cost_cents) for r in earlier),
+            (newest, newest_cost), earlier = costed[0], costed[1:]
+            baseline = sum((as_fraction(cost) for _, cost in earlier),
                            start=Fraction(0)) / len(earlier)
             if baseline <= 0:
                 continue
-            spike = (as_fraction(newest.cost_cents) / baseline - 1) * 100
+            spike = (as_fraction(newest_cost) / baseline - 1) * 100
             if spike < as_fraction(settings.cost_spike_threshold_pct):
                 continue
-            recent = cents_json(newest.cost_cents)
+            recent = cents_json(newest_cost)
             avg = rounded(baseline, 2)
             out.append(NewPatternFeedback(
                 tenant_id=context.tenant_id, pattern_type=PatternType.COST_SPIKE.value,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
-from costsight.core.ports.analytics import AnalyticsReadPort
-from costsight.core.ports.anomalies import CostAnomalyPort
+from costsight.core.ports.analytics import AnalyticsPort
+from costsight.core.ports.anomaly_record import AnomalyRecordPort
 from costsight.core.ports.audit import AuditPort
-from costsight.core.ports.costs import CostWritePort
-from costsight.core.ports.leader import LeaderElection
-from costsight.core.ports.patterns import PatternDetectionPort
-from costsight.core.ports.predictions import PredictionPort
+from costsight.core.ports.cost_anomaly import CostAnomalyPort
+from costsight.core.ports.cost_write import CostWritePort
+from costsight.core.ports.leader_election import LeaderElectionPort
+from costsight.core.ports.pattern_detection import PatternDetectionPort
+from costsight.core.ports.prediction import PredictionPort
 from costsight.core.ports.provenance import ProvenancePort
 
 
@@ -23,9 +24,10 @@ class UnitOfWork(Protocol):
     Adapters never commit on their own. A unit of work is used by one task at a time.
     """
 
-    analytics: AnalyticsReadPort
+    analytics: AnalyticsPort
     costs: CostWritePort
-    anomalies: CostAnomalyPort
+    cost_anomalies: CostAnomalyPort
+    anomaly_records: AnomalyRecordPort
     patterns: PatternDetectionPort
     predictions: PredictionPort
     provenance: ProvenancePort
@@ -50,7 +52,7 @@ class Storage(Protocol):
 
     #: ``memory``, ``sqlite`` or ``postgresql``
     backend: str
-    leader: LeaderElection
+    leader: LeaderElectionPort
 
     def unit_of_work(self) -> UnitOfWork:
         """A new, not yet entered, unit of work."""

@@ -54,11 +54,11 @@ class ReadQueries:
     # anomalies
     async def list_anomalies(self, tenant_id: str, filters: AnomalyFilter, *, limit: int,
                              cursor: str | None = None) -> Page[Anomaly]:
-        return await self._read(lambda u: u.anomalies.list_anomalies(
+        return await self._read(lambda u: u.anomaly_records.list_anomalies(
             tenant_id, filters, limit=limit, cursor=cursor))
 
     async def get_anomaly(self, tenant_id: str, anomaly_id: str) -> Anomaly:
-        return await self._read(lambda u: u.anomalies.get_anomaly(tenant_id, anomaly_id))
+        return await self._read(lambda u: u.anomaly_records.get_anomaly(tenant_id, anomaly_id))
 
     # pattern feedback
     async def list_feedback(self, tenant_id: str, filters: FeedbackFilter, *, limit: int,

@@ -75,12 +75,12 @@ async def write_everything(uow: Any, tenant: str, *, run_base: int, scale: int =
                                      daily_limit_cents=Decimal(100) * k))
     await costs.upsert_budget(budget(BudgetType.USER, "u1", tenant_id=tenant,
                                      monthly_limit_cents=Decimal(500) * k))
-    anomalies = uow.anomalies
+    anomalies = uow.cost_anomalies
     await anomalies.record_breaches([breach("u1", d(9), tenant_id=tenant),
                                      breach("u1", d(10), tenant_id=tenant)])
     await anomalies.save_drift_trackers([drift_tracker(tenant_id=tenant,
                                                        drift_days_count=scale)])
-    await anomalies.upsert_anomalies(
+    await uow.anomaly_records.upsert_anomalies(
         [detected(tenant_id=tenant, current_value_cents=Decimal(300) * k),
          detected(tenant_id=tenant, anomaly_type=AnomalyType.BUDGET_WARNING,
                   severity=Severity.MEDIUM, entity_type="tenant", period="daily",
@@ -132,16 +132,16 @@ async def snapshot(uow: Any, tenant: str) -> dict[str, dict[str, Any]]:
         "tag": await c.get_feature_tag(tenant, "chat.reply"),
         "budgets": await c.list_budgets(tenant),
     }
-    an = uow.anomalies
+    an, records = uow.cost_anomalies, uow.anomaly_records
     anomalies = {
         "daily_usage": await an.daily_usage(tenant, list(EntityType), d(9), T0),
         "budget_spend": await an.budget_spend(tenant, DAY0, T0),
         "streaks": sorted((await an.breach_streaks(
             tenant, AnomalyType.ABSOLUTE_SPIKE.value, DAY0)).items()),
         "drift": await an.drift_trackers(tenant),
-        "list": await an.list_anomalies(tenant, AnomalyFilter(), limit=50),
+        "list": await records.list_anomalies(tenant, AnomalyFilter(), limit=50),
     }
-    anomalies["get"] = [await an.get_anomaly(tenant, x.id) for x in anomalies["list"].items]
+    anomalies["get"] = [await records.get_anomaly(tenant, x.id) for x in anomalies["list"].items]
     p = uow.patterns
     patterns = {
         "failed_runs": await p.failed_runs(tenant, SINCE, UNTIL, 50),

@@ -1,4 +1,4 @@
-"""Contract: AnalyticsReadPort (half-open windows, zero-filled buckets, exact breakdowns)."""
+"""Contract: AnalyticsPort (half-open windows, zero-filled buckets, exact breakdowns)."""
 
 from __future__ import annotations
 

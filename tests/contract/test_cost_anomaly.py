@@ -72,7 +72,7 @@ def usage_rows(rows) -> list[tuple]:
 
 async def test_daily_usage_per_entity_and_day_with_retries_and_input_tokens(storage) -> None:
     await seed_usage(storage)
-    got = await read(storage, lambda uow: uow.anomalies.daily_usage(
+    got = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, ALL_TYPES, d(9), T0))
     assert usage_rows(got) == [
         ("feature", "chat.reply", d(9), Decimal("1.75"), 2, 0, 110),
@@ -87,14 +87,14 @@ async def test_daily_usage_per_entity_and_day_with_retries_and_input_tokens(stor
 
 async def test_daily_usage_only_for_the_entity_types_asked(storage) -> None:
     await seed_usage(storage)
-    got = await read(storage, lambda uow: uow.anomalies.daily_usage(
+    got = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, [EntityType.USER], d(10), T0))
     assert usage_rows(got) == [("user", "u1", d(10), Decimal("3.5"), 2, 1, 10)]
 
 
 async def test_daily_usage_until_replays_a_past_day(storage) -> None:
     await seed_usage(storage)
-    got = await read(storage, lambda uow: uow.anomalies.daily_usage(
+    got = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, [EntityType.TENANT], d(8), at(9, 11)))
     assert usage_rows(got) == [
         ("tenant", TENANT, d(8), Decimal(5), 1, 0, 100),
@@ -107,7 +107,7 @@ async def test_daily_usage_splits_days_at_utc_midnight_exactly(storage) -> None:
                  cost(created_at=at(10, 0) - US, user_id="u1", cost_cents=Decimal("45000000000")),
                  cost(created_at=at(10, 0) - US, user_id="u1", cost_cents=Decimal("0.000001")),
                  cost(created_at=at(10, 0), user_id="u1", cost_cents=Decimal("0.000002")))
-    got = await read(storage, lambda uow: uow.anomalies.daily_usage(
+    got = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, [EntityType.USER], d(9), T0))
     assert [(r.day, r.spend_cents, r.requests) for r in got] == [
         (d(9), Decimal("45000000000.000001"), 2), (d(10), Decimal("0.000002"), 1)]
@@ -115,7 +115,7 @@ async def test_daily_usage_splits_days_at_utc_midnight_exactly(storage) -> None:
 
 async def summaries(storage, entity_types=ALL_TYPES, *, first=d(8), last=d(8), day=DAY0,
                     until=T0, tenant=TENANT) -> list:
-    return await read(storage, lambda uow: uow.anomalies.entity_usage_summaries(
+    return await read(storage, lambda uow: uow.cost_anomalies.entity_usage_summaries(
         tenant, entity_types, baseline_first=first, baseline_last=last, day=day, until=until))
 
 
@@ -216,7 +216,7 @@ async def test_usage_summaries_agree_with_daily_usage(storage) -> None:
                                  is_retry=n % 4 == 0)
                             for n in range(1, 11)))
     # Entities with records from d(2): the summaries' range when the baseline starts there.
-    rows = await read(storage, lambda uow: uow.anomalies.daily_usage(
+    rows = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, ALL_TYPES, d(2), T0))
     expected: dict[tuple, list] = {}
     for r in rows:
@@ -261,7 +261,7 @@ async def test_budget_spend_for_every_active_budget_in_one_call(storage) -> None
         cost(created_at=T0 + US, user_id="u1", cost_cents=Decimal(500)),
         cost(tenant_id=OTHER_TENANT, created_at=at(10, 1), cost_cents=Decimal(50)),
     )
-    got = await read(storage, lambda uow: uow.anomalies.budget_spend(TENANT, DAY0, T0))
+    got = await read(storage, lambda uow: uow.cost_anomalies.budget_spend(TENANT, DAY0, T0))
     assert [(s.budget.budget_type.value, s.budget.entity_id, s.daily_spend_cents,
              s.monthly_spend_cents) for s in got] == [
         ("feature", "chat.reply", Decimal("2.75"), Decimal("12.75")),
@@ -277,7 +277,7 @@ async def test_budget_spend_for_every_active_budget_in_one_call(storage) -> None
 
 
 async def test_breach_streaks(storage) -> None:
-    await in_uow(storage, lambda uow: uow.anomalies.record_breaches([
+    await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches([
         *(breach("u1", d(day)) for day in (8, 9, 10)),
         *(breach("u2", d(day)) for day in (7, 9, 10)),          # gap on the 8th
         *(breach("u3", d(day)) for day in range(1, 11)),        # ten days
@@ -288,38 +288,38 @@ async def test_breach_streaks(storage) -> None:
         breach("", d(10), entity_type="tenant"),
         breach("u2", d(8), tenant_id=OTHER_TENANT),             # must not bridge u2's gap
     ]))
-    got = await read(storage, lambda uow: uow.anomalies.breach_streaks(
+    got = await read(storage, lambda uow: uow.cost_anomalies.breach_streaks(
         TENANT, AnomalyType.ABSOLUTE_SPIKE.value, DAY0))
     assert got == {("user", "u1"): 3, ("user", "u2"): 2, ("user", "u3"): 8,
                    ("feature", "chat.reply"): 1, ("tenant", ""): 2}
 
 
 async def test_breach_streak_lookback_bounds_the_run(storage) -> None:
-    await in_uow(storage, lambda uow: uow.anomalies.record_breaches(
+    await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
         [breach("u1", d(day)) for day in range(3, 11)]))
-    got = await read(storage, lambda uow: uow.anomalies.breach_streaks(
+    got = await read(storage, lambda uow: uow.cost_anomalies.breach_streaks(
         TENANT, AnomalyType.ABSOLUTE_SPIKE.value, DAY0, lookback_days=2))
     assert got == {("user", "u1"): 3}
-    earlier = await read(storage, lambda uow: uow.anomalies.breach_streaks(
+    earlier = await read(storage, lambda uow: uow.cost_anomalies.breach_streaks(
         TENANT, AnomalyType.ABSOLUTE_SPIKE.value, d(5)))
     assert earlier == {("user", "u1"): 3}
 
 
 async def test_breach_streak_runs_across_a_month_boundary(storage) -> None:
-    await in_uow(storage, lambda uow: uow.anomalies.record_breaches(
+    await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
         [breach("u1", d(27, month=2)), breach("u1", d(28, month=2)), breach("u1", d(1)),
          breach("u2", d(26, month=2)), breach("u2", d(28, month=2)), breach("u2", d(1))]))
-    got = await read(storage, lambda uow: uow.anomalies.breach_streaks(
+    got = await read(storage, lambda uow: uow.cost_anomalies.breach_streaks(
         TENANT, AnomalyType.ABSOLUTE_SPIKE.value, d(1)))
     assert got == {("user", "u1"): 3, ("user", "u2"): 2}
 
 
 async def test_breach_repeat_of_a_day_overwrites_instead_of_adding(storage) -> None:
-    await in_uow(storage, lambda uow: uow.anomalies.record_breaches(
+    await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
         [breach("u1", d(9)), breach("u1", d(10))]))
-    await in_uow(storage, lambda uow: uow.anomalies.record_breaches(
+    await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
         [breach("u1", d(10), deviation_pct=80.0, current_value_cents=Decimal(180))]))
-    got = await read(storage, lambda uow: uow.anomalies.breach_streaks(
+    got = await read(storage, lambda uow: uow.cost_anomalies.breach_streaks(
         TENANT, AnomalyType.ABSOLUTE_SPIKE.value, DAY0))
     assert got == {("user", "u1"): 2}
 
@@ -331,21 +331,21 @@ async def test_drift_trackers_save_and_list(storage) -> None:
     tenant_tracker = drift_tracker()
     user_tracker = drift_tracker(entity_type="user", entity_id="u1", drift_days_count=2,
                                  first_drift_date=d(9))
-    await in_uow(storage, lambda uow: uow.anomalies.save_drift_trackers(
+    await in_uow(storage, lambda uow: uow.cost_anomalies.save_drift_trackers(
         [tenant_tracker, user_tracker, drift_tracker(tenant_id=OTHER_TENANT)]))
-    got = await read(storage, lambda uow: uow.anomalies.drift_trackers(TENANT))
+    got = await read(storage, lambda uow: uow.cost_anomalies.drift_trackers(TENANT))
     assert sorted(got, key=lambda t: t.entity_type) == [tenant_tracker, user_tracker]
 
 
 async def test_drift_tracker_reset_then_restart_is_one_row(storage) -> None:
-    await in_uow(storage, lambda uow: uow.anomalies.save_drift_trackers([
+    await in_uow(storage, lambda uow: uow.cost_anomalies.save_drift_trackers([
         drift_tracker(drift_days_count=3, first_drift_date=d(8))]))
     reset = drift_tracker(drift_days_count=3, first_drift_date=d(8), last_check_date=d(11),
                           drift_pct=5.0, is_active=False)
-    await in_uow(storage, lambda uow: uow.anomalies.save_drift_trackers([reset]))
-    assert await read(storage, lambda uow: uow.anomalies.drift_trackers(TENANT)) == [reset]
+    await in_uow(storage, lambda uow: uow.cost_anomalies.save_drift_trackers([reset]))
+    assert await read(storage, lambda uow: uow.cost_anomalies.drift_trackers(TENANT)) == [reset]
     restarted = drift_tracker(rolling_avg_cents=Decimal("140.5"), drift_pct=40.5,
                               drift_days_count=1, first_drift_date=d(14),
                               last_check_date=d(14))
-    await in_uow(storage, lambda uow: uow.anomalies.save_drift_trackers([restarted]))
-    assert await read(storage, lambda uow: uow.anomalies.drift_trackers(TENANT)) == [restarted]
+    await in_uow(storage, lambda uow: uow.cost_anomalies.save_drift_trackers([restarted]))
+    assert await read(storage, lambda uow: uow.cost_anomalies.drift_trackers(TENANT)) == [restarted]

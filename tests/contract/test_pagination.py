@@ -17,7 +17,7 @@ from tests.contract.builders import T0, TENANT, read
 LISTS = {
     "dimension_values": lambda uow, c: uow.analytics.dimension_values(
         TENANT, Dimension.MODEL, None, 10, c),
-    "anomalies": lambda uow, c: uow.anomalies.list_anomalies(
+    "anomalies": lambda uow, c: uow.anomaly_records.list_anomalies(
         TENANT, AnomalyFilter(), limit=10, cursor=c),
     "feedback": lambda uow, c: uow.patterns.list_feedback(
         TENANT, FeedbackFilter(), limit=10, cursor=c),

@@ -74,15 +74,15 @@ async def test_known_tenants_lists_both(storage) -> None:
 
 async def test_anomaly_of_another_tenant_is_not_found(storage) -> None:
     await seed_both(storage)
-    page = await read(storage, lambda uow: uow.anomalies.list_anomalies(
+    page = await read(storage, lambda uow: uow.anomaly_records.list_anomalies(
         OTHER_TENANT, AnomalyFilter(), limit=10))
     theirs = page.items[0]
     with pytest.raises(NotFound):
-        await read(storage, lambda uow: uow.anomalies.get_anomaly(TENANT, theirs.id))
+        await read(storage, lambda uow: uow.anomaly_records.get_anomaly(TENANT, theirs.id))
     with pytest.raises(NotFound):
-        await in_uow(storage, lambda uow: uow.anomalies.set_anomaly_status(
+        await in_uow(storage, lambda uow: uow.anomaly_records.set_anomaly_status(
             TENANT, theirs.id, AnomalyStatus.RESOLVED, T0))
-    after = await read(storage, lambda uow: uow.anomalies.get_anomaly(OTHER_TENANT, theirs.id))
+    after = await read(storage, lambda uow: uow.anomaly_records.get_anomaly(OTHER_TENANT, theirs.id))
     assert after == theirs
 
 

@@ -89,7 +89,7 @@ async def test_postgres_buckets_ignore_the_database_time_zone(postgres_url: str)
             await uow.costs.record_costs([cost(created_at=at(10, 23, 30))])
             series = await uow.analytics.cost_metrics(TENANT, window(at(10, 0), at(12, 0)),
                                                       Resolution.DAY)
-            usage = await uow.anomalies.daily_usage(TENANT, ["tenant"], at(10).date(), T0 +
+            usage = await uow.cost_anomalies.daily_usage(TENANT, ["tenant"], at(10).date(), T0 +
                                                     timedelta(days=2))
     finally:
         async with storage.unit_of_work() as uow:

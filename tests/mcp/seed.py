@@ -75,7 +75,7 @@ async def seed_metering(storage: Any) -> None:
 async def seed_findings(storage: Any) -> dict[str, str]:
     """Anomalies, feedback, predictions, provenance and audit records; returns named ids."""
     async with storage.unit_of_work() as uow:
-        spike, drift, other = await uow.anomalies.upsert_anomalies([
+        spike, drift, other = await uow.anomaly_records.upsert_anomalies([
             detected(entity_id="u1", message="u1 spike"),
             detected(anomaly_type=AnomalyType.SUSTAINED_DRIFT, severity=Severity.MEDIUM,
                      entity_type="tenant", entity_id=TENANT, deviation_pct=30.0,
@@ -83,7 +83,7 @@ async def seed_findings(storage: Any) -> dict[str, str]:
                      message="tenant drift"),
             detected(tenant_id=OTHER_TENANT, entity_id="ub", message="other tenant"),
         ], since=T0 - timedelta(days=1), now=T0 - timedelta(hours=2))
-        await uow.anomalies.set_anomaly_status(TENANT, drift.id, AnomalyStatus.ACKNOWLEDGED,
+        await uow.anomaly_records.set_anomaly_status(TENANT, drift.id, AnomalyStatus.ACKNOWLEDGED,
                                                T0 - timedelta(hours=1))
         fb_fail, fb_cost = await uow.patterns.upsert_feedback([
             feedback("sig-1"),

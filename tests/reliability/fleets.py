@@ -131,7 +131,7 @@ async def seed(storage: Any, data: TenantData) -> None:
         if data.daily_limit is not None:
             await uow.costs.upsert_budget(budget(BudgetType.TENANT, tenant_id=t,
                                                  daily_limit_cents=data.daily_limit))
-        stored = await uow.anomalies.upsert_anomalies(
+        stored = await uow.anomaly_records.upsert_anomalies(
             [detected(tenant_id=t, entity_id=u) for u in data.anomaly_users],
             since=MIDNIGHT, now=T0)
         data.anomaly_ids = [a.id for a in stored]

@@ -26,7 +26,7 @@ _BUDGET_FIELDS = ("daily_limit_cents", "monthly_limit_cents", "warn_threshold_pc
                   "hard_limit_enabled")
 
 
-class MemoryCostWrites:
+class MemoryCostWrite:
     """CostWritePort over the unit of work's tables."""
 
     def __init__(self, tx: Tx) -> None:

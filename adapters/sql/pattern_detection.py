@@ -46,7 +46,7 @@ def feedback_values(f: PatternFeedback) -> dict[str, Any]:
     }
 
 
-class SqlPatternStore:
+class SqlPatternDetection:
     """Reads runs for the detectors and stores their feedback; tenant-explicit."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:

@@ -1,4 +1,4 @@
-"""Cost anomaly port: set-based spend aggregates, breach days, drift trackers (+ anomaly rows)."""
+"""SQL CostAnomalyPort: set-based spend aggregates, breach days, drift trackers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from costsight.adapters.sql.anomaly_records import AnomalyRecordStore
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rows import budget_from_row
 from costsight.adapters.sql.tables import (
@@ -41,11 +40,12 @@ dt = cost_drift_tracking.c
 ENTITY_COLUMNS = {EntityType.USER: cr.user_id, EntityType.FEATURE: cr.feature_tag}
 
 
-class SqlCostAnomalyStore(AnomalyRecordStore):
+class SqlCostAnomaly:
     """Every read is one statement whatever the number of users, features or budgets."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:
-        super().__init__(conn, dialect)
+        self._conn = conn
+        self._dialect = dialect
 
     async def daily_usage(self, tenant_id: str, entity_types: Sequence[EntityType],
                           first_day: date, until: datetime) -> list[DailyUsage]:

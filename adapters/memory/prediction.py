@@ -29,7 +29,7 @@ _REFRESHED = ("confidence_score", "prediction_value", "contributing_factors", "n
 HIGH_CONFIDENCE = 0.7
 
 
-class MemoryPredictions:
+class MemoryPrediction:
     """PredictionPort over the unit of work's tables."""
 
     def __init__(self, tx: Tx) -> None:

@@ -1,8 +1,9 @@
-"""Contract: LeaderElection, on memory, SQLite and Postgres.
+"""Contract: LeaderElectionPort, on memory, SQLite and Postgres.
 
-``storage.leader`` is the first contender; the second is an independent election on the same
-backing state (another connection or engine on the same database, or another election sharing
-the memory storage's lock map), as two processes of one deployment would be.
+``storage.leader`` is the first contender; the second, ``storage.new_leader_election()``, is an
+independent election on the same backing state (its own advisory-lock connections on Postgres,
+its own holder name on the SQLite lease rows, another election on the memory storage's lock
+map), as two processes of one deployment would be.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from costsight.core.errors import ValidationError
-from costsight.core.ports.leader import JobLock, LeaderElection
+from costsight.core.ports.leader_election import JobLock, LeaderElectionPort
 
 LOCK = JobLock.ALERT_WORKER
 
@@ -22,31 +23,10 @@ class Boom(Exception):
     """Raised inside a leadership block to check it propagates."""
 
 
-async def _second_contender(storage) -> tuple[LeaderElection, object]:
-    """Another election on the same backing state, plus what must be closed afterwards."""
-    if storage.backend == "memory":
-        return storage.new_leader_election(), None
-    if storage.backend == "sqlite":
-        from costsight.adapters.sql.engine import create_engine
-        from costsight.adapters.sql.leader_sqlite import SqliteLeaderElection
-
-        engine = create_engine(storage.url)
-        return SqliteLeaderElection(engine), engine
-    from costsight.adapters.sql.leader_postgres import PostgresLeaderElection
-
-    election = PostgresLeaderElection(storage.url)
-    return election, election
-
-
 @pytest.fixture
-async def contenders(storage) -> AsyncIterator[tuple[LeaderElection, LeaderElection]]:
-    other, resource = await _second_contender(storage)
-    try:
-        yield storage.leader, other
-    finally:
-        if resource is not None:
-            closer = getattr(resource, "aclose", None) or resource.dispose
-            await closer()
+async def contenders(storage) -> AsyncIterator[tuple[LeaderElectionPort, LeaderElectionPort]]:
+    # The storage closes every contender it handed out.
+    yield storage.leader, storage.new_leader_election()
 
 
 async def test_a_second_contender_is_refused_while_the_lock_is_held(contenders) -> None:

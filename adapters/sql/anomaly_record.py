@@ -1,4 +1,4 @@
-"""Stored cost anomalies: dedupe upsert, keyset listing, lifecycle transitions."""
+"""SQL AnomalyRecordPort: dedupe upsert, keyset listing, lifecycle transitions."""
 
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ def anomaly_values(x: Anomaly) -> dict[str, Any]:
     }
 
 
-class AnomalyRecordStore:
-    """The anomaly-row half of the cost anomaly port."""
+class SqlAnomalyRecord:
+    """AnomalyRecordPort on SQL: one statement per read, two at most per upsert."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:
         self._conn = conn

@@ -1,4 +1,4 @@
-"""Cost anomaly detection data: set-based spend aggregates, breach and drift state, anomalies."""
+"""Cost anomaly detection data: set-based spend aggregates, breach days and drift trackers."""
 
 from __future__ import annotations
 
@@ -7,22 +7,18 @@ from datetime import date, datetime
 from typing import Protocol
 
 from costsight.core.domain.anomalies import (
-    Anomaly,
-    AnomalyFilter,
-    AnomalyStatus,
     Breach,
     BudgetSpend,
     DailyUsage,
-    DetectedAnomaly,
     DriftTracker,
     EntityType,
     EntityUsageSummary,
 )
-from costsight.core.pagination import Page
 
 
 class CostAnomalyPort(Protocol):
-    """Everything the anomaly cycle reads and writes, in a constant number of statements.
+    """What the anomaly detectors read, and the detection state they keep (breach days, drift
+    trackers), in a constant number of statements. Stored anomalies: ``AnomalyRecordPort``.
 
     Days are UTC calendar days. ``until`` is the "as of" instant: rows created after it are
     never counted, so replaying a past day gives the answer that day would have given.
@@ -82,35 +78,4 @@ class CostAnomalyPort(Protocol):
     async def save_drift_trackers(self, trackers: Sequence[DriftTracker]) -> None:
         """Upsert by (tenant, entity_type, entity_id): one row per entity, overwritten in place
         (so a reset tracker is reactivated rather than duplicated)."""
-        ...
-
-    async def upsert_anomalies(self, anomalies: Sequence[DetectedAnomaly], *, since: datetime,
-                               now: datetime) -> list[Anomaly]:
-        """Persist findings with dedupe; returns the stored rows in input order.
-
-        A finding updates the newest stored anomaly with the same dedupe key (tenant,
-        anomaly_type, entity_type, entity_id, period) that is not resolved or dismissed and was
-        detected at or after ``since``: every measured field, message, cause, metadata and
-        updated_at = now are overwritten; id, status and detected_at are kept. Otherwise a new
-        row (``ca_`` id, status open, detected_at = updated_at = now) is inserted.
-        """
-        ...
-
-    async def list_anomalies(self, tenant_id: str, filters: AnomalyFilter, *, limit: int,
-                             cursor: str | None = None) -> Page[Anomaly]:
-        """The tenant's anomalies, newest detected first (ties by id desc), keyset-paged."""
-        ...
-
-    async def get_anomaly(self, tenant_id: str, anomaly_id: str) -> Anomaly:
-        """One anomaly of the tenant; ``NotFound`` otherwise (also for another tenant's id)."""
-        ...
-
-    async def set_anomaly_status(self, tenant_id: str, anomaly_id: str, status: AnomalyStatus,
-                                 at: datetime) -> Anomaly:
-        """Move an anomaly along open -> acknowledged -> resolved | dismissed (open may go
-        straight to resolved or dismissed) and stamp the matching ``*_at`` field.
-
-        ``NotFound`` for an unknown id; ``Conflict`` for a transition not allowed (see
-        ``STATUS_TRANSITIONS``); setting the current status again is a no-op.
-        """
         ...

@@ -60,7 +60,7 @@ def prediction_values(p: Prediction) -> dict[str, Any]:
     }
 
 
-class SqlPredictionStore:
+class SqlPrediction:
     """Reads what the predictors need and stores their (always advisory) predictions."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:

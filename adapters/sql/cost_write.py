@@ -39,7 +39,7 @@ _ID_CHUNK = 500
 _RUN_FIELDS = tuple(c.name for c in worker_runs.c if c.name != "id")
 
 
-class SqlCostWriter:
+class SqlCostWrite:
     """Writes metering data inside the unit's transaction; never commits."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:

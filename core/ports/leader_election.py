@@ -44,7 +44,7 @@ class Lease(Frozen):
     expires_at: UtcDateTime | None = None
 
 
-class LeaderElection(Protocol):
+class LeaderElectionPort(Protocol):
     """Non-blocking leader election for background jobs.
 
     Postgres: session advisory locks on a dedicated (non-pooled) connection per lease; the lock

@@ -36,21 +36,21 @@ def measured(anomaly) -> dict:
 
 
 async def upsert(storage, *items, since=MIDNIGHT, now=T0) -> list:
-    return await in_uow(storage, lambda uow: uow.anomalies.upsert_anomalies(
+    return await in_uow(storage, lambda uow: uow.anomaly_records.upsert_anomalies(
         list(items), since=since, now=now))
 
 
 async def get(storage, anomaly_id, tenant=TENANT):
-    return await read(storage, lambda uow: uow.anomalies.get_anomaly(tenant, anomaly_id))
+    return await read(storage, lambda uow: uow.anomaly_records.get_anomaly(tenant, anomaly_id))
 
 
 async def set_status(storage, anomaly_id, status, when, tenant=TENANT):
-    return await in_uow(storage, lambda uow: uow.anomalies.set_anomaly_status(
+    return await in_uow(storage, lambda uow: uow.anomaly_records.set_anomaly_status(
         tenant, anomaly_id, status, when))
 
 
 async def list_all(storage, filters=None, tenant=TENANT) -> list:
-    page = await read(storage, lambda uow: uow.anomalies.list_anomalies(
+    page = await read(storage, lambda uow: uow.anomaly_records.list_anomalies(
         tenant, filters or AnomalyFilter(), limit=500))
     return page.items
 
@@ -167,7 +167,7 @@ async def test_list_anomalies_pages_newest_first_without_loss_or_repeats(storage
     expected = [a.id for a in sorted(stored, key=lambda a: (a.detected_at, a.id), reverse=True)]
 
     async def fetch(cursor):
-        return await read(storage, lambda uow: uow.anomalies.list_anomalies(
+        return await read(storage, lambda uow: uow.anomaly_records.list_anomalies(
             TENANT, AnomalyFilter(), limit=3, cursor=cursor))
 
     pages = await collect_pages(fetch)

@@ -1,4 +1,4 @@
-"""In-memory LeaderElection: an in-process lock map with fencing tokens.
+"""In-memory LeaderElectionPort: an in-process lock map with fencing tokens.
 
 The map lives on the MemoryStorage (``LockTable``), so every MemoryLeaderElection made from the
 same storage (``storage.leader``, ``storage.new_leader_election()``) contends for the same locks,
@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from costsight.core.leadership import LeadershipMixin
-from costsight.core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
+from costsight.core.ports.leader_election import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
 from costsight.core.timeutil import Clock, SystemClock
 
 

@@ -8,22 +8,17 @@ from datetime import datetime
 from costsight.adapters.memory._buckets import aware
 from costsight.adapters.memory._paging import keyset_page
 from costsight.adapters.memory._tables import Tx
-from costsight.core import ids
 from costsight.core.domain.anomalies import (
-    STATUS_TRANSITIONS,
     Anomaly,
     AnomalyFilter,
     AnomalyStatus,
     DetectedAnomaly,
+    move_anomaly,
+    parse_status,
 )
-from costsight.core.errors import Conflict, NotFound, ValidationError
+from costsight.core.domain.upserts import plan_anomaly_upserts
+from costsight.core.errors import NotFound
 from costsight.core.pagination import Page
-
-_STAMP = {
-    AnomalyStatus.ACKNOWLEDGED: "acknowledged_at",
-    AnomalyStatus.RESOLVED: "resolved_at",
-    AnomalyStatus.DISMISSED: "dismissed_at",
-}
 
 
 class MemoryAnomalyRecord:
@@ -36,22 +31,13 @@ class MemoryAnomalyRecord:
     async def upsert_anomalies(self, anomalies: Sequence[DetectedAnomaly], *, since: datetime,
                                now: datetime) -> list[Anomaly]:
         since, now = aware(since, "since"), aware(now, "now")
-        stored_rows = []
-        for finding in anomalies:
-            key = finding.dedupe_key
-            open_rows = self._tx.anomalies.rows(
-                lambda a, key=key: a.dedupe_key == key and not a.status.is_closed
-                and a.detected_at >= since)
-            measured = dict(finding)
-            if open_rows:
-                current = max(open_rows, key=lambda a: (a.detected_at, a.id))
-                row = current.model_copy(update={**measured, "updated_at": now})
-            else:
-                row = Anomaly(**measured, id=ids.new_id(ids.ANOMALY),
-                              status=AnomalyStatus.OPEN, detected_at=now, updated_at=now)
+        tenants = {f.tenant_id for f in anomalies}
+        plan = plan_anomaly_upserts(
+            anomalies, self._tx.anomalies.rows(lambda a: a.tenant_id in tenants),
+            since=since, now=now)
+        for row in (*plan.inserts, *plan.updates):
             self._tx.anomalies.put(row.id, row)
-            stored_rows.append(row)
-        return stored_rows
+        return plan.rows
 
     async def list_anomalies(self, tenant_id: str, filters: AnomalyFilter, *, limit: int,
                              cursor: str | None = None) -> Page[Anomaly]:
@@ -79,20 +65,10 @@ class MemoryAnomalyRecord:
 
     async def set_anomaly_status(self, tenant_id: str, anomaly_id: str, status: AnomalyStatus,
                                  at: datetime) -> Anomaly:
-        try:
-            status = AnomalyStatus(status)
-        except ValueError:
-            raise ValidationError("status", f"unknown anomaly status {status!r}",
-                                  allowed=", ".join(s.value for s in AnomalyStatus)) from None
+        status = parse_status(status)
         at = aware(at, "at")
         row = await self.get_anomaly(tenant_id, anomaly_id)
-        if row.status == status:
-            return row
-        allowed = STATUS_TRANSITIONS[row.status]
-        if status not in allowed:
-            raise Conflict(f"status: anomaly {anomaly_id!r} cannot move from {row.status.value} "
-                           f"to {status.value} (allowed from {row.status.value}: "
-                           f"{', '.join(sorted(s.value for s in allowed)) or 'none'})")
-        new = row.model_copy(update={"status": status, _STAMP[status]: at, "updated_at": at})
-        self._tx.anomalies.put(new.id, new)
-        return new
+        moved = move_anomaly(row, status, at)
+        if moved is not row:
+            self._tx.anomalies.put(moved.id, moved)
+        return moved

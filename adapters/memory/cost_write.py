@@ -19,6 +19,7 @@ from costsight.core.domain.costs import (
     UpsertResult,
     WorkerRun,
 )
+from costsight.core.domain.upserts import plan_worker_runs
 from costsight.core.errors import Conflict, NotFound
 
 #: Budget fields an upsert may change; the key fields never change.
@@ -63,30 +64,11 @@ class MemoryCostWrite:
 
     async def upsert_worker_runs(self, runs: Sequence[WorkerRun]) -> UpsertResult:
         """All or nothing: a Conflict anywhere in the batch writes none of it."""
-        staged: dict[str, WorkerRun] = {}
-        inserted = updated = unchanged = 0
-        for run in runs:
-            stored = staged.get(run.id) or self._tx.worker_runs.get(run.id)
-            if stored is None:
-                inserted += 1
-            elif stored.tenant_id != run.tenant_id:
-                raise Conflict(f"worker_run.id: run {run.id!r} belongs to another tenant; "
-                               "run ids must be unique across tenants")
-            elif stored == run:
-                unchanged += 1
-                continue
-            elif stored.status.is_terminal:
-                changed = sorted(name for name in WorkerRun.model_fields
-                                 if getattr(stored, name) != getattr(run, name))
-                raise Conflict(f"worker_run {run.id!r} is {stored.status.value} (terminal) and "
-                               f"cannot change (changed: {', '.join(changed)}); only an "
-                               "identical replay is allowed")
-            else:
-                updated += 1
-            staged[run.id] = run
-        for run_id, run in staged.items():
-            self._tx.worker_runs.put(run_id, run)
-        return UpsertResult(inserted=inserted, updated=updated, unchanged=unchanged)
+        stored = {r.id: row for r in runs if (row := self._tx.worker_runs.get(r.id)) is not None}
+        plan = plan_worker_runs(runs, stored)
+        for run in (*plan.inserts, *plan.updates):
+            self._tx.worker_runs.put(run.id, run)
+        return plan.result
 
     # --- feature tags -----------------------------------------------------------------------
 

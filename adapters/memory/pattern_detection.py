@@ -10,7 +10,6 @@ from costsight.adapters.memory._buckets import aware
 from costsight.adapters.memory._paging import check_limit, keyset_page
 from costsight.adapters.memory._runs import recent_cost_runs, runs_between
 from costsight.adapters.memory._tables import Tx
-from costsight.core import ids
 from costsight.core.domain.costs import RunStatus, WorkerRun
 from costsight.core.domain.patterns import (
     FeedbackFilter,
@@ -18,14 +17,12 @@ from costsight.core.domain.patterns import (
     NewPatternFeedback,
     PatternFeedback,
 )
+from costsight.core.domain.upserts import plan_feedback_upserts
 from costsight.core.errors import NotFound
 from costsight.core.pagination import Page
 
+
 #: Fields a repeated finding refreshes on its open feedback row.
-_REFRESHED = ("description", "severity", "provenance", "occurrence_count", "time_window_minutes",
-              "threshold_used", "metadata")
-
-
 class MemoryPatternDetection:
     """PatternDetectionPort over the unit of work's tables."""
 
@@ -49,22 +46,13 @@ class MemoryPatternDetection:
     async def upsert_feedback(self, items: Sequence[NewPatternFeedback], *, open_since: datetime,
                               now: datetime) -> list[PatternFeedback]:
         open_since, now = aware(open_since, "open_since"), aware(now, "now")
-        stored_rows = []
-        for item in items:
-            key = (item.tenant_id, item.pattern_type, item.signature)
-            open_rows = self._tx.feedback.rows(
-                lambda f, key=key: (f.tenant_id, f.pattern_type, f.signature) == key
-                and not f.acknowledged and f.last_seen_at >= open_since)
-            if open_rows:
-                current = max(open_rows, key=lambda f: (f.last_seen_at, f.detected_at, f.id))
-                row = current.model_copy(update={
-                    **{name: getattr(item, name) for name in _REFRESHED}, "last_seen_at": now})
-            else:
-                row = PatternFeedback(**dict(item), id=ids.new_uuid(), detected_at=now,
-                                      last_seen_at=now)
+        tenants = {i.tenant_id for i in items}
+        plan = plan_feedback_upserts(
+            items, self._tx.feedback.rows(lambda f: f.tenant_id in tenants),
+            open_since=open_since, now=now)
+        for row in (*plan.inserts, *plan.updates):
             self._tx.feedback.put(row.id, row)
-            stored_rows.append(row)
-        return stored_rows
+        return plan.rows
 
     async def list_feedback(self, tenant_id: str, filters: FeedbackFilter, *, limit: int,
                             cursor: str | None = None) -> Page[PatternFeedback]:

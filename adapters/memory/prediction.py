@@ -10,7 +10,6 @@ from costsight.adapters.memory._buckets import aware
 from costsight.adapters.memory._paging import check_limit, keyset_page
 from costsight.adapters.memory._runs import newest_per_worker, recent_cost_runs, runs_between
 from costsight.adapters.memory._tables import Tx
-from costsight.core import ids
 from costsight.core.domain.costs import RunStatus, WorkerRun
 from costsight.core.domain.patterns import PatternFeedback, PatternType
 from costsight.core.domain.predictions import (
@@ -20,12 +19,11 @@ from costsight.core.domain.predictions import (
     PredictionStats,
     WorkerRunTotals,
 )
+from costsight.core.domain.upserts import plan_prediction_upserts
 from costsight.core.errors import NotFound
 from costsight.core.pagination import Page
 
 #: Fields a repeated prediction refreshes on its unexpired row.
-_REFRESHED = ("confidence_score", "prediction_value", "contributing_factors", "notes",
-              "expires_at")
 HIGH_CONFIDENCE = 0.7
 
 
@@ -69,22 +67,12 @@ class MemoryPrediction:
     async def upsert_predictions(self, items: Sequence[NewPrediction], *,
                                  now: datetime) -> list[Prediction]:
         now = aware(now, "now")
-        stored_rows = []
-        for item in items:
-            key = (item.tenant_id, item.prediction_type, item.subject_type, item.subject_id)
-            live = self._tx.predictions.rows(
-                lambda p, key=key: (p.tenant_id, p.prediction_type, p.subject_type,
-                                    p.subject_id) == key and p.expires_at > now)
-            if live:
-                current = max(live, key=lambda p: (p.created_at, p.id))
-                row = current.model_copy(update={
-                    **{name: getattr(item, name) for name in _REFRESHED}, "updated_at": now})
-            else:
-                row = Prediction(**dict(item), id=ids.new_uuid(), created_at=now, updated_at=now,
-                                 is_advisory=True)
+        tenants = {i.tenant_id for i in items}
+        plan = plan_prediction_upserts(
+            items, self._tx.predictions.rows(lambda p: p.tenant_id in tenants), now=now)
+        for row in (*plan.inserts, *plan.updates):
             self._tx.predictions.put(row.id, row)
-            stored_rows.append(row)
-        return stored_rows
+        return plan.rows
 
     def _visible(self, tenant_id: str, include_expired: bool, now: datetime) -> list[Prediction]:
         return self._tx.predictions.rows(

@@ -14,30 +14,28 @@ from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.keyset import check_limit, newest_first, page_of
 from costsight.adapters.sql.tables import cost_anomalies
 from costsight.core.domain.anomalies import (
-    STATUS_TRANSITIONS,
+    MEASURED_FIELDS,
+    STATUS_STAMPS,
     Anomaly,
     AnomalyFilter,
     AnomalyStatus,
     DetectedAnomaly,
+    move_anomaly,
+    parse_status,
 )
-from costsight.core.errors import Conflict, NotFound, ValidationError
-from costsight.core.ids import ANOMALY, new_id
+from costsight.core.domain.upserts import plan_anomaly_upserts
+from costsight.core.errors import NotFound
 from costsight.core.money import cents_to_micros, micros_to_cents
 from costsight.core.pagination import Page
 
 a = cost_anomalies.c
 
-#: Fields a repeated finding overwrites (everything measured, the message, cause, metadata).
-MEASURED = ("severity", "current_value_cents", "expected_value_cents", "deviation_pct",
-            "threshold_ratio", "usage_pct", "message", "breach_count", "derived_cause",
-            "metadata")
-#: The columns of MEASURED (money stored as micro-cents) plus updated_at.
+#: The columns a refresh overwrites: the core's MEASURED_FIELDS (money stored as micro-cents)
+#: plus updated_at.
 _UPDATED_COLUMNS = tuple(
     {"current_value_cents": "current_value_micros",
-     "expected_value_cents": "expected_value_micros"}.get(f, f) for f in MEASURED
+     "expected_value_cents": "expected_value_micros"}.get(f, f) for f in MEASURED_FIELDS
 ) + ("updated_at",)
-_STAMP = {AnomalyStatus.ACKNOWLEDGED: "acknowledged_at", AnomalyStatus.RESOLVED: "resolved_at",
-          AnomalyStatus.DISMISSED: "dismissed_at"}
 _OPEN = (AnomalyStatus.OPEN.value, AnomalyStatus.ACKNOWLEDGED.value)
 
 
@@ -85,47 +83,27 @@ class SqlAnomalyRecord:
                                now: datetime) -> list[Anomaly]:
         if not anomalies:
             return []
-        targets = await self._open_since(anomalies, since)
-        inserted: dict[str, Anomaly] = {}
-        updated: dict[str, Anomaly] = {}
-        out: list[Anomaly] = []
-        for found in anomalies:
-            key = found.dedupe_key
-            current = targets.get(key)
-            if current is None:
-                stored = Anomaly(**found.model_dump(), id=new_id(ANOMALY),
-                                 status=AnomalyStatus.OPEN, detected_at=now, updated_at=now)
-            else:
-                changes = {f: getattr(found, f) for f in MEASURED}
-                stored = current.model_copy(update={**changes, "updated_at": now})
-            (inserted if current is None or current.id in inserted else updated)[stored.id] = stored
-            targets[key] = stored
-            out.append(stored)
-        if inserted:
+        plan = plan_anomaly_upserts(anomalies, await self._open_since(anomalies, since),
+                                    since=since, now=now)
+        if plan.inserts:
             await self._conn.execute(insert(cost_anomalies),
-                                     [anomaly_values(x) for x in inserted.values()])
-        if updated:
-            await self._write_updates(list(updated.values()))
-        return out
+                                     [anomaly_values(x) for x in plan.inserts])
+        if plan.updates:
+            await self._write(plan.updates, _UPDATED_COLUMNS)
+        return plan.rows
 
     async def _open_since(self, anomalies: Sequence[DetectedAnomaly],
-                          since: datetime) -> dict[tuple[str, ...], Anomaly]:
-        """Newest open/acknowledged row per dedupe key detected at or after ``since``."""
+                          since: datetime) -> list[Anomaly]:
+        """Stored rows the batch might refresh (the core's plan picks among them)."""
         stmt = (select(cost_anomalies)
                 .where(a.tenant_id.in_(sorted({x.tenant_id for x in anomalies})),
                        a.anomaly_type.in_(sorted({x.anomaly_type.value for x in anomalies})),
-                       a.status.in_(_OPEN), a.detected_at >= since)
-                .order_by(a.detected_at, self._dialect.text_key(a.id)))
-        newest: dict[tuple[str, ...], Anomaly] = {}
-        for row in await self._conn.execute(stmt):
-            stored = anomaly_from_row(row)
-            newest[stored.dedupe_key] = stored  # ascending order: the last one is the newest
-        return newest
+                       a.status.in_(_OPEN), a.detected_at >= since))
+        return [anomaly_from_row(row) for row in await self._conn.execute(stmt)]
 
-    async def _write_updates(self, rows: list[Anomaly]) -> None:
-        # Only what a repeated finding overwrites (the port's contract): lifecycle columns
-        # (status, *_at, incident, action) are never rewritten from the row read earlier.
-        fields = _UPDATED_COLUMNS
+    async def _write(self, rows: Sequence[Anomaly], fields: Sequence[str]) -> None:
+        # Only the named columns: a refresh never rewrites lifecycle columns (status, *_at,
+        # incident, action) from the row read earlier, nor a move the measured ones.
         stmt = (sql_update(cost_anomalies).where(a.id == bindparam("row_id"))
                 .values({f: bindparam(f"v_{f}") for f in fields}))
         params = []
@@ -162,23 +140,9 @@ class SqlAnomalyRecord:
 
     async def set_anomaly_status(self, tenant_id: str, anomaly_id: str, status: AnomalyStatus,
                                  at: datetime) -> Anomaly:
-        try:
-            status = AnomalyStatus(status)
-        except ValueError:
-            raise ValidationError("status", f"unknown anomaly status {status!r}",
-                                  allowed=", ".join(s.value for s in AnomalyStatus)) from None
+        status = parse_status(status)
         current = await self.get_anomaly(tenant_id, anomaly_id)
-        if current.status is status:
-            return current
-        if status not in STATUS_TRANSITIONS[current.status]:
-            allowed = ", ".join(sorted(s.value for s in STATUS_TRANSITIONS[current.status]))
-            raise Conflict(f"anomaly {anomaly_id!r} is {current.status.value} and cannot become "
-                           f"{status.value} (allowed from {current.status.value}: "
-                           f"{allowed or 'none, it is closed'})")
-        stamp = _STAMP[status]
-        row = (await self._conn.execute(
-            sql_update(cost_anomalies)
-            .where(a.tenant_id == tenant_id, a.id == anomaly_id)
-            .values({"status": status.value, stamp: at})
-            .returning(*cost_anomalies.c))).one()
-        return anomaly_from_row(row)
+        moved = move_anomaly(current, status, at)
+        if moved is not current:
+            await self._write([moved], ("status", STATUS_STAMPS[status], "updated_at"))
+        return moved

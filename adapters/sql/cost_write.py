@@ -32,6 +32,7 @@ from costsight.core.domain.costs import (
     UpsertResult,
     WorkerRun,
 )
+from costsight.core.domain.upserts import plan_worker_runs
 from costsight.core.errors import Conflict, NotFound
 from costsight.core.ids import BUDGET, FEATURE_TAG, new_id
 
@@ -56,34 +57,9 @@ class SqlCostWrite:
         if not runs:
             return UpsertResult()
         await self._dialect.serialize_idempotent_writes(self._conn)
-        stored = await self._stored_runs(sorted({r.id for r in runs}))
-        pending_insert: dict[str, WorkerRun] = {}
-        pending_update: dict[str, WorkerRun] = {}
-        inserted = updated = unchanged = 0
-        for run in runs:
-            current = stored.get(run.id)
-            if current is None:
-                pending_insert[run.id] = run
-                stored[run.id] = run
-                inserted += 1
-                continue
-            if current.tenant_id != run.tenant_id:
-                raise Conflict(f"worker run {run.id!r} belongs to another tenant; run ids are "
-                               f"global, so use a new id for tenant {run.tenant_id!r}")
-            if current == run:
-                unchanged += 1
-                continue
-            if current.status.is_terminal:
-                raise Conflict(f"worker run {run.id!r} is already {current.status.value} and "
-                               f"cannot change (only an identical replay is allowed)")
-            stored[run.id] = run
-            if run.id in pending_insert:
-                pending_insert[run.id] = run
-            else:
-                pending_update[run.id] = run
-            updated += 1
-        await self._write_runs(list(pending_insert.values()), list(pending_update.values()))
-        return UpsertResult(inserted=inserted, updated=updated, unchanged=unchanged)
+        plan = plan_worker_runs(runs, await self._stored_runs(sorted({r.id for r in runs})))
+        await self._write_runs(plan.inserts, plan.updates)
+        return plan.result
 
     async def _stored_runs(self, ids: list[str]) -> dict[str, WorkerRun]:
         found: dict[str, WorkerRun] = {}

@@ -22,18 +22,14 @@ from costsight.core.domain.patterns import (
     NewPatternFeedback,
     PatternFeedback,
 )
+from costsight.core.domain.upserts import FEEDBACK_REFRESHED, plan_feedback_upserts
 from costsight.core.errors import NotFound
-from costsight.core.ids import new_uuid
 from costsight.core.pagination import Page
 
 pf = pattern_feedback.c
 wr = worker_runs.c
 
 #: Fields a repeated observation overwrites.
-REFRESHED = ("description", "severity", "provenance", "occurrence_count", "time_window_minutes",
-             "threshold_used", "metadata")
-
-
 def feedback_values(f: PatternFeedback) -> dict[str, Any]:
     return {
         "id": f.id, "tenant_id": f.tenant_id, "pattern_type": f.pattern_type,
@@ -72,48 +68,25 @@ class SqlPatternDetection:
                               now: datetime) -> list[PatternFeedback]:
         if not items:
             return []
-        targets = await self._open_feedback(items, open_since)
-        inserted: dict[str, PatternFeedback] = {}
-        updated: dict[str, PatternFeedback] = {}
-        out = []
-        for item in items:
-            key = (item.tenant_id, item.pattern_type, item.signature)
-            current = targets.get(key)
-            if current is None:
-                stored = PatternFeedback(**item.model_dump(), id=new_uuid(), detected_at=now,
-                                         last_seen_at=now)
-            else:
-                changes = {f: getattr(item, f) for f in REFRESHED}
-                stored = current.model_copy(update={**changes, "last_seen_at": now})
-            (inserted if current is None or current.id in inserted else updated)[stored.id] = stored
-            targets[key] = stored
-            out.append(stored)
-        if inserted:
-            await self._conn.execute(insert(pattern_feedback),
-                                     [feedback_values(f) for f in inserted.values()])
-        if updated:
-            fields = [*REFRESHED, "last_seen_at"]
-            stmt = (sql_update(pattern_feedback).where(pf.id == bindparam("row_id"))
-                    .values({f: bindparam(f"v_{f}") for f in fields}))
-            params = []
-            for f in updated.values():
-                values = feedback_values(f)
-                params.append({"row_id": f.id, **{f"v_{n}": values[n] for n in fields}})
-            await self._conn.execute(stmt, params)
-        return out
-
-    async def _open_feedback(self, items: Sequence[NewPatternFeedback],
-                             open_since: datetime) -> dict[tuple[str, str, str], PatternFeedback]:
         stmt = (select(pattern_feedback)
                 .where(pf.tenant_id.in_(sorted({i.tenant_id for i in items})),
                        pf.pattern_type.in_(sorted({i.pattern_type for i in items})),
-                       pf.acknowledged.is_(False), pf.last_seen_at >= open_since)
-                .order_by(pf.last_seen_at, self._dialect.text_key(pf.id)))
-        newest: dict[tuple[str, str, str], PatternFeedback] = {}
-        for row in await self._conn.execute(stmt):
-            f = feedback_from_row(row)
-            newest[(f.tenant_id, f.pattern_type, f.signature)] = f
-        return newest
+                       pf.acknowledged.is_(False), pf.last_seen_at >= open_since))
+        stored = [feedback_from_row(row) for row in await self._conn.execute(stmt)]
+        plan = plan_feedback_upserts(items, stored, open_since=open_since, now=now)
+        if plan.inserts:
+            await self._conn.execute(insert(pattern_feedback),
+                                     [feedback_values(f) for f in plan.inserts])
+        if plan.updates:
+            fields = [*FEEDBACK_REFRESHED, "last_seen_at"]
+            update = (sql_update(pattern_feedback).where(pf.id == bindparam("row_id"))
+                      .values({f: bindparam(f"v_{f}") for f in fields}))
+            params = []
+            for f in plan.updates:
+                values = feedback_values(f)
+                params.append({"row_id": f.id, **{f"v_{n}": values[n] for n in fields}})
+            await self._conn.execute(update, params)
+        return plan.rows
 
     async def list_feedback(self, tenant_id: str, filters: FeedbackFilter, *, limit: int,
                             cursor: str | None = None) -> Page[PatternFeedback]:

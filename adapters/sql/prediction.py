@@ -24,8 +24,8 @@ from costsight.core.domain.predictions import (
     PredictionStats,
     WorkerRunTotals,
 )
+from costsight.core.domain.upserts import PREDICTION_REFRESHED, plan_prediction_upserts
 from costsight.core.errors import NotFound
-from costsight.core.ids import new_uuid
 from costsight.core.pagination import Page
 
 pe = prediction_events.c
@@ -33,10 +33,6 @@ pf = pattern_feedback.c
 wr = worker_runs.c
 
 HIGH_CONFIDENCE = 0.7
-REFRESHED = ("confidence_score", "prediction_value", "contributing_factors", "notes",
-             "expires_at")
-
-
 def prediction_from_row(row: Row[Any]) -> Prediction:
     m = row._mapping
     return Prediction(
@@ -103,48 +99,25 @@ class SqlPrediction:
                                  now: datetime) -> list[Prediction]:
         if not items:
             return []
-        targets = await self._unexpired(items, now)
-        inserted: dict[str, Prediction] = {}
-        updated: dict[str, Prediction] = {}
-        out = []
-        for item in items:
-            key = (item.tenant_id, item.prediction_type, item.subject_type, item.subject_id)
-            current = targets.get(key)
-            if current is None:
-                stored = Prediction(**item.model_dump(), id=new_uuid(), created_at=now,
-                                    updated_at=now, is_advisory=True)
-            else:
-                changes = {f: getattr(item, f) for f in REFRESHED}
-                stored = current.model_copy(update={**changes, "updated_at": now})
-            (inserted if current is None or current.id in inserted else updated)[stored.id] = stored
-            targets[key] = stored
-            out.append(stored)
-        if inserted:
-            await self._conn.execute(insert(prediction_events),
-                                     [prediction_values(p) for p in inserted.values()])
-        if updated:
-            fields = [*REFRESHED, "updated_at"]
-            stmt = (sql_update(prediction_events).where(pe.id == bindparam("row_id"))
-                    .values({f: bindparam(f"v_{f}") for f in fields}))
-            params = []
-            for p in updated.values():
-                values = prediction_values(p)
-                params.append({"row_id": p.id, **{f"v_{n}": values[n] for n in fields}})
-            await self._conn.execute(stmt, params)
-        return out
-
-    async def _unexpired(self, items: Sequence[NewPrediction],
-                         now: datetime) -> dict[tuple[str, str, str, str], Prediction]:
         stmt = (select(prediction_events)
                 .where(pe.tenant_id.in_(sorted({i.tenant_id for i in items})),
                        pe.prediction_type.in_(sorted({i.prediction_type for i in items})),
-                       pe.expires_at > now)
-                .order_by(pe.created_at, self._dialect.text_key(pe.id)))
-        newest: dict[tuple[str, str, str, str], Prediction] = {}
-        for row in await self._conn.execute(stmt):
-            p = prediction_from_row(row)
-            newest[(p.tenant_id, p.prediction_type, p.subject_type, p.subject_id)] = p
-        return newest
+                       pe.expires_at > now))
+        stored = [prediction_from_row(row) for row in await self._conn.execute(stmt)]
+        plan = plan_prediction_upserts(items, stored, now=now)
+        if plan.inserts:
+            await self._conn.execute(insert(prediction_events),
+                                     [prediction_values(p) for p in plan.inserts])
+        if plan.updates:
+            fields = [*PREDICTION_REFRESHED, "updated_at"]
+            update = (sql_update(prediction_events).where(pe.id == bindparam("row_id"))
+                      .values({f: bindparam(f"v_{f}") for f in fields}))
+            params = []
+            for p in plan.updates:
+                values = prediction_values(p)
+                params.append({"row_id": p.id, **{f"v_{n}": values[n] for n in fields}})
+            await self._conn.execute(update, params)
+        return plan.rows
 
     def _filtered(self, tenant_id: str, filters: PredictionFilter, now: datetime) -> Any:
         stmt = select(prediction_events).where(pe.tenant_id == tenant_id)

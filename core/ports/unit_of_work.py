@@ -58,6 +58,11 @@ class Storage(Protocol):
         """A new, not yet entered, unit of work."""
         ...
 
+    def new_leader_election(self, holder: str | None = None) -> LeaderElectionPort:
+        """Another contender for the same job locks, as another process would be (its own
+        connections or holder name); released by ``aclose``."""
+        ...
+
     async def aclose(self) -> None:
         """Release connections and pools."""
         ...

@@ -19,7 +19,7 @@ from costsight.adapters.sql.storage import SqlStorage
 from costsight.adapters.sql.tables import cost_records
 from costsight.adapters.sql.types import UtcDateTime
 from costsight.core.ids import COST_RECORD, new_ids
-from tests.contract.builders import T0, TENANT, cost
+from costsight.testing.contract.builders import T0, TENANT, cost
 from tests.integration.sqlite_locks import StatementLog, write_lock_held
 
 ID_FORMAT = re.compile(r"cr_[0-9a-f]{16}")

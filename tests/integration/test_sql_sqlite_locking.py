@@ -10,7 +10,7 @@ import pytest
 
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.core.domain.statistics import Resolution, TimeWindow
-from tests.contract.builders import T0, TENANT, budget, cost, feature_tag
+from costsight.testing.contract.builders import T0, TENANT, budget, cost, feature_tag
 from tests.integration.sqlite_locks import StatementLog, write_lock_held
 
 pytestmark = pytest.mark.sqlite

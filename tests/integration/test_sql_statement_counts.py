@@ -13,7 +13,7 @@ from sqlalchemy import event
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.core.domain.anomalies import EntityType
 from costsight.core.domain.costs import BudgetType
-from tests.contract.builders import (
+from costsight.testing.contract.builders import (
     DAY0,
     T0,
     TENANT,

@@ -16,7 +16,7 @@ from costsight.adapters.sql.storage import SqlStorage
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.provenance import drift_verdict
 from costsight.core.domain.statistics import Resolution
-from tests.contract.builders import T0, TENANT, at, audit, cost, provenance, window
+from costsight.testing.contract.builders import T0, TENANT, at, audit, cost, provenance, window
 
 
 @pytest.fixture

@@ -15,7 +15,14 @@ from costsight.core.domain.upserts import (
     plan_worker_runs,
 )
 from costsight.core.errors import Conflict, ValidationError
-from tests.contract.builders import MIDNIGHT, T0, completed_run, detected, prediction, worker_run
+from costsight.testing.contract.builders import (
+    MIDNIGHT,
+    T0,
+    completed_run,
+    detected,
+    prediction,
+    worker_run,
+)
 
 
 def _stored(**overrides):

@@ -1,6 +1,7 @@
 """Names pair mechanically: port ``XPort`` in ``core/ports/x.py``, ``MemoryX`` in
-``adapters/memory/x.py``, ``SqlX`` in ``adapters/sql/x.py``, contract tests in
-``tests/contract/test_x.py``. Walks the ports folder, so a new port without its pair fails."""
+``adapters/memory/x.py``, ``SqlX`` in ``adapters/sql/x.py``, contract tests shipped in
+``costsight/testing/contract/test_x.py`` and run on our backends by ``tests/contract/test_x.py``.
+Walks the ports folder, so a new port without its pair fails."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
+
+from costsight.testing import CONTRACT_MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS_DIR = ROOT / "core" / "ports"
@@ -64,8 +67,21 @@ def test_port_module_adapters_and_contract_tests_pair_by_name(stem: str, port: t
             mine = inspect.signature(getattr(adapter, name))
             assert list(mine.parameters) == list(signature.parameters), (
                 f"{prefix}{x}.{name}{mine} differs from {port.__name__}.{name}{signature}")
-    assert (ROOT / "tests" / "contract" / f"test_{stem}.py").is_file(), (
-        f"missing tests/contract/test_{stem}.py")
+    assert (ROOT / "costsight" / "testing" / "contract" / f"test_{stem}.py").is_file(), (
+        f"missing costsight/testing/contract/test_{stem}.py")
+    assert stem in CONTRACT_MODULES
+    thin = ROOT / "tests" / "contract" / f"test_{stem}.py"
+    assert thin.is_file(), f"missing tests/contract/test_{stem}.py"
+    assert f'contract_suite(globals(), modules=["{stem}"])' in thin.read_text()
+
+
+def test_every_shipped_contract_module_is_listed_and_run_on_our_backends() -> None:
+    shipped = sorted(p.stem.removeprefix("test_") for p in
+                     (ROOT / "costsight" / "testing" / "contract").glob("test_*.py"))
+    assert shipped == sorted(CONTRACT_MODULES)
+    for stem in shipped:
+        thin = (ROOT / "tests" / "contract" / f"test_{stem}.py").read_text()
+        assert f'contract_suite(globals(), modules=["{stem}"])' in thin
 
 
 def test_adapter_modules_are_named_for_a_port_or_are_helpers() -> None:

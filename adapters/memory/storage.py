@@ -19,7 +19,9 @@ from costsight.adapters.memory.cost_anomaly import MemoryCostAnomaly
 from costsight.adapters.memory.cost_write import MemoryCostWrite
 from costsight.adapters.memory.leader_election import LockTable, MemoryLeaderElection
 from costsight.adapters.memory.pattern_detection import MemoryPatternDetection
+from costsight.adapters.memory.pattern_feedback import MemoryPatternFeedback
 from costsight.adapters.memory.prediction import MemoryPrediction
+from costsight.adapters.memory.prediction_record import MemoryPredictionRecord
 from costsight.adapters.memory.provenance import MemoryProvenance
 from costsight.core.errors import CostsightError
 from costsight.core.timeutil import Clock, SystemClock
@@ -36,7 +38,9 @@ class MemoryUnitOfWork:
         self.cost_anomalies = MemoryCostAnomaly(self._tx)
         self.anomaly_records = MemoryAnomalyRecord(self._tx)
         self.patterns = MemoryPatternDetection(self._tx)
+        self.pattern_feedback = MemoryPatternFeedback(self._tx)
         self.predictions = MemoryPrediction(self._tx)
+        self.prediction_records = MemoryPredictionRecord(self._tx)
         self.provenance = MemoryProvenance(self._tx)
         self.audit = MemoryAudit(self._tx)
 

@@ -14,7 +14,9 @@ from costsight.adapters.sql.cost_anomaly import SqlCostAnomaly
 from costsight.adapters.sql.cost_write import SqlCostWrite
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.pattern_detection import SqlPatternDetection
+from costsight.adapters.sql.pattern_feedback import SqlPatternFeedback
 from costsight.adapters.sql.prediction import SqlPrediction
+from costsight.adapters.sql.prediction_record import SqlPredictionRecord
 from costsight.adapters.sql.provenance import SqlProvenance
 
 
@@ -43,7 +45,9 @@ class SqlUnitOfWork:
         self.cost_anomalies = SqlCostAnomaly(conn, d)
         self.anomaly_records = SqlAnomalyRecord(conn, d)
         self.patterns = SqlPatternDetection(conn, d)
+        self.pattern_feedback = SqlPatternFeedback(conn, d)
         self.predictions = SqlPrediction(conn, d)
+        self.prediction_records = SqlPredictionRecord(conn, d)
         self.provenance = SqlProvenance(conn, d)
         self.audit = SqlAudit(conn, d)
         return self

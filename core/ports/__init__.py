@@ -11,7 +11,9 @@ its contract tests in ``tests/contract/test_x.py`` (``tests/unit/test_port_names
 | CostAnomalyPort        | cost_anomaly_driver (+ read helpers)    |
 | AnomalyRecordPort      | cost_anomaly_driver (stored anomalies)  |
 | PatternDetectionPort   | pattern_detection_driver                |
+| PatternFeedbackPort    | pattern_detection_driver (feedback)     |
 | PredictionPort         | prediction_driver                       |
+| PredictionRecordPort   | prediction_driver (stored predictions)  |
 | ProvenancePort         | provenance_async                        |
 | AuditPort              | audit_persistence                       |
 | LeaderElectionPort     | leader                                  |
@@ -24,12 +26,14 @@ from costsight.core.ports.cost_anomaly import CostAnomalyPort
 from costsight.core.ports.cost_write import CostWritePort
 from costsight.core.ports.leader_election import JobLock, LeaderElectionPort, Lease
 from costsight.core.ports.pattern_detection import PatternDetectionPort
+from costsight.core.ports.pattern_feedback import PatternFeedbackPort
 from costsight.core.ports.prediction import PredictionPort
+from costsight.core.ports.prediction_record import PredictionRecordPort
 from costsight.core.ports.provenance import ProvenancePort
 from costsight.core.ports.unit_of_work import Storage, UnitOfWork
 
 __all__ = [
     "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
-    "JobLock", "Lease", "LeaderElectionPort", "PatternDetectionPort", "PredictionPort",
-    "ProvenancePort", "Storage", "UnitOfWork",
+    "JobLock", "Lease", "LeaderElectionPort", "PatternDetectionPort", "PatternFeedbackPort",
+    "PredictionPort", "PredictionRecordPort", "ProvenancePort", "Storage", "UnitOfWork",
 ]

@@ -12,7 +12,9 @@ from costsight.core.ports.cost_anomaly import CostAnomalyPort
 from costsight.core.ports.cost_write import CostWritePort
 from costsight.core.ports.leader_election import LeaderElectionPort
 from costsight.core.ports.pattern_detection import PatternDetectionPort
+from costsight.core.ports.pattern_feedback import PatternFeedbackPort
 from costsight.core.ports.prediction import PredictionPort
+from costsight.core.ports.prediction_record import PredictionRecordPort
 from costsight.core.ports.provenance import ProvenancePort
 
 
@@ -29,7 +31,9 @@ class UnitOfWork(Protocol):
     cost_anomalies: CostAnomalyPort
     anomaly_records: AnomalyRecordPort
     patterns: PatternDetectionPort
+    pattern_feedback: PatternFeedbackPort
     predictions: PredictionPort
+    prediction_records: PredictionRecordPort
     provenance: ProvenancePort
     audit: AuditPort
 

@@ -32,7 +32,7 @@ from costsight.adapters.memory import MemoryStorage
 
 class WrappedUnitOfWork:
     PORTS = ("analytics", "costs", "cost_anomalies", "anomaly_records", "patterns",
-             "predictions", "provenance", "audit")
+             "pattern_feedback", "predictions", "prediction_records", "provenance", "audit")
 
     def __init__(self, inner):
         self._inner = inner

@@ -1,4 +1,4 @@
-"""Contract: PatternDetectionPort (bounded run reads, feedback with natural dedupe).
+"""Contract: PatternDetectionPort (bounded, newest-first reads of worker runs).
 
 The tests live in costsight.testing.contract.test_pattern_detection; this module runs them on memory,
 SQLite and Postgres through the same entry point an out-of-tree adapter uses.

@@ -85,13 +85,13 @@ async def seed_findings(storage: Any) -> dict[str, str]:
         ], since=T0 - timedelta(days=1), now=T0 - timedelta(hours=2))
         await uow.anomaly_records.set_anomaly_status(TENANT, drift.id, AnomalyStatus.ACKNOWLEDGED,
                                                T0 - timedelta(hours=1))
-        fb_fail, fb_cost = await uow.patterns.upsert_feedback([
+        fb_fail, fb_cost = await uow.pattern_feedback.upsert_feedback([
             feedback("sig-1"),
             feedback("cost_spike_worker-a", pattern_type="cost_spike", severity="warning",
                      description="worker-a newest run 80% above its mean"),
         ], open_since=T0 - timedelta(days=1), now=T0 - timedelta(hours=3))
-        await uow.patterns.acknowledge_feedback(TENANT, fb_cost.id, by="ops", at=T0)
-        await uow.predictions.upsert_predictions([
+        await uow.pattern_feedback.acknowledge_feedback(TENANT, fb_cost.id, by="ops", at=T0)
+        await uow.prediction_records.upsert_predictions([
             prediction("worker-a", confidence_score=0.9),
             prediction("worker-b", prediction_type="cost_overrun", confidence_score=0.4,
                        prediction_value={"overrun_pct": 40}),

@@ -136,9 +136,9 @@ async def seed(storage: Any, data: TenantData) -> None:
             since=MIDNIGHT, now=T0)
         data.anomaly_ids = [a.id for a in stored]
         if data.with_findings:
-            await uow.patterns.upsert_feedback([feedback("sig-1", tenant_id=t)],
+            await uow.pattern_feedback.upsert_feedback([feedback("sig-1", tenant_id=t)],
                                                open_since=MIDNIGHT, now=T0)
-            await uow.predictions.upsert_predictions([prediction("worker-a", tenant_id=t)],
+            await uow.prediction_records.upsert_predictions([prediction("worker-a", tenant_id=t)],
                                                      now=T0)
         if data.hashes:
             await uow.provenance.write_batch([

@@ -357,27 +357,27 @@ async def test_feedback_and_prediction_natural_dedupe(storage: MemoryStorage) ->
                        confidence_score=0.8, prediction_value={},
                        expires_at=T0 + timedelta(hours=24))
     async with storage.unit_of_work() as uow:
-        a, b = await uow.patterns.upsert_feedback([fb, fb.model_copy(
+        a, b = await uow.pattern_feedback.upsert_feedback([fb, fb.model_copy(
             update={"occurrence_count": 4})], open_since=T0 - timedelta(hours=24), now=T0)
         assert a.id == b.id and b.occurrence_count == 4
-        await uow.patterns.acknowledge_feedback(TENANT, a.id, by="me", at=T0)
-        (c,) = await uow.patterns.upsert_feedback([fb], open_since=T0, now=T0)
+        await uow.pattern_feedback.acknowledge_feedback(TENANT, a.id, by="me", at=T0)
+        (c,) = await uow.pattern_feedback.upsert_feedback([fb], open_since=T0, now=T0)
         assert c.id != a.id  # acknowledged rows are closed
-        stats = await uow.patterns.feedback_stats(TENANT)
+        stats = await uow.pattern_feedback.feedback_stats(TENANT)
         assert (stats.total, stats.acknowledged, stats.unacknowledged) == (2, 1, 1)
 
-        (p1,) = await uow.predictions.upsert_predictions([pr], now=T0)
-        (p2,) = await uow.predictions.upsert_predictions(
+        (p1,) = await uow.prediction_records.upsert_predictions([pr], now=T0)
+        (p2,) = await uow.prediction_records.upsert_predictions(
             [pr.model_copy(update={"confidence_score": 0.9})], now=T0 + timedelta(hours=1))
         assert p1.id == p2.id and p2.confidence_score == 0.9 and p2.is_advisory
         after = T0 + timedelta(hours=25)
-        (p3,) = await uow.predictions.upsert_predictions(
+        (p3,) = await uow.prediction_records.upsert_predictions(
             [pr.model_copy(update={"expires_at": after + timedelta(hours=24)})], now=after)
         assert p3.id != p1.id
-        page = await uow.predictions.list_predictions(TENANT, PredictionFilter(), now=after,
+        page = await uow.prediction_records.list_predictions(TENANT, PredictionFilter(), now=after,
                                                       limit=10)
         assert [p.id for p in page.items] == [p3.id]
-        stats = await uow.predictions.prediction_stats(TENANT, include_expired=True, now=after)
+        stats = await uow.prediction_records.prediction_stats(TENANT, include_expired=True, now=after)
         assert (stats.total, stats.avg_confidence, stats.high_confidence_count) == (2, 0.85, 2)
 
 

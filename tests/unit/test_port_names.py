@@ -43,7 +43,8 @@ def test_the_walk_finds_every_port() -> None:
     # Guards the walk itself: an empty or shrunken list would make the pairing vacuous.
     assert sorted(port.__name__ for _, port in PORTS) == [
         "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
-        "LeaderElectionPort", "PatternDetectionPort", "PredictionPort", "ProvenancePort"]
+        "LeaderElectionPort", "PatternDetectionPort", "PatternFeedbackPort", "PredictionPort",
+        "PredictionRecordPort", "ProvenancePort"]
 
 
 def _methods(cls: type) -> dict[str, inspect.Signature]:

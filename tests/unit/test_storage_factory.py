@@ -13,7 +13,9 @@ MEMORY = {
     "cost_anomalies": "costsight.adapters.memory.cost_anomaly.MemoryCostAnomaly",
     "anomaly_records": "costsight.adapters.memory.anomaly_record.MemoryAnomalyRecord",
     "patterns": "costsight.adapters.memory.pattern_detection.MemoryPatternDetection",
+    "pattern_feedback": "costsight.adapters.memory.pattern_feedback.MemoryPatternFeedback",
     "predictions": "costsight.adapters.memory.prediction.MemoryPrediction",
+    "prediction_records": "costsight.adapters.memory.prediction_record.MemoryPredictionRecord",
     "provenance": "costsight.adapters.memory.provenance.MemoryProvenance",
     "audit": "costsight.adapters.memory.audit.MemoryAudit",
 }
@@ -23,7 +25,9 @@ SQL = {
     "cost_anomalies": "costsight.adapters.sql.cost_anomaly.SqlCostAnomaly",
     "anomaly_records": "costsight.adapters.sql.anomaly_record.SqlAnomalyRecord",
     "patterns": "costsight.adapters.sql.pattern_detection.SqlPatternDetection",
+    "pattern_feedback": "costsight.adapters.sql.pattern_feedback.SqlPatternFeedback",
     "predictions": "costsight.adapters.sql.prediction.SqlPrediction",
+    "prediction_records": "costsight.adapters.sql.prediction_record.SqlPredictionRecord",
     "provenance": "costsight.adapters.sql.provenance.SqlProvenance",
     "audit": "costsight.adapters.sql.audit.SqlAudit",
 }

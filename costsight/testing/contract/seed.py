@@ -123,11 +123,11 @@ async def write_everything(uow: Any, tenant: str, *, run_base: int, scale: int =
                   severity=Severity.MEDIUM, entity_type="tenant", period="daily",
                   usage_pct=85.0, threshold_ratio=0.8, deviation_pct=-15.0)],
         since=MIDNIGHT, now=T0)
-    await uow.patterns.upsert_feedback(
+    await uow.pattern_feedback.upsert_feedback(
         [feedback("sig-1", tenant_id=tenant, occurrence_count=2 + scale),
          feedback(f"cost_spike_{wa}", tenant_id=tenant, pattern_type="cost_spike")],
         open_since=T0 - timedelta(hours=24), now=at(10, 10))
-    await uow.predictions.upsert_predictions(
+    await uow.prediction_records.upsert_predictions(
         [prediction(wb, tenant_id=tenant, confidence_score=0.5 + 0.1 * scale),
          prediction(wa, tenant_id=tenant, prediction_type="cost_overrun",
                     confidence_score=0.9)],
@@ -184,25 +184,25 @@ async def snapshot(uow: Any, tenant: str) -> dict[str, dict[str, Any]]:
         "list": await records.list_anomalies(tenant, AnomalyFilter(), limit=50),
     }
     anomalies["get"] = [await records.get_anomaly(tenant, x.id) for x in anomalies["list"].items]
-    p = uow.patterns
+    p, fb = uow.patterns, uow.pattern_feedback
     patterns = {
         "failed_runs": await p.failed_runs(tenant, SINCE, UNTIL, 50),
         "cost_runs": await p.recent_cost_runs(tenant, SINCE, UNTIL, 10),
-        "list": await p.list_feedback(tenant, FeedbackFilter(), limit=50),
-        "stats": await p.feedback_stats(tenant),
+        "list": await fb.list_feedback(tenant, FeedbackFilter(), limit=50),
+        "stats": await fb.feedback_stats(tenant),
     }
-    patterns["get"] = [await p.get_feedback(tenant, x.id) for x in patterns["list"].items]
-    pr = uow.predictions
+    patterns["get"] = [await fb.get_feedback(tenant, x.id) for x in patterns["list"].items]
+    pr, stored = uow.predictions, uow.prediction_records
     predictions = {
         "failure_patterns": await pr.failure_patterns(tenant, SINCE, UNTIL),
         "totals": await pr.worker_run_totals(tenant, SINCE, UNTIL),
         "failed_runs": await pr.recent_failed_runs(tenant, SINCE, UNTIL, 10),
         "cost_runs": await pr.recent_cost_runs(tenant, SINCE, UNTIL, 10),
-        "list": await pr.list_predictions(tenant, PredictionFilter(include_expired=True),
-                                          now=T0, limit=50),
-        "stats": await pr.prediction_stats(tenant, include_expired=True, now=T0),
+        "list": await stored.list_predictions(tenant, PredictionFilter(include_expired=True),
+                                              now=T0, limit=50),
+        "stats": await stored.prediction_stats(tenant, include_expired=True, now=T0),
     }
-    predictions["get"] = [await pr.get_prediction(tenant, x.id)
+    predictions["get"] = [await stored.get_prediction(tenant, x.id)
                           for x in predictions["list"].items]
     pv = uow.provenance
     provenance_reads = {

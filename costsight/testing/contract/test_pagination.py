@@ -19,9 +19,9 @@ LISTS = {
         TENANT, Dimension.MODEL, None, 10, c),
     "anomalies": lambda uow, c: uow.anomaly_records.list_anomalies(
         TENANT, AnomalyFilter(), limit=10, cursor=c),
-    "feedback": lambda uow, c: uow.patterns.list_feedback(
+    "feedback": lambda uow, c: uow.pattern_feedback.list_feedback(
         TENANT, FeedbackFilter(), limit=10, cursor=c),
-    "predictions": lambda uow, c: uow.predictions.list_predictions(
+    "predictions": lambda uow, c: uow.prediction_records.list_predictions(
         TENANT, PredictionFilter(), now=T0, limit=10, cursor=c),
     "provenance": lambda uow, c: uow.provenance.query(
         TENANT, ProvenanceFilter(), limit=10, cursor=c),

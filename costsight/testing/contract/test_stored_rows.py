@@ -108,7 +108,7 @@ async def test_two_findings_of_one_key_in_a_batch_make_one_row(storage) -> None:
 
 
 async def test_a_feedback_upsert_that_updates_refreshes_exactly_its_fields(storage) -> None:
-    [first] = await in_uow(storage, lambda uow: uow.patterns.upsert_feedback(
+    [first] = await in_uow(storage, lambda uow: uow.pattern_feedback.upsert_feedback(
         [feedback()], open_since=T0 - timedelta(days=1), now=T0))
     assert first.model_dump() == {**feedback().model_dump(), "id": first.id,
                                   "detected_at": T0, "last_seen_at": T0, "acknowledged": False,
@@ -116,27 +116,27 @@ async def test_a_feedback_upsert_that_updates_refreshes_exactly_its_fields(stora
     again = feedback(description="seen more", severity="warning", provenance=["wr_x"],
                      occurrence_count=9, time_window_minutes=60, threshold_used="t=9",
                      metadata={"sample": "other"})
-    [refreshed] = await in_uow(storage, lambda uow: uow.patterns.upsert_feedback(
+    [refreshed] = await in_uow(storage, lambda uow: uow.pattern_feedback.upsert_feedback(
         [again], open_since=T0 - timedelta(days=1), now=LATER))
     expected = {**first.model_dump(), **again.model_dump(), "last_seen_at": LATER}
     assert refreshed.model_dump() == expected
-    stored = await read(storage, lambda uow: uow.patterns.get_feedback(TENANT, first.id))
+    stored = await read(storage, lambda uow: uow.pattern_feedback.get_feedback(TENANT, first.id))
     assert stored.model_dump() == expected
 
 
 async def test_a_prediction_upsert_that_updates_refreshes_exactly_its_fields(storage) -> None:
-    [first] = await in_uow(storage, lambda uow: uow.predictions.upsert_predictions(
+    [first] = await in_uow(storage, lambda uow: uow.prediction_records.upsert_predictions(
         [prediction()], now=T0))
     assert first.model_dump() == {**prediction().model_dump(), "id": first.id,
                                   "created_at": T0, "updated_at": T0, "is_advisory": True}
     again = prediction(confidence_score=0.9, prediction_value={"predicted_outcome": "x"},
                        contributing_factors=[], notes=None,
                        expires_at=T0 + timedelta(hours=48))
-    [refreshed] = await in_uow(storage, lambda uow: uow.predictions.upsert_predictions(
+    [refreshed] = await in_uow(storage, lambda uow: uow.prediction_records.upsert_predictions(
         [again], now=LATER))
     expected = {**first.model_dump(), **again.model_dump(), "updated_at": LATER}
     assert refreshed.model_dump() == expected
-    stored = await read(storage, lambda uow: uow.predictions.get_prediction(TENANT, first.id))
+    stored = await read(storage, lambda uow: uow.prediction_records.get_prediction(TENANT, first.id))
     assert stored.model_dump() == expected
 
 

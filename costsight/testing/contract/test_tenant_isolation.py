@@ -88,24 +88,24 @@ async def test_anomaly_of_another_tenant_is_not_found(storage) -> None:
 
 async def test_feedback_of_another_tenant_is_not_found(storage) -> None:
     await seed_both(storage)
-    page = await read(storage, lambda uow: uow.patterns.list_feedback(
+    page = await read(storage, lambda uow: uow.pattern_feedback.list_feedback(
         OTHER_TENANT, FeedbackFilter(), limit=10))
     theirs = page.items[0]
     with pytest.raises(NotFound):
-        await read(storage, lambda uow: uow.patterns.get_feedback(TENANT, theirs.id))
+        await read(storage, lambda uow: uow.pattern_feedback.get_feedback(TENANT, theirs.id))
     with pytest.raises(NotFound):
-        await in_uow(storage, lambda uow: uow.patterns.acknowledge_feedback(
+        await in_uow(storage, lambda uow: uow.pattern_feedback.acknowledge_feedback(
             TENANT, theirs.id, by="intruder", at=T0))
-    after = await read(storage, lambda uow: uow.patterns.get_feedback(OTHER_TENANT, theirs.id))
+    after = await read(storage, lambda uow: uow.pattern_feedback.get_feedback(OTHER_TENANT, theirs.id))
     assert (after, after.acknowledged) == (theirs, False)
 
 
 async def test_prediction_of_another_tenant_is_not_found(storage) -> None:
     await seed_both(storage)
-    page = await read(storage, lambda uow: uow.predictions.list_predictions(
+    page = await read(storage, lambda uow: uow.prediction_records.list_predictions(
         OTHER_TENANT, PredictionFilter(include_expired=True), now=T0, limit=10))
     with pytest.raises(NotFound):
-        await read(storage, lambda uow: uow.predictions.get_prediction(
+        await read(storage, lambda uow: uow.prediction_records.get_prediction(
             TENANT, page.items[0].id))
 
 

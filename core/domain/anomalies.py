@@ -68,7 +68,7 @@ STATUS_STAMPS: dict[AnomalyStatus, str] = {
 }
 
 
-def parse_status(status: object) -> AnomalyStatus:
+def parse_status(status: str) -> AnomalyStatus:
     try:
         return AnomalyStatus(status)
     except ValueError:
@@ -243,7 +243,7 @@ MEASURED_FIELDS = ("severity", "current_value_cents", "expected_value_cents", "d
                    "metadata")
 
 
-def move_anomaly(row: Anomaly, status: object, at: datetime) -> Anomaly:
+def move_anomaly(row: Anomaly, status: str, at: datetime) -> Anomaly:
     """The row after moving it to ``status`` at ``at``: the status, its ``*_at`` stamp and
     ``updated_at`` all change. The same status again returns ``row`` itself (nothing to
     write); a transition ``STATUS_TRANSITIONS`` does not allow raises ``Conflict``."""

@@ -1,4 +1,4 @@
-"""The leadership context manager shared by every LeaderElection adapter."""
+"""The leadership context manager shared by every LeaderElectionPort adapter."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from costsight.core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, LeaderElection, Lease
+from costsight.core.ports.leader_election import DEFAULT_ACQUIRE_TIMEOUT, LeaderElectionPort, Lease
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 @asynccontextmanager
-async def leadership(election: LeaderElection, lock_id: int, *,
+async def leadership(election: LeaderElectionPort, lock_id: int, *,
                      timeout: float = DEFAULT_ACQUIRE_TIMEOUT) -> AsyncIterator[Lease | None]:
     """Yield a lease (or None when not leader); release it in ``finally``.
 
@@ -38,7 +38,7 @@ class LeadershipMixin:
         return leadership(self, lock_id, timeout=timeout)  # type: ignore[arg-type]
 
 
-async def with_leader_lock(election: LeaderElection, lock_id: int,
+async def with_leader_lock(election: LeaderElectionPort, lock_id: int,
                            callback: Callable[..., Awaitable[T]], *args: object,
                            timeout: float = DEFAULT_ACQUIRE_TIMEOUT, **kwargs: object) -> T | None:
     """Await ``callback(*args, **kwargs)`` only while leader; None when another holder leads."""

@@ -1,4 +1,4 @@
-"""In-memory AnalyticsReadPort: zero-filled time series and breakdowns over half-open windows."""
+"""In-memory AnalyticsPort: zero-filled time series and breakdowns over half-open windows."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from costsight.core.pagination import Page
 
 
 class MemoryAnalytics:
-    """AnalyticsReadPort over the unit of work's tables."""
+    """AnalyticsPort over the unit of work's tables."""
 
     def __init__(self, tx: Tx) -> None:
         self._tx = tx

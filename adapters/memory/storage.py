@@ -13,12 +13,15 @@ from typing import Self
 
 from costsight.adapters.memory._tables import CommittedState, Tx
 from costsight.adapters.memory.analytics import MemoryAnalytics
-from costsight.adapters.memory.anomalies import MemoryCostAnomalies
+from costsight.adapters.memory.anomaly_record import MemoryAnomalyRecord
 from costsight.adapters.memory.audit import MemoryAudit
-from costsight.adapters.memory.costs import MemoryCostWrites
-from costsight.adapters.memory.leader import LockTable, MemoryLeaderElection
-from costsight.adapters.memory.patterns import MemoryPatternDetection
-from costsight.adapters.memory.predictions import MemoryPredictions
+from costsight.adapters.memory.cost_anomaly import MemoryCostAnomaly
+from costsight.adapters.memory.cost_write import MemoryCostWrite
+from costsight.adapters.memory.leader_election import LockTable, MemoryLeaderElection
+from costsight.adapters.memory.pattern_detection import MemoryPatternDetection
+from costsight.adapters.memory.pattern_feedback import MemoryPatternFeedback
+from costsight.adapters.memory.prediction import MemoryPrediction
+from costsight.adapters.memory.prediction_record import MemoryPredictionRecord
 from costsight.adapters.memory.provenance import MemoryProvenance
 from costsight.core.errors import CostsightError
 from costsight.core.timeutil import Clock, SystemClock
@@ -31,10 +34,13 @@ class MemoryUnitOfWork:
         self._storage = storage
         self._tx = Tx(storage._state, storage.clock, storage._next_provenance_id)
         self.analytics = MemoryAnalytics(self._tx)
-        self.costs = MemoryCostWrites(self._tx)
-        self.anomalies = MemoryCostAnomalies(self._tx)
+        self.costs = MemoryCostWrite(self._tx)
+        self.cost_anomalies = MemoryCostAnomaly(self._tx)
+        self.anomaly_records = MemoryAnomalyRecord(self._tx)
         self.patterns = MemoryPatternDetection(self._tx)
-        self.predictions = MemoryPredictions(self._tx)
+        self.pattern_feedback = MemoryPatternFeedback(self._tx)
+        self.predictions = MemoryPrediction(self._tx)
+        self.prediction_records = MemoryPredictionRecord(self._tx)
         self.provenance = MemoryProvenance(self._tx)
         self.audit = MemoryAudit(self._tx)
 

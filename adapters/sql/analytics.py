@@ -63,7 +63,7 @@ def _fill(window: TimeWindow, resolution: Resolution, found: dict[datetime, B],
     return [found.get(ts) or empty(ts) for ts in bucket_starts(window, resolution)]
 
 
-class SqlAnalyticsReader:
+class SqlAnalytics:
     """Series and breakdowns of one tenant; each method is one statement."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:

@@ -24,7 +24,7 @@ def audit_from_row(row: Row[Any]) -> StoredAuditRecord:
     return StoredAuditRecord(**{c.name: m[c.name] for c in coordination_audit_records.c})
 
 
-class SqlAuditLog:
+class SqlAudit:
     """Appends inside a SAVEPOINT so a failed audit write never undoes business writes."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from costsight.core.errors import ValidationError
 from costsight.core.leadership import LeadershipMixin
-from costsight.core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
+from costsight.core.ports.leader_election import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
 from costsight.core.timeutil import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class _HeldLock:
 
 
 class PostgresLeaderElection(LeadershipMixin):
-    """``LeaderElection`` over PostgreSQL session advisory locks (see the module docstring)."""
+    """``LeaderElectionPort`` over PostgreSQL session advisory locks (see the module docstring)."""
 
     def __init__(self, url: str, *, holder: str | None = None,
                  clock: Clock | None = None, read_only: bool = False) -> None:

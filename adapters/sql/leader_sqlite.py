@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from costsight.adapters.sql.tables import leader_leases
 from costsight.core.errors import ValidationError
 from costsight.core.leadership import LeadershipMixin
-from costsight.core.ports.leader import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
+from costsight.core.ports.leader_election import DEFAULT_ACQUIRE_TIMEOUT, Lease, check_lock_id
 from costsight.core.timeutil import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def default_holder() -> str:
 
 
 class SqliteLeaderElection(LeadershipMixin):
-    """``LeaderElection`` over the ``leader_leases`` table (see the module docstring)."""
+    """``LeaderElectionPort`` over the ``leader_leases`` table (see the module docstring)."""
 
     def __init__(self, engine: AsyncEngine, *, holder: str | None = None,
                  lease_seconds: float = DEFAULT_LEASE_SECONDS,

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from costsight.adapters.sql.dialects import SqlDialect
-from costsight.adapters.sql.drift import drift_stats
 from costsight.adapters.sql.keyset import check_limit, newest_first, page_of
+from costsight.adapters.sql.provenance_drift import drift_stats
 from costsight.adapters.sql.rows import cents, micros
 from costsight.adapters.sql.tables import costsim_provenance
 from costsight.adapters.sql.types import UtcDateTime, utc_now
@@ -63,7 +63,7 @@ def _insert() -> Any:
         {**{f: bindparam(f) for f in _FIELDS}, "created_at": created})
 
 
-class SqlProvenanceStore:
+class SqlProvenance:
     """Provenance rows deduplicated by (tenant_id, variant_slug, input_hash)."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:

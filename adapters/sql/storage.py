@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from costsight.adapters.sql.dialects import SqlDialect, dialect_for
 from costsight.adapters.sql.engine import backend_of, create_engine
+from costsight.adapters.sql.leader_election import SqlLeaderElection
 from costsight.adapters.sql.migrate import ensure_schema
 from costsight.adapters.sql.tables import ALL_TABLES
 from costsight.adapters.sql.uow import SqlUnitOfWork
@@ -23,7 +22,8 @@ class SqlStorage:
         self.backend = backend_of(url)
         self.read_only = read_only
         self.dialect: SqlDialect = dialect_for(self.backend)
-        self._leader: Any = None
+        self._leader: SqlLeaderElection | None = None
+        self._contenders: list[SqlLeaderElection] = []
 
     @classmethod
     async def open(cls, url: str, *, read_only: bool = False,
@@ -39,28 +39,30 @@ class SqlStorage:
         return cls(url, engine, read_only=read_only)
 
     @property
-    def leader(self) -> Any:
-        """The LeaderElection of this backend, built on first use."""
+    def leader(self) -> SqlLeaderElection:
+        """This storage's contender for the job locks, built on first use."""
         if self._leader is None:
-            if self.backend == "postgresql":
-                from costsight.adapters.sql.leader_postgres import PostgresLeaderElection
-
-                self._leader = PostgresLeaderElection(self.url, read_only=self.read_only)
-            else:
-                from costsight.adapters.sql.leader_sqlite import SqliteLeaderElection
-
-                self._leader = SqliteLeaderElection(self.engine)
+            self._leader = self.new_leader_election()
         return self._leader
+
+    def new_leader_election(self, holder: str | None = None) -> SqlLeaderElection:
+        """Another contender (like another process) for the same database's job locks;
+        closed with the storage."""
+        election = SqlLeaderElection.for_database(self.url, self.engine, holder=holder,
+                                                  read_only=self.read_only)
+        self._contenders.append(election)
+        return election
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.dialect)
 
     async def aclose(self) -> None:
-        leader, self._leader = self._leader, None
-        closer = getattr(leader, "aclose", None)
-        if closer is not None:
-            await closer()
-        await self.engine.dispose()
+        contenders, self._contenders, self._leader = self._contenders, [], None
+        try:
+            for election in contenders:
+                await election.aclose()
+        finally:
+            await self.engine.dispose()
 
 
 async def truncate_all(url: str) -> None:

@@ -7,14 +7,17 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from costsight.adapters.sql.analytics import SqlAnalyticsReader
-from costsight.adapters.sql.anomalies import SqlCostAnomalyStore
-from costsight.adapters.sql.audit import SqlAuditLog
-from costsight.adapters.sql.costs import SqlCostWriter
+from costsight.adapters.sql.analytics import SqlAnalytics
+from costsight.adapters.sql.anomaly_record import SqlAnomalyRecord
+from costsight.adapters.sql.audit import SqlAudit
+from costsight.adapters.sql.cost_anomaly import SqlCostAnomaly
+from costsight.adapters.sql.cost_write import SqlCostWrite
 from costsight.adapters.sql.dialects import SqlDialect
-from costsight.adapters.sql.patterns import SqlPatternStore
-from costsight.adapters.sql.predictions import SqlPredictionStore
-from costsight.adapters.sql.provenance import SqlProvenanceStore
+from costsight.adapters.sql.pattern_detection import SqlPatternDetection
+from costsight.adapters.sql.pattern_feedback import SqlPatternFeedback
+from costsight.adapters.sql.prediction import SqlPrediction
+from costsight.adapters.sql.prediction_record import SqlPredictionRecord
+from costsight.adapters.sql.provenance import SqlProvenance
 
 
 class SqlUnitOfWork:
@@ -37,13 +40,16 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         d = self._dialect
-        self.analytics = SqlAnalyticsReader(conn, d)
-        self.costs = SqlCostWriter(conn, d)
-        self.anomalies = SqlCostAnomalyStore(conn, d)
-        self.patterns = SqlPatternStore(conn, d)
-        self.predictions = SqlPredictionStore(conn, d)
-        self.provenance = SqlProvenanceStore(conn, d)
-        self.audit = SqlAuditLog(conn, d)
+        self.analytics = SqlAnalytics(conn, d)
+        self.costs = SqlCostWrite(conn, d)
+        self.cost_anomalies = SqlCostAnomaly(conn, d)
+        self.anomaly_records = SqlAnomalyRecord(conn, d)
+        self.patterns = SqlPatternDetection(conn, d)
+        self.pattern_feedback = SqlPatternFeedback(conn, d)
+        self.predictions = SqlPrediction(conn, d)
+        self.prediction_records = SqlPredictionRecord(conn, d)
+        self.provenance = SqlProvenance(conn, d)
+        self.audit = SqlAudit(conn, d)
         return self
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -11,6 +11,7 @@ from pydantic import Field
 
 from costsight.core.domain.base import Frozen, TenantId
 from costsight.core.domain.costs import Budget
+from costsight.core.errors import Conflict, ValidationError
 from costsight.core.money import Cents
 from costsight.core.timeutil import UtcDateTime
 
@@ -57,6 +58,22 @@ STATUS_TRANSITIONS: dict[AnomalyStatus, frozenset[AnomalyStatus]] = {
     AnomalyStatus.RESOLVED: frozenset(),
     AnomalyStatus.DISMISSED: frozenset(),
 }
+
+
+#: The ``*_at`` field a status stamps when an anomaly moves to it.
+STATUS_STAMPS: dict[AnomalyStatus, str] = {
+    AnomalyStatus.ACKNOWLEDGED: "acknowledged_at",
+    AnomalyStatus.RESOLVED: "resolved_at",
+    AnomalyStatus.DISMISSED: "dismissed_at",
+}
+
+
+def parse_status(status: str) -> AnomalyStatus:
+    try:
+        return AnomalyStatus(status)
+    except ValueError:
+        raise ValidationError("status", f"unknown anomaly status {status!r}",
+                              allowed=", ".join(s.value for s in AnomalyStatus)) from None
 
 
 class EntityType(StrEnum):
@@ -217,3 +234,25 @@ class EntityUsageSummary(Frozen):
     yesterday_requests: int = 0
     yesterday_retries: int = 0
     yesterday_input_tokens: int = 0
+
+
+#: Fields a repeated finding overwrites on the stored anomaly: everything measured, the
+#: message, cause and metadata. Identity, status and lifecycle stamps are kept.
+MEASURED_FIELDS = ("severity", "current_value_cents", "expected_value_cents", "deviation_pct",
+                   "threshold_ratio", "usage_pct", "message", "breach_count", "derived_cause",
+                   "metadata")
+
+
+def move_anomaly(row: Anomaly, status: str, at: datetime) -> Anomaly:
+    """The row after moving it to ``status`` at ``at``: the status, its ``*_at`` stamp and
+    ``updated_at`` all change. The same status again returns ``row`` itself (nothing to
+    write); a transition ``STATUS_TRANSITIONS`` does not allow raises ``Conflict``."""
+    target = parse_status(status)
+    if row.status is target:
+        return row
+    allowed = STATUS_TRANSITIONS[row.status]
+    if target not in allowed:
+        raise Conflict(f"status: anomaly {row.id!r} cannot move from {row.status.value} to "
+                       f"{target.value} (allowed from {row.status.value}: "
+                       f"{', '.join(sorted(s.value for s in allowed)) or 'none, it is closed'})")
+    return row.model_copy(update={"status": target, STATUS_STAMPS[target]: at, "updated_at": at})

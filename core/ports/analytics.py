@@ -15,7 +15,7 @@ from costsight.core.domain.statistics import (
 from costsight.core.pagination import Page
 
 
-class AnalyticsReadPort(Protocol):
+class AnalyticsPort(Protocol):
     """Time series and breakdowns of one tenant's metering data.
 
     Every method reads rows with ``window.start <= created_at < window.end`` (half-open) of

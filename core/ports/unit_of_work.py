@@ -5,13 +5,16 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
-from costsight.core.ports.analytics import AnalyticsReadPort
-from costsight.core.ports.anomalies import CostAnomalyPort
+from costsight.core.ports.analytics import AnalyticsPort
+from costsight.core.ports.anomaly_record import AnomalyRecordPort
 from costsight.core.ports.audit import AuditPort
-from costsight.core.ports.costs import CostWritePort
-from costsight.core.ports.leader import LeaderElection
-from costsight.core.ports.patterns import PatternDetectionPort
-from costsight.core.ports.predictions import PredictionPort
+from costsight.core.ports.cost_anomaly import CostAnomalyPort
+from costsight.core.ports.cost_write import CostWritePort
+from costsight.core.ports.leader_election import LeaderElectionPort
+from costsight.core.ports.pattern_detection import PatternDetectionPort
+from costsight.core.ports.pattern_feedback import PatternFeedbackPort
+from costsight.core.ports.prediction import PredictionPort
+from costsight.core.ports.prediction_record import PredictionRecordPort
 from costsight.core.ports.provenance import ProvenancePort
 
 
@@ -23,11 +26,14 @@ class UnitOfWork(Protocol):
     Adapters never commit on their own. A unit of work is used by one task at a time.
     """
 
-    analytics: AnalyticsReadPort
+    analytics: AnalyticsPort
     costs: CostWritePort
-    anomalies: CostAnomalyPort
+    cost_anomalies: CostAnomalyPort
+    anomaly_records: AnomalyRecordPort
     patterns: PatternDetectionPort
+    pattern_feedback: PatternFeedbackPort
     predictions: PredictionPort
+    prediction_records: PredictionRecordPort
     provenance: ProvenancePort
     audit: AuditPort
 
@@ -50,10 +56,15 @@ class Storage(Protocol):
 
     #: ``memory``, ``sqlite`` or ``postgresql``
     backend: str
-    leader: LeaderElection
+    leader: LeaderElectionPort
 
     def unit_of_work(self) -> UnitOfWork:
         """A new, not yet entered, unit of work."""
+        ...
+
+    def new_leader_election(self, holder: str | None = None) -> LeaderElectionPort:
+        """Another contender for the same job locks, as another process would be (its own
+        connections or holder name); released by ``aclose``."""
         ...
 
     async def aclose(self) -> None:

@@ -29,7 +29,8 @@ from costsight.core.engines.contexts import baseline_window
 from costsight.core.errors import ValidationError
 from costsight.core.plugins.facade import EngineFailure, Engines
 from costsight.core.ports import Storage
-from costsight.core.ports.anomalies import CostAnomalyPort
+from costsight.core.ports.anomaly_record import AnomalyRecordPort
+from costsight.core.ports.cost_anomaly import CostAnomalyPort
 from costsight.core.services.cycle_support import (
     CycleResult,
     resolve_as_of,
@@ -62,7 +63,7 @@ class AnomalyCycle:
         engine_errors: list[EngineFailure] = []
         for tenant in tenants:
             async with self.storage.unit_of_work() as uow:
-                port = uow.anomalies
+                port = uow.cost_anomalies
                 context = await self._context(port, tenant, instant)
                 outcome = self.engines.detect_anomalies(context)
                 found = outcome.output
@@ -70,7 +71,7 @@ class AnomalyCycle:
                     await port.record_breaches(found.breaches)
                 if found.drift_trackers:
                     await port.save_drift_trackers(found.drift_trackers)
-                anomalies.extend(await _persist(port, found.anomalies, instant))
+                anomalies.extend(await _persist(uow.anomaly_records, found.anomalies, instant))
                 await uow.commit()
             engine_errors.extend(outcome.failures)
         facts = [_fact(a, instant) for a in anomalies if a.severity is Severity.HIGH]
@@ -90,7 +91,7 @@ class AnomalyCycle:
         instant = resolve_as_of(as_of, self.clock)
         [tenant] = await resolve_tenants(self.storage, tenant_id)
         async with self.storage.unit_of_work() as uow:
-            context = await self._context(uow.anomalies, tenant, instant)
+            context = await self._context(uow.cost_anomalies, tenant, instant)
             return list(self.engines.detect_anomalies(context).output.anomalies)
 
     async def _context(self, port: CostAnomalyPort, tenant_id: str,
@@ -124,7 +125,7 @@ def _is_monthly(anomaly: DetectedAnomaly) -> bool:
     return anomaly.period == BudgetPeriod.MONTHLY.value
 
 
-async def _persist(port: CostAnomalyPort, found: Sequence[DetectedAnomaly],
+async def _persist(port: AnomalyRecordPort, found: Sequence[DetectedAnomaly],
                    as_of: datetime) -> list[Anomaly]:
     """Upsert with at most two port calls (day window, month window); rows in input order."""
     today = utc_day(as_of)

@@ -98,7 +98,7 @@ class BudgetStatusService:
         now = self.clock.now()
         day = utc_day(now)
         async with self.storage.unit_of_work() as uow:
-            spends = await uow.anomalies.budget_spend(tenant_id, day, now)
+            spends = await uow.cost_anomalies.budget_spend(tenant_id, day, now)
             budgets = await uow.costs.list_budgets(tenant_id)
         return BudgetStatusReport(
             as_of=iso(now), day=day.isoformat(), month_start=month_start(day).isoformat(),

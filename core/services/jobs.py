@@ -20,7 +20,7 @@ from typing import Any
 import anyio
 
 from costsight.core.application import Application
-from costsight.core.ports.leader import JobLock, LeaderElection, Lease
+from costsight.core.ports.leader_election import JobLock, LeaderElectionPort, Lease
 from costsight.core.services.anomaly_cycle import AnomalyCycleResult
 from costsight.core.services.cycle_support import CycleResult
 from costsight.core.services.pattern_cycle import PatternCycleResult
@@ -113,7 +113,7 @@ class JobRunner:
         self._leases: dict[JobLock, Lease] = {}
 
     @property
-    def leader(self) -> LeaderElection:
+    def leader(self) -> LeaderElectionPort:
         return self.app.storage.leader
 
     async def run_once(self) -> list[JobOutcome]:

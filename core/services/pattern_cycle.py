@@ -57,7 +57,7 @@ class PatternCycle:
                         tenant, cost_since, instant, per_worker=s.cost_spike_runs_per_worker)))
                 outcome = self.engines.detect_patterns(context)
                 if outcome.output:
-                    feedback.extend(await port.upsert_feedback(
+                    feedback.extend(await uow.pattern_feedback.upsert_feedback(
                         outcome.output, open_since=window_start, now=instant))
                 await uow.commit()
             engine_errors.extend(outcome.failures)

@@ -61,7 +61,8 @@ class PredictionCycle:
                         tenant, since, instant, limit=FAILURE_PATTERN_LIMIT)))
                 outcome = self.engines.predict(context)
                 if outcome.output:
-                    predictions.extend(await port.upsert_predictions(outcome.output, now=instant))
+                    predictions.extend(await uow.prediction_records.upsert_predictions(
+                        outcome.output, now=instant))
                 await uow.commit()
             engine_errors.extend(outcome.failures)
         return PredictionCycleResult(as_of=instant, tenant_ids=tenants, predictions=predictions,

@@ -54,32 +54,32 @@ class ReadQueries:
     # anomalies
     async def list_anomalies(self, tenant_id: str, filters: AnomalyFilter, *, limit: int,
                              cursor: str | None = None) -> Page[Anomaly]:
-        return await self._read(lambda u: u.anomalies.list_anomalies(
+        return await self._read(lambda u: u.anomaly_records.list_anomalies(
             tenant_id, filters, limit=limit, cursor=cursor))
 
     async def get_anomaly(self, tenant_id: str, anomaly_id: str) -> Anomaly:
-        return await self._read(lambda u: u.anomalies.get_anomaly(tenant_id, anomaly_id))
+        return await self._read(lambda u: u.anomaly_records.get_anomaly(tenant_id, anomaly_id))
 
     # pattern feedback
     async def list_feedback(self, tenant_id: str, filters: FeedbackFilter, *, limit: int,
                             cursor: str | None = None) -> Page[PatternFeedback]:
-        return await self._read(lambda u: u.patterns.list_feedback(
+        return await self._read(lambda u: u.pattern_feedback.list_feedback(
             tenant_id, filters, limit=limit, cursor=cursor))
 
     async def feedback_stats(self, tenant_id: str) -> FeedbackStats:
-        return await self._read(lambda u: u.patterns.feedback_stats(tenant_id))
+        return await self._read(lambda u: u.pattern_feedback.feedback_stats(tenant_id))
 
     # predictions (expiry judged against the clock)
     async def list_predictions(self, tenant_id: str, filters: PredictionFilter, *, limit: int,
                                cursor: str | None = None) -> Page[Prediction]:
         now = self.clock.now()
-        return await self._read(lambda u: u.predictions.list_predictions(
+        return await self._read(lambda u: u.prediction_records.list_predictions(
             tenant_id, filters, now=now, limit=limit, cursor=cursor))
 
     async def prediction_stats(self, tenant_id: str, *,
                                include_expired: bool = False) -> PredictionStats:
         now = self.clock.now()
-        return await self._read(lambda u: u.predictions.prediction_stats(
+        return await self._read(lambda u: u.prediction_records.prediction_stats(
             tenant_id, include_expired=include_expired, now=now))
 
     # provenance

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from costsight.adapters.sql.leader_postgres import PostgresLeaderElection, asyncpg_dsn
-from costsight.core.ports.leader import JobLock, Lease
+from costsight.core.ports.leader_election import JobLock, Lease
 
 pytestmark = pytest.mark.postgres
 

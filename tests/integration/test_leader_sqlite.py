@@ -16,7 +16,7 @@ from costsight.adapters.sql.engine import create_engine
 from costsight.adapters.sql.leader_sqlite import SqliteLeaderElection
 from costsight.adapters.sql.tables import leader_leases
 from costsight.core.errors import ValidationError
-from costsight.core.ports.leader import JobLock
+from costsight.core.ports.leader_election import JobLock
 from costsight.core.timeutil import FixedClock
 
 pytestmark = pytest.mark.sqlite

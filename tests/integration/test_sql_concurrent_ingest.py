@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.costs import RecordResult
-from tests.contract.builders import completed_run, cost
+from costsight.testing.contract.builders import completed_run, cost
 
 WRITERS = 6
 CALLS = 60

@@ -14,7 +14,14 @@ from sqlalchemy import String, func, select, type_coerce
 from costsight.adapters.sql.storage import SqlStorage, truncate_all
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.costs import NewCostRecord
-from tests.contract.builders import OTHER_TENANT, T0, TENANT, cost, create_tags, feature_tag
+from costsight.testing.contract.builders import (
+    OTHER_TENANT,
+    T0,
+    TENANT,
+    cost,
+    create_tags,
+    feature_tag,
+)
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from costsight.adapters.sql.storage import SqlStorage
 from costsight.adapters.sql.tables import cost_records
 from costsight.adapters.sql.types import UtcDateTime
 from costsight.core.ids import COST_RECORD, new_ids
-from tests.contract.builders import T0, TENANT, cost
+from costsight.testing.contract.builders import T0, TENANT, cost
+from tests.integration.sqlite_locks import StatementLog, write_lock_held
 
 ID_FORMAT = re.compile(r"cr_[0-9a-f]{16}")
 
@@ -200,13 +201,14 @@ async def test_sqlite_staged_batch_without_request_ids_holds_the_write_lock(
     """No request id: no explicit serialisation, yet the staging's first statement (a write)
     takes the write lock, so a second writer waits for the commit instead of failing."""
     other = await SqlStorage.open(sqlite_url)
-    done: list[str] = []
+    log: list[str] = []
+    asking = StatementLog(other.engine, "second", log)
 
     async def late_writer() -> None:
         async with other.unit_of_work() as uow:
             await uow.costs.record_costs([cost(request_id="late")])
             await uow.commit()
-        done.append("late")
+        log.append("second:committed")
 
     try:
         with anyio.fail_after(20):
@@ -214,10 +216,13 @@ async def test_sqlite_staged_batch_without_request_ids_holds_the_write_lock(
                 async with lite.unit_of_work() as uow:
                     result = await uow.costs.record_costs([cost() for _ in range(40)])
                     assert result.inserted == 40
+                    assert write_lock_held(sqlite_url)  # the staged batch took the lock
                     tg.start_soon(late_writer)
-                    await anyio.sleep(0.3)
-                    assert done == []  # waiting on the write lock, not failed
+                    await asking.asked.wait()
+                    assert write_lock_held(sqlite_url)
+                    assert log == ["second:asks"]  # waiting on the write lock, not failed
+                    log.append("first:commits")
                     await uow.commit()
-        assert done == ["late"]
+        assert log == ["second:asks", "first:commits", "second:got", "second:committed"]
     finally:
         await other.aclose()

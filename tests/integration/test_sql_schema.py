@@ -15,8 +15,8 @@ from costsight.adapters.sql.migrate import HEAD_REVISION, current_revision, upgr
 from costsight.adapters.sql.storage import SqlStorage, truncate_all
 from costsight.adapters.sql.tables import ALL_TABLES, metadata
 from costsight.core.errors import SchemaOutOfDate
+from costsight.testing.contract.builders import cost as cost_record
 from tests.backends import _admin_execute, _pg_url_for
-from tests.contract.builders import cost as cost_record
 
 
 def _diff(connection) -> list:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import anyio
 import pytest
 
 from costsight.adapters.sql.storage import SqlStorage
-from tests.contract.builders import TENANT, budget, cost, feature_tag
+from costsight.core.domain.statistics import Resolution, TimeWindow
+from costsight.testing.contract.builders import T0, TENANT, budget, cost, feature_tag
+from tests.integration.sqlite_locks import StatementLog, write_lock_held
 
 pytestmark = pytest.mark.sqlite
 
@@ -54,22 +57,33 @@ async def test_reader_does_not_wait_for_an_open_writer(
 
 
 async def test_second_writer_waits_for_the_first_instead_of_failing(
-        two: tuple[SqlStorage, SqlStorage]) -> None:
+        two: tuple[SqlStorage, SqlStorage], sqlite_url: str) -> None:
+    """The second writer is seen asking for the write lock while the first holds it (the
+    database refuses a probe), and gets it only once the first commits."""
     first, second = two
-    done: list[str] = []
+    log: list[str] = []
+    asking = StatementLog(second.engine, "second", log)
 
     async def late_writer() -> None:
         async with second.unit_of_work() as uow:
             await uow.costs.record_costs([cost(request_id="late")])
             await uow.commit()
-        done.append("late")
+        log.append("second:committed")
 
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tg:
             async with first.unit_of_work() as uow:
                 await uow.costs.record_costs([cost(request_id="early")])
+                assert write_lock_held(sqlite_url)  # the first unit holds the write lock
                 tg.start_soon(late_writer)
-                await anyio.sleep(0.3)
-                assert done == []  # blocked on the write lock, not failed
+                await asking.asked.wait()
+                # The lock is still held (nothing released it), so the second cannot have it.
+                assert write_lock_held(sqlite_url)
+                assert log == ["second:asks"]
+                log.append("first:commits")
                 await uow.commit()
-    assert done == ["late"]
+    assert log == ["second:asks", "first:commits", "second:got", "second:committed"]
+    async with second.unit_of_work() as check:
+        assert (await check.analytics.cost_spend(
+            TENANT, TimeWindow(start=T0, end=T0 + timedelta(hours=1)), Resolution.DAY)
+        )[0].requests == 2

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.core.domain.anomalies import EntityType
 from costsight.core.domain.costs import BudgetType
-from tests.contract.builders import (
+from costsight.testing.contract.builders import (
     DAY0,
     T0,
     TENANT,
@@ -59,19 +59,19 @@ async def _seed(storage: SqlStorage, n: int) -> None:
             runs.append(failed_run(1000 + i * 10 + k, worker_id=f"w{i}",
                                    created_at=T0 - timedelta(hours=k)))
     await upsert_runs(storage, *runs)
-    await in_uow(storage, lambda uow: uow.anomalies.record_breaches(
+    await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
         [breach(f"u{i}", DAY0 - timedelta(days=k)) for i in range(n) for k in range(3)]))
 
 
 READS: dict[str, Callable[[Any], Awaitable[Any]]] = {
-    "daily_usage": lambda uow: uow.anomalies.daily_usage(
+    "daily_usage": lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, list(EntityType), DAY0 - timedelta(days=28), T0),
-    "entity_usage_summaries": lambda uow: uow.anomalies.entity_usage_summaries(
+    "entity_usage_summaries": lambda uow: uow.cost_anomalies.entity_usage_summaries(
         TENANT, list(EntityType), baseline_first=DAY0 - timedelta(days=14),
         baseline_last=DAY0 - timedelta(days=2), day=DAY0, until=T0),
-    "budget_spend": lambda uow: uow.anomalies.budget_spend(TENANT, DAY0, T0),
-    "breach_streaks": lambda uow: uow.anomalies.breach_streaks(TENANT, "ABSOLUTE_SPIKE", DAY0),
-    "drift_trackers": lambda uow: uow.anomalies.drift_trackers(TENANT),
+    "budget_spend": lambda uow: uow.cost_anomalies.budget_spend(TENANT, DAY0, T0),
+    "breach_streaks": lambda uow: uow.cost_anomalies.breach_streaks(TENANT, "ABSOLUTE_SPIKE", DAY0),
+    "drift_trackers": lambda uow: uow.cost_anomalies.drift_trackers(TENANT),
     "pattern_failed_runs": lambda uow: uow.patterns.failed_runs(TENANT, SINCE, T0, 100),
     "pattern_cost_runs": lambda uow: uow.patterns.recent_cost_runs(TENANT, SINCE, T0, 3),
     "prediction_totals": lambda uow: uow.predictions.worker_run_totals(TENANT, SINCE, T0),
@@ -131,5 +131,5 @@ async def _seed_more(storage: SqlStorage) -> None:
             runs.append(failed_run(9000 + i * 10 + k, worker_id=f"x{i}",
                                    created_at=T0 - timedelta(hours=k)))
     await upsert_runs(storage, *runs)
-    await in_uow(storage, lambda uow: uow.anomalies.record_breaches(
+    await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
         [breach(f"v{i}", DAY0 - timedelta(days=k)) for i in range(30) for k in range(3)]))

@@ -16,7 +16,7 @@ from costsight.adapters.sql.storage import SqlStorage
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.provenance import drift_verdict
 from costsight.core.domain.statistics import Resolution
-from tests.contract.builders import T0, TENANT, at, audit, cost, provenance, window
+from costsight.testing.contract.builders import T0, TENANT, at, audit, cost, provenance, window
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ async def test_postgres_buckets_ignore_the_database_time_zone(postgres_url: str)
             await uow.costs.record_costs([cost(created_at=at(10, 23, 30))])
             series = await uow.analytics.cost_metrics(TENANT, window(at(10, 0), at(12, 0)),
                                                       Resolution.DAY)
-            usage = await uow.anomalies.daily_usage(TENANT, ["tenant"], at(10).date(), T0 +
+            usage = await uow.cost_anomalies.daily_usage(TENANT, ["tenant"], at(10).date(), T0 +
                                                     timedelta(days=2))
     finally:
         async with storage.unit_of_work() as uow:

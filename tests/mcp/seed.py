@@ -75,7 +75,7 @@ async def seed_metering(storage: Any) -> None:
 async def seed_findings(storage: Any) -> dict[str, str]:
     """Anomalies, feedback, predictions, provenance and audit records; returns named ids."""
     async with storage.unit_of_work() as uow:
-        spike, drift, other = await uow.anomalies.upsert_anomalies([
+        spike, drift, other = await uow.anomaly_records.upsert_anomalies([
             detected(entity_id="u1", message="u1 spike"),
             detected(anomaly_type=AnomalyType.SUSTAINED_DRIFT, severity=Severity.MEDIUM,
                      entity_type="tenant", entity_id=TENANT, deviation_pct=30.0,
@@ -83,15 +83,15 @@ async def seed_findings(storage: Any) -> dict[str, str]:
                      message="tenant drift"),
             detected(tenant_id=OTHER_TENANT, entity_id="ub", message="other tenant"),
         ], since=T0 - timedelta(days=1), now=T0 - timedelta(hours=2))
-        await uow.anomalies.set_anomaly_status(TENANT, drift.id, AnomalyStatus.ACKNOWLEDGED,
+        await uow.anomaly_records.set_anomaly_status(TENANT, drift.id, AnomalyStatus.ACKNOWLEDGED,
                                                T0 - timedelta(hours=1))
-        fb_fail, fb_cost = await uow.patterns.upsert_feedback([
+        fb_fail, fb_cost = await uow.pattern_feedback.upsert_feedback([
             feedback("sig-1"),
             feedback("cost_spike_worker-a", pattern_type="cost_spike", severity="warning",
                      description="worker-a newest run 80% above its mean"),
         ], open_since=T0 - timedelta(days=1), now=T0 - timedelta(hours=3))
-        await uow.patterns.acknowledge_feedback(TENANT, fb_cost.id, by="ops", at=T0)
-        await uow.predictions.upsert_predictions([
+        await uow.pattern_feedback.acknowledge_feedback(TENANT, fb_cost.id, by="ops", at=T0)
+        await uow.prediction_records.upsert_predictions([
             prediction("worker-a", confidence_score=0.9),
             prediction("worker-b", prediction_type="cost_overrun", confidence_score=0.4,
                        prediction_value={"overrun_pct": 40}),

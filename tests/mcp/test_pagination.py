@@ -32,11 +32,11 @@ PAGE = 5
 
 async def _seed_many(app: Application) -> None:
     async with app.storage.unit_of_work() as uow:
-        await uow.anomalies.upsert_anomalies(
+        await uow.anomaly_records.upsert_anomalies(
             [detected(entity_id=f"u{i:02d}") for i in range(N)], since=T0, now=T0)
-        await uow.patterns.upsert_feedback([feedback(f"sig-{i:02d}") for i in range(N)],
+        await uow.pattern_feedback.upsert_feedback([feedback(f"sig-{i:02d}") for i in range(N)],
                                            open_since=T0, now=T0)
-        await uow.predictions.upsert_predictions([prediction(f"w{i:02d}") for i in range(N)],
+        await uow.prediction_records.upsert_predictions([prediction(f"w{i:02d}") for i in range(N)],
                                                  now=T0)
         await uow.provenance.write_batch([provenance(i) for i in range(N)])
         for i in range(N):
@@ -93,7 +93,7 @@ async def test_walk_a_long_list(app: Application, name: str, args: dict,
 
 async def test_default_limit_is_50(app: Application) -> None:
     async with app.storage.unit_of_work() as uow:
-        await uow.anomalies.upsert_anomalies(
+        await uow.anomaly_records.upsert_anomalies(
             [detected(entity_id=f"u{i:03d}") for i in range(60)], since=T0, now=T0)
         await uow.commit()
     async with connect(app) as client:

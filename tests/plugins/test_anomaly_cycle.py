@@ -28,7 +28,7 @@ async def run(storage: object, days: int = 0, tenant: str = "t1", hour: int = 18
 
 async def stored(storage: object, tenant: str = "t1") -> list:
     async with storage.unit_of_work() as uow:
-        page = await uow.anomalies.list_anomalies(tenant, AnomalyFilter(), limit=500)
+        page = await uow.anomaly_records.list_anomalies(tenant, AnomalyFilter(), limit=500)
     return sorted(page.items, key=lambda a: (a.anomaly_type, a.entity_type, a.entity_id,
                                              a.period or "", a.detected_at))
 
@@ -132,7 +132,7 @@ async def test_same_day_rerun_keeps_count_and_writes_no_duplicate(storage: objec
     assert [a.breach_count for a in drift(again)] == [3]
     assert drift(again)[0].id == drift(first)[0].id
     async with storage.unit_of_work() as uow:
-        [tracker] = await uow.anomalies.drift_trackers("t1")
+        [tracker] = await uow.cost_anomalies.drift_trackers("t1")
     assert (tracker.drift_days_count, tracker.first_drift_date, tracker.is_active) == (
         3, at(-2).date(), True)
     assert len([a for a in await stored(storage) if a.anomaly_type.value == "SUSTAINED_DRIFT"]) == 1
@@ -144,11 +144,11 @@ async def test_drift_below_threshold_deactivates_and_restarts_at_one(storage: ob
     await run(storage, -2)
     await run(storage, -1)  # rolling drops to (6 x 130 + 0) / 7 ~ 111 < 125
     async with storage.unit_of_work() as uow:
-        [tracker] = await uow.anomalies.drift_trackers("t1")
+        [tracker] = await uow.cost_anomalies.drift_trackers("t1")
     assert not tracker.is_active
     await run(storage, 0)
     async with storage.unit_of_work() as uow:
-        [tracker] = await uow.anomalies.drift_trackers("t1")
+        [tracker] = await uow.cost_anomalies.drift_trackers("t1")
     assert (tracker.is_active, tracker.drift_days_count, tracker.first_drift_date) == (
         True, 1, at(0).date())
 
@@ -252,7 +252,7 @@ async def test_preview_persists_nothing_and_matches_run(storage: object) -> None
     preview = await anomaly_cycle.preview("t1")
     assert await stored(storage) == before
     async with storage.unit_of_work() as uow:
-        streaks = await uow.anomalies.breach_streaks("t1", "ABSOLUTE_SPIKE", AS_OF.date())
+        streaks = await uow.cost_anomalies.breach_streaks("t1", "ABSOLUTE_SPIKE", AS_OF.date())
     assert streaks == {}  # today's breach was not written
     result = await anomaly_cycle.run("t1")
     assert [a.dedupe_key for a in preview] == [a.dedupe_key for a in result.anomalies]

@@ -98,7 +98,7 @@ async def test_rerun_updates_predictions_instead_of_duplicating(storage: object)
     assert [p.id for p in first.predictions] == [p.id for p in second.predictions]
     assert len(first.predictions) == 2
     async with storage.unit_of_work() as uow:
-        page = await uow.predictions.list_predictions(
+        page = await uow.prediction_records.list_predictions(
             "t1", PredictionFilter(), now=AS_OF + timedelta(minutes=5), limit=50)
     assert len(page.items) == 2
 
@@ -149,7 +149,7 @@ async def test_pattern_rerun_updates_feedback_instead_of_duplicating(storage: ob
     assert len(first.feedback) == 2
     assert [f.id for f in first.feedback] == [f.id for f in second.feedback]
     async with storage.unit_of_work() as uow:
-        page = await uow.patterns.list_feedback("t1", FeedbackFilter(), limit=50)
+        page = await uow.pattern_feedback.list_feedback("t1", FeedbackFilter(), limit=50)
     assert len(page.items) == 2
 
 

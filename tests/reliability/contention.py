@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import anyio
 import anyio.lowlevel
 
-from costsight.core.ports.leader import LeaderElection
+from costsight.core.ports.leader_election import LeaderElectionPort
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class LeadershipRecord:
         self.terms.append(Term(holder, token, start_ns, time.monotonic_ns()))
 
 
-async def contend(election: LeaderElection, holder: str, lock_id: int,
+async def contend(election: LeaderElectionPort, holder: str, lock_id: int,
                   record: LeadershipRecord, terms: int, seed: int) -> None:
     """Try to lead until ``terms`` terms are recorded in total; hold each term briefly."""
     rng = random.Random(seed)

@@ -131,14 +131,14 @@ async def seed(storage: Any, data: TenantData) -> None:
         if data.daily_limit is not None:
             await uow.costs.upsert_budget(budget(BudgetType.TENANT, tenant_id=t,
                                                  daily_limit_cents=data.daily_limit))
-        stored = await uow.anomalies.upsert_anomalies(
+        stored = await uow.anomaly_records.upsert_anomalies(
             [detected(tenant_id=t, entity_id=u) for u in data.anomaly_users],
             since=MIDNIGHT, now=T0)
         data.anomaly_ids = [a.id for a in stored]
         if data.with_findings:
-            await uow.patterns.upsert_feedback([feedback("sig-1", tenant_id=t)],
+            await uow.pattern_feedback.upsert_feedback([feedback("sig-1", tenant_id=t)],
                                                open_since=MIDNIGHT, now=T0)
-            await uow.predictions.upsert_predictions([prediction("worker-a", tenant_id=t)],
+            await uow.prediction_records.upsert_predictions([prediction("worker-a", tenant_id=t)],
                                                      now=T0)
         if data.hashes:
             await uow.provenance.write_batch([

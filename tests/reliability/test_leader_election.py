@@ -20,7 +20,7 @@ from costsight.adapters.sql.engine import create_engine
 from costsight.adapters.sql.leader_postgres import PostgresLeaderElection
 from costsight.adapters.sql.leader_sqlite import SqliteLeaderElection
 from costsight.adapters.sql.tables import leader_leases
-from costsight.core.ports.leader import JobLock, Lease
+from costsight.core.ports.leader_election import JobLock, Lease
 from costsight.core.timeutil import SystemClock
 from tests.reliability.contention import LeadershipRecord, check_one_leader_at_a_time, contend
 from tests.reliability.postgres_admin import admin_connection, terminate

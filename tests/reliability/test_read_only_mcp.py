@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from costsight.adapters.sql.tables import cost_records, worker_runs
 from costsight.bootstrap import open_storage
 from costsight.core.domain.anomalies import AnomalyStatus
-from costsight.core.ports.leader import JobLock
+from costsight.core.ports.leader_election import JobLock
 from costsight.mcp_server.runtime import build_server_from_settings
 from costsight.mcp_server.scope import TenantScope
 from costsight.settings import Settings
@@ -44,7 +44,7 @@ WRITES: list[tuple[str, Write]] = [
         feature_tag("ro.tag"))),
     ("update a budget", lambda uow, ids: uow.costs.upsert_budget(
         budget(daily_limit_cents=Decimal("1")))),
-    ("update an anomaly", lambda uow, ids: uow.anomalies.set_anomaly_status(
+    ("update an anomaly", lambda uow, ids: uow.anomaly_records.set_anomaly_status(
         TENANT, ids["spike"], AnomalyStatus.RESOLVED, T0)),
     ("insert provenance", lambda uow, ids: uow.provenance.write(provenance(99))),
     ("raw UPDATE", lambda uow, ids: uow.connection.execute(
@@ -90,7 +90,7 @@ async def test_every_write_through_the_servers_units_of_work_is_refused(
             assert await uow.audit.append(audit("ro-audit")) is False
             await uow.commit()
         async with storage.unit_of_work() as uow:  # reads still work
-            assert (await uow.anomalies.get_anomaly(TENANT, ids["spike"])).status.value == "open"
+            assert (await uow.anomaly_records.get_anomaly(TENANT, ids["spike"])).status.value == "open"
     assert await row_counts(url) == before
 
 

@@ -63,7 +63,7 @@ async def _check_ports(storage: Any, data: TenantData) -> None:
         by_user = await uow.analytics.cost_breakdown(t, TWO_DAYS, Dimension.USER)
         users = await uow.analytics.dimension_values(t, Dimension.USER, None, 50, None)
         tags = await uow.costs.list_feature_tags(t)
-        anomalies = await uow.anomalies.list_anomalies(t, AnomalyFilter(), limit=50)
+        anomalies = await uow.anomaly_records.list_anomalies(t, AnomalyFilter(), limit=50)
         provenance = await uow.provenance.count(t, ProvenanceFilter())
         audits = await uow.audit.list_records(t, AuditFilter(), limit=50)
         known = await uow.analytics.known_tenants()

@@ -36,7 +36,7 @@ from costsight.core.domain.predictions import NewPrediction, PredictionFilter
 from costsight.core.domain.provenance import NewProvenance, ProvenanceFilter
 from costsight.core.domain.statistics import Dimension, Resolution, TimeWindow
 from costsight.core.errors import Conflict, NotFound, ValidationError
-from costsight.core.ports import JobLock, LeaderElection, Storage, UnitOfWork
+from costsight.core.ports import JobLock, LeaderElectionPort, Storage, UnitOfWork
 from costsight.core.timeutil import FixedClock
 
 T0 = datetime(2026, 3, 10, 12, tzinfo=UTC)
@@ -83,7 +83,7 @@ def test_satisfies_the_ports(storage: MemoryStorage) -> None:
     for name in ("try_acquire", "release", "is_held", "still_leader", "leadership"):
         assert callable(getattr(storage.leader, name))
     assert storage.backend == "memory"
-    assert LeaderElection  # imported for the docs reader: the leader satisfies this port
+    assert LeaderElectionPort  # imported for the docs reader: the leader satisfies this port
 
 
 # --- transactions ---------------------------------------------------------------------------
@@ -252,12 +252,12 @@ async def test_breach_streaks_break_on_gaps_and_cap_at_lookback(storage: MemoryS
                       current_value_cents=Decimal(150), baseline_value_cents=Decimal(100))
 
     async with storage.unit_of_work() as uow:
-        await uow.anomalies.record_breaches(
+        await uow.cost_anomalies.record_breaches(
             [b("gap", 0), b("gap", 1), b("gap", 3), b("long", 0), b("old", 1)]
             + [b("long", n) for n in range(1, 12)])
-        streaks = await uow.anomalies.breach_streaks(TENANT, "ABSOLUTE_SPIKE", day)
+        streaks = await uow.cost_anomalies.breach_streaks(TENANT, "ABSOLUTE_SPIKE", day)
         assert streaks == {("user", "gap"): 2, ("user", "long"): 8}
-        assert await uow.anomalies.breach_streaks(TENANT, "ABSOLUTE_SPIKE", day,
+        assert await uow.cost_anomalies.breach_streaks(TENANT, "ABSOLUTE_SPIKE", day,
                                                   lookback_days=2) == {
             ("user", "gap"): 2, ("user", "long"): 3}
 
@@ -265,48 +265,48 @@ async def test_breach_streaks_break_on_gaps_and_cap_at_lookback(storage: MemoryS
 async def test_anomaly_upsert_dedupes_by_key_including_period(storage: MemoryStorage) -> None:
     since = T0 - timedelta(hours=12)
     async with storage.unit_of_work() as uow:
-        daily, monthly = await uow.anomalies.upsert_anomalies(
+        daily, monthly = await uow.anomaly_records.upsert_anomalies(
             [anomaly(), anomaly(period="monthly")], since=since, now=T0)
         assert daily.id != monthly.id
         later = T0 + timedelta(hours=1)
-        (again,) = await uow.anomalies.upsert_anomalies(
+        (again,) = await uow.anomaly_records.upsert_anomalies(
             [anomaly(usage_pct=95.0, severity=Severity.HIGH, expected_value_cents=Decimal(90))],
             since=since, now=later)
         assert again.id == daily.id and again.detected_at == T0 and again.updated_at == later
         assert again.usage_pct == 95.0 and again.expected_value_cents == Decimal(90)
-        await uow.anomalies.set_anomaly_status(TENANT, daily.id, AnomalyStatus.RESOLVED, later)
-        (fresh,) = await uow.anomalies.upsert_anomalies([anomaly()], since=since, now=later)
+        await uow.anomaly_records.set_anomaly_status(TENANT, daily.id, AnomalyStatus.RESOLVED, later)
+        (fresh,) = await uow.anomaly_records.upsert_anomalies([anomaly()], since=since, now=later)
         assert fresh.id not in (daily.id, monthly.id)
 
 
 async def test_anomaly_status_transitions(storage: MemoryStorage) -> None:
     async with storage.unit_of_work() as uow:
-        (a,) = await uow.anomalies.upsert_anomalies([anomaly()], since=T0, now=T0)
+        (a,) = await uow.anomaly_records.upsert_anomalies([anomaly()], since=T0, now=T0)
         at = T0 + timedelta(minutes=5)
-        acked = await uow.anomalies.set_anomaly_status(TENANT, a.id, AnomalyStatus.ACKNOWLEDGED,
+        acked = await uow.anomaly_records.set_anomaly_status(TENANT, a.id, AnomalyStatus.ACKNOWLEDGED,
                                                        at)
         assert acked.acknowledged_at == at
-        same = await uow.anomalies.set_anomaly_status(TENANT, a.id, AnomalyStatus.ACKNOWLEDGED,
+        same = await uow.anomaly_records.set_anomaly_status(TENANT, a.id, AnomalyStatus.ACKNOWLEDGED,
                                                       at + timedelta(hours=1))
         assert same == acked
         with pytest.raises(Conflict, match="acknowledged to open"):
-            await uow.anomalies.set_anomaly_status(TENANT, a.id, AnomalyStatus.OPEN, at)
-        done = await uow.anomalies.set_anomaly_status(TENANT, a.id, AnomalyStatus.DISMISSED, at)
+            await uow.anomaly_records.set_anomaly_status(TENANT, a.id, AnomalyStatus.OPEN, at)
+        done = await uow.anomaly_records.set_anomaly_status(TENANT, a.id, AnomalyStatus.DISMISSED, at)
         assert done.dismissed_at == at
         with pytest.raises(Conflict):
-            await uow.anomalies.set_anomaly_status(TENANT, a.id, AnomalyStatus.RESOLVED, at)
+            await uow.anomaly_records.set_anomaly_status(TENANT, a.id, AnomalyStatus.RESOLVED, at)
         with pytest.raises(NotFound):
-            await uow.anomalies.get_anomaly("other", a.id)
+            await uow.anomaly_records.get_anomaly("other", a.id)
 
 
 async def test_anomaly_pagination_is_complete_and_ordered(storage: MemoryStorage) -> None:
     async with storage.unit_of_work() as uow:
         for n in range(7):
-            await uow.anomalies.upsert_anomalies(
+            await uow.anomaly_records.upsert_anomalies(
                 [anomaly(entity_id=f"e{n}")], since=T0, now=T0 + timedelta(minutes=n % 3))
         seen, cursor = [], None
         while True:
-            page = await uow.anomalies.list_anomalies(TENANT, AnomalyFilter(), limit=3,
+            page = await uow.anomaly_records.list_anomalies(TENANT, AnomalyFilter(), limit=3,
                                                       cursor=cursor)
             seen.extend(page.items)
             cursor = page.next_cursor
@@ -316,9 +316,9 @@ async def test_anomaly_pagination_is_complete_and_ordered(storage: MemoryStorage
         keys = [(a.detected_at, a.id) for a in seen]
         assert keys == sorted(keys, reverse=True)
         with pytest.raises(ValidationError, match="cursor"):
-            await uow.anomalies.list_anomalies(TENANT, AnomalyFilter(), limit=3, cursor="xx")
+            await uow.anomaly_records.list_anomalies(TENANT, AnomalyFilter(), limit=3, cursor="xx")
         with pytest.raises(ValidationError, match="limit"):
-            await uow.anomalies.list_anomalies(TENANT, AnomalyFilter(), limit=0)
+            await uow.anomaly_records.list_anomalies(TENANT, AnomalyFilter(), limit=0)
 
 
 async def test_daily_usage_and_budget_spend(storage: MemoryStorage) -> None:
@@ -334,14 +334,14 @@ async def test_daily_usage_and_budget_spend(storage: MemoryStorage) -> None:
                                                    daily_limit_cents=Decimal(1)))
         await uow.costs.upsert_budget(BudgetUpsert(tenant_id=TENANT, budget_type="tenant",
                                                    daily_limit_cents=Decimal(1)))
-        rows = await uow.anomalies.daily_usage(
+        rows = await uow.cost_anomalies.daily_usage(
             TENANT, [EntityType.USER, EntityType.TENANT], date(2026, 3, 9), T0)
         assert [(r.entity_type.value, r.entity_id, r.day.day, r.spend_cents, r.retries)
                 for r in rows] == [
             ("tenant", TENANT, 9, Decimal(1), 0),
             ("tenant", TENANT, 10, Decimal("0.000003"), 1),
             ("user", "u1", 10, Decimal("0.000003"), 1)]
-        spend = await uow.anomalies.budget_spend(TENANT, date(2026, 3, 10), T0)
+        spend = await uow.cost_anomalies.budget_spend(TENANT, date(2026, 3, 10), T0)
         assert [(s.budget.budget_type.value, s.daily_spend_cents, s.monthly_spend_cents)
                 for s in spend] == [("tenant", Decimal("0.000003"), Decimal("1.000003")),
                                     ("user", Decimal("0.000003"), Decimal("0.000003"))]
@@ -357,27 +357,27 @@ async def test_feedback_and_prediction_natural_dedupe(storage: MemoryStorage) ->
                        confidence_score=0.8, prediction_value={},
                        expires_at=T0 + timedelta(hours=24))
     async with storage.unit_of_work() as uow:
-        a, b = await uow.patterns.upsert_feedback([fb, fb.model_copy(
+        a, b = await uow.pattern_feedback.upsert_feedback([fb, fb.model_copy(
             update={"occurrence_count": 4})], open_since=T0 - timedelta(hours=24), now=T0)
         assert a.id == b.id and b.occurrence_count == 4
-        await uow.patterns.acknowledge_feedback(TENANT, a.id, by="me", at=T0)
-        (c,) = await uow.patterns.upsert_feedback([fb], open_since=T0, now=T0)
+        await uow.pattern_feedback.acknowledge_feedback(TENANT, a.id, by="me", at=T0)
+        (c,) = await uow.pattern_feedback.upsert_feedback([fb], open_since=T0, now=T0)
         assert c.id != a.id  # acknowledged rows are closed
-        stats = await uow.patterns.feedback_stats(TENANT)
+        stats = await uow.pattern_feedback.feedback_stats(TENANT)
         assert (stats.total, stats.acknowledged, stats.unacknowledged) == (2, 1, 1)
 
-        (p1,) = await uow.predictions.upsert_predictions([pr], now=T0)
-        (p2,) = await uow.predictions.upsert_predictions(
+        (p1,) = await uow.prediction_records.upsert_predictions([pr], now=T0)
+        (p2,) = await uow.prediction_records.upsert_predictions(
             [pr.model_copy(update={"confidence_score": 0.9})], now=T0 + timedelta(hours=1))
         assert p1.id == p2.id and p2.confidence_score == 0.9 and p2.is_advisory
         after = T0 + timedelta(hours=25)
-        (p3,) = await uow.predictions.upsert_predictions(
+        (p3,) = await uow.prediction_records.upsert_predictions(
             [pr.model_copy(update={"expires_at": after + timedelta(hours=24)})], now=after)
         assert p3.id != p1.id
-        page = await uow.predictions.list_predictions(TENANT, PredictionFilter(), now=after,
+        page = await uow.prediction_records.list_predictions(TENANT, PredictionFilter(), now=after,
                                                       limit=10)
         assert [p.id for p in page.items] == [p3.id]
-        stats = await uow.predictions.prediction_stats(TENANT, include_expired=True, now=after)
+        stats = await uow.prediction_records.prediction_stats(TENANT, include_expired=True, now=after)
         assert (stats.total, stats.avg_confidence, stats.high_confidence_count) == (2, 0.85, 2)
 
 

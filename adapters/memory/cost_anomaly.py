@@ -1,0 +1,156 @@
+"""In-memory CostAnomalyPort: spend aggregates, breach days, drift trackers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from costsight.adapters.memory._buckets import aware
+from costsight.adapters.memory._tables import Tx
+from costsight.core.domain.anomalies import (
+    Breach,
+    BudgetSpend,
+    DailyUsage,
+    DriftTracker,
+    EntityType,
+    EntityUsageSummary,
+)
+from costsight.core.domain.costs import BudgetType, CostRecord
+from costsight.core.timeutil import day_start, month_start
+
+
+def _entity_of(record: CostRecord, entity_type: EntityType) -> str | None:
+    if entity_type is EntityType.TENANT:
+        return record.tenant_id
+    if entity_type is EntityType.USER:
+        return record.user_id
+    return record.feature_tag
+
+
+def _counts_for(record: CostRecord, budget_type: BudgetType, entity_id: str) -> bool:
+    if budget_type is BudgetType.FEATURE:
+        return record.feature_tag == entity_id
+    if budget_type is BudgetType.USER:
+        return record.user_id == entity_id
+    return True
+
+
+class MemoryCostAnomaly:
+    """CostAnomalyPort over the unit of work's tables."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def _costs_until(self, tenant_id: str, since: datetime, until: datetime) -> list[CostRecord]:
+        return self._tx.cost_records.rows(
+            lambda r: r.tenant_id == tenant_id and since <= r.created_at <= until)
+
+    # --- set-based aggregates ---------------------------------------------------------------
+
+    async def daily_usage(self, tenant_id: str, entity_types: Sequence[EntityType],
+                          first_day: date, until: datetime) -> list[DailyUsage]:
+        until = aware(until, "until")
+        types = [EntityType(t) for t in dict.fromkeys(entity_types)]
+        groups: dict[tuple[str, str, date], list] = {}
+        for r in self._costs_until(tenant_id, day_start(first_day), until):
+            day = r.created_at.date()
+            for entity_type in types:
+                entity_id = _entity_of(r, entity_type)
+                if entity_id is None:
+                    continue
+                group = groups.setdefault((entity_type.value, entity_id, day),
+                                          [Decimal(0), 0, 0, 0])
+                group[0] += r.cost_cents
+                group[1] += 1
+                group[2] += 1 if r.is_retry else 0
+                group[3] += r.input_tokens
+        return [DailyUsage(entity_type=EntityType(et), entity_id=eid, day=day, spend_cents=s,
+                           requests=n, retries=retries, input_tokens=tokens)
+                for (et, eid, day), (s, n, retries, tokens) in sorted(groups.items())]
+
+    async def entity_usage_summaries(
+            self, tenant_id: str, entity_types: Sequence[EntityType], *, baseline_first: date,
+            baseline_last: date, day: date, until: datetime) -> list[EntityUsageSummary]:
+        until = aware(until, "until")
+        types = [EntityType(t) for t in dict.fromkeys(entity_types)]
+        yesterday = day - timedelta(days=1)
+        start = min(baseline_first, yesterday)
+        groups: dict[tuple[str, str], dict[str, object]] = {}
+        for r in self._costs_until(tenant_id, day_start(start), until):
+            on = r.created_at.date()
+            in_baseline = baseline_first <= on <= baseline_last
+            prefix = "today" if on == day else "yesterday" if on == yesterday else None
+            for entity_type in types:
+                entity_id = _entity_of(r, entity_type)
+                if entity_id is None:
+                    continue
+                # Listed even when the record falls in no window (a day between the baseline
+                # and yesterday, or after ``day``): the entity had usage in the range.
+                group = groups.setdefault((entity_type.value, entity_id), {"days": set()})
+                if in_baseline:
+                    group["baseline_spend_cents"] = (
+                        group.get("baseline_spend_cents", Decimal(0)) + r.cost_cents)
+                    group["days"].add(on)
+                if prefix is not None:
+                    for name, value in (("spend_cents", r.cost_cents), ("requests", 1),
+                                        ("retries", int(r.is_retry)),
+                                        ("input_tokens", r.input_tokens)):
+                        key = f"{prefix}_{name}"
+                        group[key] = group.get(key, 0) + value
+        out = []
+        for (entity_type, entity_id), group in sorted(groups.items()):
+            days = group.pop("days")
+            out.append(EntityUsageSummary(entity_type=EntityType(entity_type),
+                                          entity_id=entity_id, baseline_days=len(days),
+                                          **group))
+        return out
+
+    async def budget_spend(self, tenant_id: str, day: date, until: datetime) -> list[BudgetSpend]:
+        until = aware(until, "until")
+        budgets = sorted(self._tx.budgets.rows(lambda b: b.tenant_id == tenant_id and b.is_active),
+                         key=lambda b: (b.budget_type.value, b.entity_id))
+        daily_from = day_start(day)
+        records = self._costs_until(tenant_id, day_start(month_start(day)), until)
+        result = []
+        for budget in budgets:
+            mine = [r for r in records if _counts_for(r, budget.budget_type, budget.entity_id)]
+            result.append(BudgetSpend(
+                budget=budget,
+                daily_spend_cents=sum((r.cost_cents for r in mine if r.created_at >= daily_from),
+                                      Decimal(0)),
+                monthly_spend_cents=sum((r.cost_cents for r in mine), Decimal(0))))
+        return result
+
+    # --- breach history ---------------------------------------------------------------------
+
+    async def record_breaches(self, breaches: Sequence[Breach]) -> None:
+        for b in breaches:
+            key = (b.tenant_id, b.entity_type, b.entity_id, b.breach_type, b.breach_date)
+            self._tx.breaches.put(key, b)
+
+    async def breach_streaks(self, tenant_id: str, breach_type: str, day: date,
+                             lookback_days: int = 7) -> dict[tuple[str, str], int]:
+        days: dict[tuple[str, str], set[date]] = {}
+        for b in self._tx.breaches.rows(
+                lambda b: b.tenant_id == tenant_id and b.breach_type == breach_type):
+            days.setdefault((b.entity_type, b.entity_id), set()).add(b.breach_date)
+        streaks = {}
+        for entity, breached in days.items():
+            if day not in breached:
+                continue
+            length = 1
+            while length <= lookback_days and day - timedelta(days=length) in breached:
+                length += 1
+            streaks[entity] = length
+        return streaks
+
+    # --- drift trackers ---------------------------------------------------------------------
+
+    async def drift_trackers(self, tenant_id: str) -> list[DriftTracker]:
+        rows = self._tx.drift_trackers.rows(lambda t: t.tenant_id == tenant_id)
+        return sorted(rows, key=lambda t: (t.entity_type, t.entity_id))
+
+    async def save_drift_trackers(self, trackers: Sequence[DriftTracker]) -> None:
+        for t in trackers:
+            self._tx.drift_trackers.put((t.tenant_id, t.entity_type, t.entity_id), t)

@@ -24,6 +24,7 @@ from costsight.cli.common import (
 )
 from costsight.cli.rejects import RejectWriter, check_rejects_path
 from costsight.core.errors import ValidationError
+from costsight.core.ingest.lines import SourceIdentity
 from costsight.core.ingest.parser import InputFormat
 from costsight.core.ingest.writer import DEFAULT_BATCH_SIZE
 from costsight.core.services.ingest import IngestReport
@@ -67,6 +68,10 @@ class FileSource:
     def open(self) -> Iterator[BinaryIO]:
         with self.path.open("rb") as stream:
             yield stream
+
+    def identity(self) -> SourceIdentity:
+        info = os.stat(self.path)
+        return SourceIdentity(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 class BarProgress:

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     #: comma-separated plugin names to block (built-in or third-party)
     disabled_plugins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)] = ()
     mcp_tokens_file: str | None = None
+    #: streamable HTTP: a session with no request in flight for this long is closed
+    mcp_session_idle_seconds: float = Field(300.0, gt=0, allow_inf_nan=False)
+    #: streamable HTTP: at most this many open sessions; another one gets 503 until one ends
+    mcp_max_sessions: int = Field(1000, ge=1)
     engine: EngineSettings = Field(default_factory=EngineSettings)
 
     def engine_settings(self) -> EngineSettings:

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
                                       extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    #: what the read-only MCP server reads through when set: a read-only role (``costsight
+    #: migrate --create-roles``) or a read replica; else ``database_url``
+    read_database_url: str | None = None
     #: comma-separated plugin names to block (built-in or third-party)
     disabled_plugins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)] = ()
     mcp_tokens_file: str | None = None

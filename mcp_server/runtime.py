@@ -2,8 +2,10 @@
 
 The lifespan uses the composition root (``costsight.bootstrap.bootstrap``) with
 ``read_only=True`` - every SQL session refuses writes (Postgres:
-``default_transaction_read_only``) - and ``create_schema=False``: a read-only server never
-migrates; an empty or stale database is refused with the command that fixes it.
+``default_transaction_read_only``; SQLite opens the file with ``mode=ro``) - and
+``create_schema=False``: a read-only server never migrates; an empty or stale database is
+refused with the command that fixes it. ``COSTSIGHT_READ_DATABASE_URL``, when set, is what it
+reads through: a role with SELECT only (``costsight migrate --create-roles``) or a replica.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 def settings_lifespan(settings: Settings, scope: TenantScope) -> Lifespan:
     """Build the application once when the server starts; close it when it stops."""
+
+    if settings.read_database_url:
+        settings = settings.model_copy(update={"database_url": settings.read_database_url})
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:

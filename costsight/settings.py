@@ -32,9 +32,9 @@ class Settings(BaseSettings):
     disabled_plugins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)] = ()
     mcp_tokens_file: str | None = None
     #: streamable HTTP: a session with no request in flight for this long is closed
-    mcp_session_idle_seconds: float = Field(300.0, gt=0, allow_inf_nan=False)
+    mcp_session_idle_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     #: streamable HTTP: at most this many open sessions; another one gets 503 until one ends
-    mcp_max_sessions: int = Field(1000, ge=1)
+    mcp_max_sessions: int = Field(default=1000, ge=1)
     engine: EngineSettings = Field(default_factory=EngineSettings)
 
     def engine_settings(self) -> EngineSettings:

@@ -38,8 +38,10 @@ class SourceIdentity:
 class LineSource(Protocol):
     """Something ingest can read twice (validate, then write): a file, bytes in a test."""
 
-    #: shown in reports (a path, ``<stdin>``, a test name)
-    name: str
+    @property
+    def name(self) -> str:
+        """Shown in reports (a path, ``<stdin>``, a test name)."""
+        ...
 
     @property
     def size(self) -> int | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from costsight.core.errors import ValidationError
+from costsight.core.timeutil import INSTANT_RANGE, parse_instant
 
 T = TypeVar("T")
 
@@ -46,6 +48,23 @@ def encode_cursor(*key: object) -> str:
     """Opaque cursor for the sort key of the last item returned."""
     raw = json.dumps(list(key), separators=(",", ":"), default=str).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+_NOT_A_CURSOR = ("not a cursor returned by this list", "the next_cursor of a previous page")
+
+
+def cursor_instant(raw: object) -> datetime:
+    """The timestamp part of a cursor: an ISO 8601 string inside the accepted range of instants
+    (``costsight.core.timeutil.MIN_INSTANT`` .. ``MAX_INSTANT``); anything else is a tampered
+    cursor (ValidationError naming ``cursor``), never an OverflowError."""
+    if not isinstance(raw, str):
+        raise ValidationError("cursor", _NOT_A_CURSOR[0], allowed=_NOT_A_CURSOR[1])
+    try:
+        return parse_instant(raw, field="cursor")
+    except ValidationError as exc:
+        raise ValidationError("cursor", f"{_NOT_A_CURSOR[0]}: {exc.reason}",
+                              allowed=f"{_NOT_A_CURSOR[1]} (its instant within "
+                                      f"{INSTANT_RANGE})") from None
 
 
 def decode_cursor(cursor: str, arity: int) -> list:

@@ -25,11 +25,18 @@ class Settings(BaseSettings):
                                       extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    #: what the read-only MCP server reads through when set: a read-only role (``costsight
+    #: migrate --create-roles``) or a read replica; else ``database_url``
+    read_database_url: str | None = None
     #: comma-separated plugin names to block (built-in or third-party)
     disabled_plugins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)] = ()
     #: comma-separated plugin names to allow; when set, only these load (the block-list wins)
     plugins: Annotated[tuple[str, ...] | None, NoDecode, BeforeValidator(_comma_list)] = None
     mcp_tokens_file: str | None = None
+    #: streamable HTTP: a session with no request in flight for this long is closed
+    mcp_session_idle_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
+    #: streamable HTTP: at most this many open sessions; another one gets 503 until one ends
+    mcp_max_sessions: int = Field(default=1000, ge=1)
     engine: EngineSettings = Field(default_factory=EngineSettings)
 
     def engine_settings(self) -> EngineSettings:

@@ -14,13 +14,14 @@ import anyio
 
 from costsight.core.errors import CostsightError
 from costsight.mcp_server.runtime import DEFAULT_HOST, DEFAULT_PORT, serve_http, serve_stdio
-from costsight.mcp_server.scope import TenantScope
+from costsight.mcp_server.scope import TenantScope, one_tenant
 
 
-def scope_from_args(tenants: list[str], all_tenants: bool) -> TenantScope:
-    """``--tenant`` (repeatable, or comma-separated) or ``--all-tenants``, exactly one of them."""
-    ids = [t for value in tenants for t in value.split(",") if t.strip()]
-    if all_tenants and ids:
+def scope_from_args(tenant: list[str], tenants: list[str], all_tenants: bool) -> TenantScope:
+    """``--tenant`` (one id, repeatable), ``--tenants a,b`` or ``--all-tenants``."""
+    ids = [one_tenant(value) for value in tenant]
+    ids += [t.strip() for value in tenants for t in value.split(",") if t.strip()]
+    if all_tenants and (tenant or tenants):
         raise SystemExit("use either --tenant/--tenants or --all-tenants, not both")
     if all_tenants:
         return TenantScope.all()
@@ -34,13 +35,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--transport", choices=("stdio", "streamable-http"), default="stdio")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--tenant", "--tenants", dest="tenants", action="append", default=[])
+    parser.add_argument("--tenant", action="append", default=[],
+                        help="one tenant id (repeatable)")
+    parser.add_argument("--tenants", action="append", default=[],
+                        help="comma-separated tenant ids")
     parser.add_argument("--all-tenants", action="store_true")
     args = parser.parse_args(argv)
     # stdout belongs to the protocol under stdio: every log line goes to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
-    scope = scope_from_args(args.tenants, args.all_tenants)
     try:
+        scope = scope_from_args(args.tenant, args.tenants, args.all_tenants)
         if args.transport == "stdio":
             anyio.run(lambda: serve_stdio(scope=scope))
         else:

@@ -10,14 +10,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from pathlib import Path
 
 from mcp.server.auth.provider import AccessToken
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from costsight.core.errors import ValidationError
 from costsight.mcp_server.scope import ALL_TENANTS, TenantScope
 
 TOKENS_ENV = "COSTSIGHT_MCP_TOKENS_FILE"
+
+log = logging.getLogger(__name__)
 
 
 def load_tokens(path: str | Path) -> dict[str, TenantScope]:
@@ -51,6 +55,42 @@ def _label(token: str) -> str:
 
 def scope_claims(scope: TenantScope) -> list[str]:
     return [ALL_TENANTS] if scope.tenants is None else sorted(scope.tenants)
+
+
+class UnauthorizedLog:
+    """ASGI middleware: every 401 is logged with the client's address and a label of the token
+    presented (a hash prefix, ``tok-1a2b3c4d``), never the token itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start" and message.get("status") == 401:
+                log.warning("401 unauthorized: client %s, %s, %s %s", _client(scope),
+                            _presented(scope), scope.get("method", "?"), scope.get("path", "?"))
+            await send(message)
+
+        await self.app(scope, receive, send_logged)
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else "unknown"
+
+
+def _presented(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return f"token {_label(token.strip())}"
+            return "no bearer token (another Authorization scheme)"
+    return "no Authorization header"
 
 
 class TokenFileVerifier:

@@ -2,8 +2,10 @@
 
 The lifespan uses the composition root (``costsight.bootstrap.bootstrap``) with
 ``read_only=True`` - every SQL session refuses writes (Postgres:
-``default_transaction_read_only``) - and ``create_schema=False``: a read-only server never
-migrates; an empty or stale database is refused with the command that fixes it.
+``default_transaction_read_only``; SQLite opens the file with ``mode=ro``) - and
+``create_schema=False``: a read-only server never migrates; an empty or stale database is
+refused with the command that fixes it. ``COSTSIGHT_READ_DATABASE_URL``, when set, is what it
+reads through: a role with SELECT only (``costsight migrate --create-roles``) or a replica.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import anyio
 import uvicorn
@@ -21,7 +24,7 @@ from starlette.applications import Starlette
 
 from costsight.bootstrap import bootstrap
 from costsight.core.errors import ValidationError
-from costsight.mcp_server.auth import TOKENS_ENV, TokenFileVerifier
+from costsight.mcp_server.auth import TOKENS_ENV, TokenFileVerifier, UnauthorizedLog
 from costsight.mcp_server.scope import TenantScope
 from costsight.mcp_server.server import Lifespan, new_server
 from costsight.mcp_server.state import ServerState
@@ -37,6 +40,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 def settings_lifespan(settings: Settings, scope: TenantScope) -> Lifespan:
     """Build the application once when the server starts; close it when it stops."""
+
+    if settings.read_database_url:
+        settings = settings.model_copy(update={"database_url": settings.read_database_url})
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
@@ -75,11 +81,33 @@ def transport_security(host: str, extra_hosts: tuple[str, ...] = ()) -> Transpor
         allowed_origins=[f"http://{h}" for h in hosts] + [f"https://{h}" for h in hosts])
 
 
-def http_app(server: MCPServer[ServerState], host: str,
-             extra_hosts: tuple[str, ...] = ()) -> Starlette:
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long an idle streamable-HTTP session lives and how many may be open at once.
+
+    The SDK's defaults (30 minutes, 10,000 sessions) let clients that never close their
+    sessions grow the server by tens of megabytes per thousand; ours are a few minutes and
+    about a thousand (``COSTSIGHT_MCP_SESSION_IDLE_SECONDS``, ``COSTSIGHT_MCP_MAX_SESSIONS``).
+    """
+
+    idle_seconds: float = 300.0
+    max_sessions: int = 1000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SessionLimits:
+        return cls(settings.mcp_session_idle_seconds, settings.mcp_max_sessions)
+
+
+def http_app(server: MCPServer[ServerState], host: str, extra_hosts: tuple[str, ...] = (), *,
+             limits: SessionLimits | None = None) -> Starlette:
     """The Starlette app serving MCP at /mcp (its lifespan runs the server's lifespan once)."""
-    return server.streamable_http_app(streamable_http_path=MCP_PATH, host=host,
-                                      transport_security=transport_security(host, extra_hosts))
+    limits = limits or SessionLimits()
+    app = server.streamable_http_app(streamable_http_path=MCP_PATH, host=host,
+                                     transport_security=transport_security(host, extra_hosts),
+                                     session_idle_timeout=limits.idle_seconds,
+                                     max_sessions=limits.max_sessions)
+    app.add_middleware(UnauthorizedLog)
+    return app
 
 
 def verifier_from_settings(settings: Settings, tokens_file: str | None) -> TokenFileVerifier:
@@ -98,11 +126,12 @@ async def serve_stdio(*, scope: TenantScope, settings: Settings | None = None) -
 
 @asynccontextmanager
 async def serving_http(server: MCPServer[ServerState], *, host: str = DEFAULT_HOST,
-                       startup_timeout: float = 30) -> AsyncIterator[str]:
+                       startup_timeout: float = 30,
+                       limits: SessionLimits | None = None) -> AsyncIterator[str]:
     """Serve ``server`` over streamable HTTP on ``host`` and an OS-chosen free port while the
     block runs (embedding, tests, benchmarks); yields the MCP endpoint URL."""
-    config = uvicorn.Config(http_app(server, host), host=host, port=0, log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(http_app(server, host, limits=limits), host=host, port=0,
+                            log_level="warning", lifespan="on")
     web = uvicorn.Server(config)
     async with anyio.create_task_group() as tg:
         tg.start_soon(web.serve)
@@ -126,6 +155,7 @@ async def serve_http(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, scop
                                         issuer_url=f"http://{host}:{port}")
     if host not in LOOPBACK_HOSTS:
         log.warning("serving MCP on non-loopback host %s: put TLS in front of it", host)
-    config = uvicorn.Config(http_app(server, host, extra_hosts), host=host, port=port,
-                            log_level="warning", lifespan="on")
+    config = uvicorn.Config(http_app(server, host, extra_hosts,
+                                     limits=SessionLimits.from_settings(settings)),
+                            host=host, port=port, log_level="warning", lifespan="on")
     await uvicorn.Server(config).serve()

@@ -10,6 +10,18 @@ from costsight.core.errors import OutOfScope, ValidationError
 ALL_TENANTS = "*"
 
 
+def one_tenant(value: str, option: str = "--tenant") -> str:
+    """The value of an option that names exactly one tenant id: a comma is refused, not split,
+    so ``--tenant "acme,globex"`` can never widen a scope to two tenants."""
+    if "," in value:
+        raise ValidationError(option, f"{value!r} contains a comma; {option} takes exactly one "
+                                      "tenant id",
+                              allowed="one tenant id; use --tenants a,b to serve several")
+    if not value.strip():
+        raise ValidationError(option, "is empty", allowed="one non-empty tenant id")
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class TenantScope:
     """A fixed set of tenant ids, or every tenant (``tenants is None``)."""

@@ -11,7 +11,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from costsight.core.errors import ValidationError
-from costsight.core.pagination import Page, decode_cursor, encode_cursor, require_positive
+from costsight.core.pagination import (
+    Page,
+    cursor_instant,
+    decode_cursor,
+    encode_cursor,
+    require_positive,
+)
 
 T = TypeVar("T")
 
@@ -28,12 +34,7 @@ def _encode_part(value: object) -> object:
 
 def _decode_part(raw: object, kind: type) -> object:
     if kind is datetime:
-        if not isinstance(raw, str):
-            raise ValueError("expected a timestamp")
-        value = datetime.fromisoformat(raw)
-        if value.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return value
+        return cursor_instant(raw)
     if kind is int:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValueError("expected an integer")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -51,12 +54,28 @@ def _is_memory(url: str) -> bool:
     return not database or database == ":memory:"
 
 
+def read_only_sqlite_url(url: str) -> URL:
+    """The URL opening an existing SQLite file read-only (``mode=ro``): SQLite itself refuses
+    every write, and a wrong path is an error instead of a new, empty database file."""
+    parsed = make_url(url)
+    path = Path(parsed.database or "").expanduser().resolve()
+    if not path.is_file():
+        raise ValidationError("database_url", f"no SQLite database at {os.fspath(path)!r}",
+                              allowed="the path of an existing costsight database "
+                                      "(create it with `costsight migrate`)")
+    return parsed.set(database=f"file:{quote(os.fspath(path))}",
+                      query={"mode": "ro", "uri": "true"})
+
+
 def _sqlite_engine(url: str, *, read_only: bool) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
+    target: str | URL = url
     if _is_memory(url):
         # One shared connection, otherwise every connection sees its own empty database.
         kwargs["poolclass"] = StaticPool
-    engine = create_async_engine(url, **kwargs)
+    elif read_only:
+        target = read_only_sqlite_url(url)
+    engine = create_async_engine(target, **kwargs)
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")

@@ -10,8 +10,13 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from costsight.core.errors import ValidationError
-from costsight.core.pagination import Page, decode_cursor, encode_cursor, require_positive
-from costsight.core.timeutil import require_aware
+from costsight.core.pagination import (
+    Page,
+    cursor_instant,
+    decode_cursor,
+    encode_cursor,
+    require_positive,
+)
 
 T = TypeVar("T")
 
@@ -31,7 +36,7 @@ def newest_first_after(cursor: str | None, ts_col: ColumnElement[Any],
         return None
     raw_ts, raw_id = decode_cursor(cursor, 2)
     try:
-        ts = require_aware(datetime.fromisoformat(raw_ts))
+        ts = cursor_instant(raw_ts)
         key = int(raw_id) if int_id else str(raw_id)
     except (TypeError, ValueError):
         raise _BAD from None

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from costsight.adapters.sql.engine import backend_of, create_engine
-from costsight.core.errors import SchemaOutOfDate
+from costsight.core.errors import SchemaOutOfDate, ValidationError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "costsight migrate"
@@ -66,7 +67,9 @@ async def upgrade(url: str) -> None:
 
 
 async def current_revision(url: str) -> str | None:
-    """The Alembic revision stored in ``url`` (None for an empty database)."""
+    """The Alembic revision stored in ``url`` (None for an empty or missing database)."""
+    if backend_of(url) == "sqlite" and not _sqlite_file_exists(url):
+        return None  # a read-only SQLite engine refuses a missing file (and never creates it)
     engine = create_engine(url, read_only=True)
     try:
         async with engine.connect() as conn:
@@ -108,6 +111,13 @@ async def ensure_schema(engine: AsyncEngine, url: str, *, create_schema: bool,
                           f"{HEAD_REVISION!r}; run `{UPGRADE_COMMAND}`")
 
 
+def _sqlite_file_exists(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    return not database or database == ":memory:" or Path(database).expanduser().is_file()
+
+
 def _known(revision: str) -> bool:
     try:
         return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
@@ -120,3 +130,63 @@ def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+#: The read-only role ``costsight migrate --create-roles`` creates by default.
+READ_ROLE = "costsight_read"
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_WRITE_PRIVILEGES = "INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER"
+
+
+def check_read_role(url: str, role: str) -> None:
+    """Refuse a role request that cannot succeed (not Postgres, not a plain name)."""
+    if not url.startswith("postgresql") or backend_of(url) != "postgresql":
+        raise ValidationError("--create-roles", "database roles exist only on PostgreSQL",
+                              allowed="a postgresql+asyncpg:// COSTSIGHT_DATABASE_URL (on SQLite "
+                                      "the MCP server opens the file read-only)")
+    if not _ROLE_NAME.fullmatch(role):
+        raise ValidationError("--read-role", f"{role!r} is not a plain role name",
+                              allowed="lowercase letters, digits and _, not starting with a "
+                                      "digit, at most 63 characters")
+
+
+async def create_read_role(url: str, role: str = READ_ROLE) -> list[str]:
+    """Create (or bring back to SELECT only) a Postgres role that can log in and read every
+    costsight table, present and future, and nothing else; returns the statements it ran.
+
+    Identifiers cannot be bound as parameters: the name is checked against a strict pattern
+    and quoted by the dialect. Future tables are covered by default privileges of the role
+    running this (the one that runs ``costsight migrate``).
+    """
+    check_read_role(url, role)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            found = (await conn.execute(text(
+                "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls "
+                "FROM pg_roles WHERE rolname = :role"), {"role": role})).first()
+            if found is not None and found[0]:
+                raise ValidationError("--read-role", f"{role!r} exists and is privileged "
+                                                     "(superuser, createrole, createdb or "
+                                                     "bypassrls)",
+                                      allowed="a new role name, or an unprivileged role")
+            database, schema, owner = (await conn.execute(text(
+                "SELECT current_database(), current_schema(), current_user"))).one()
+            quote = conn.dialect.identifier_preparer.quote
+            r, s = quote(role), quote(schema)
+            statements = [] if found is not None else [
+                f"CREATE ROLE {r} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT"]
+            statements += [
+                f"GRANT CONNECT ON DATABASE {quote(database)} TO {r}",
+                f"GRANT USAGE ON SCHEMA {s} TO {r}",
+                f"REVOKE CREATE ON SCHEMA {s} FROM {r}",
+                f"REVOKE {_WRITE_PRIVILEGES} ON ALL TABLES IN SCHEMA {s} FROM {r}",
+                f"GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}",
+                f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {s} "
+                f"GRANT SELECT ON TABLES TO {r}",
+            ]
+            for statement in statements:
+                await conn.execute(text(statement))
+        return statements
+    finally:
+        await engine.dispose()

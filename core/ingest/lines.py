@@ -13,11 +13,35 @@ MAX_LINE_BYTES = 1 << 20
 _SKIP_CHUNK = 1 << 16
 
 
+@dataclass(frozen=True)
+class SourceIdentity:
+    """What must not change while a source is ingested: for a file, its device, inode, size
+    and modification time (a truncation, an append, an edit or a replacement all change it)."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+    def change_from(self, earlier: SourceIdentity) -> str:
+        """How this identity differs from an earlier one, in words."""
+        changes = []
+        if (self.device, self.inode) != (earlier.device, earlier.inode):
+            changes.append("it was replaced by another file")
+        if self.size != earlier.size:
+            changes.append(f"its size went from {earlier.size} to {self.size} bytes")
+        if self.mtime_ns != earlier.mtime_ns and not changes:
+            changes.append("it was modified")
+        return "; ".join(changes) or "it changed"
+
+
 class LineSource(Protocol):
     """Something ingest can read twice (validate, then write): a file, bytes in a test."""
 
-    #: shown in reports (a path, ``<stdin>``, a test name)
-    name: str
+    @property
+    def name(self) -> str:
+        """Shown in reports (a path, ``<stdin>``, a test name)."""
+        ...
 
     @property
     def size(self) -> int | None:
@@ -26,6 +50,10 @@ class LineSource(Protocol):
 
     def open(self) -> AbstractContextManager[BinaryIO]:
         """A fresh binary stream positioned at the start."""
+        ...
+
+    def identity(self) -> SourceIdentity:
+        """The source's identity now; ingest refuses to commit when it changed since the start."""
         ...
 
 
@@ -43,6 +71,9 @@ class BytesSource:
     @contextmanager
     def open(self) -> Iterator[BinaryIO]:
         yield io.BytesIO(self.data)
+
+    def identity(self) -> SourceIdentity:
+        return SourceIdentity(0, 0, len(self.data), 0)  # bytes cannot change
 
 
 @dataclass(frozen=True)

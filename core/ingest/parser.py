@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -20,6 +20,8 @@ from costsight.core.ingest.records import (
     record_from_csv,
     record_from_object,
 )
+
+UTF8_BOM = b"\xef\xbb\xbf"
 
 #: How much of a rejected line is kept for the rejects file.
 RAW_KEEP_CHARS = 2000
@@ -79,9 +81,33 @@ def _decode(raw: RawLine) -> str:
         raise Invalid("line", f"not valid UTF-8 (byte {exc.start + 1} of the line)") from None
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Build an object, refusing a repeated key: parsers disagree on which copy wins (the
+    first, the last, both), so a line like ``"tenant_id":"t1","tenant_id":"t2"`` is ambiguous."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
 def _parse_json_line(text: str) -> tuple[RecordKind, BaseModel]:
     try:
-        obj = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        obj = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant,
+                         object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise Invalid(exc.key or "line",
+                      f"the key {exc.key!r} appears more than once in one object "
+                      "(each key at most once)") from None
     except RecursionError:
         raise Invalid("line", "JSON nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, NaN/Infinity, integers of > 4300 digits
@@ -104,6 +130,10 @@ def parse_source(source: LineSource, fmt: InputFormat = InputFormat.AUTO, *,
         for raw in read_lines(stream):
             if on_bytes is not None:
                 on_bytes(raw.consumed)
+            if raw.number == 1 and raw.data.startswith(UTF8_BOM):
+                # Editors on Windows (and Excel's "CSV UTF-8") start files with a BOM; it is
+                # invisible, so refusing it would name a header or key that looks correct.
+                raw = replace(raw, data=raw.data[len(UTF8_BOM):])
             if not raw.oversized and not raw.data.strip():
                 continue
             try:

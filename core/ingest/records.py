@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -20,7 +21,9 @@ from pydantic import ValidationError as PydanticValidationError
 from costsight.core.domain.audit import AuditRecord
 from costsight.core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
 from costsight.core.domain.provenance import NewProvenance
+from costsight.core.errors import ValidationError
 from costsight.core.money import MAX_CENTS
+from costsight.core.timeutil import parse_instant
 
 MAX_DEPTH = 32
 INT32_MAX = 2**31 - 1
@@ -132,9 +135,8 @@ def build_record(kind: RecordKind, fields: Mapping[str, Any]) -> BaseModel:
     """Validate one record's fields into its domain model; ``Invalid`` names field and reason."""
     data = dict(fields)
     for name in TIMESTAMP_FIELDS.intersection(data):
-        if data[name] is not None and not isinstance(data[name], str):
-            raise Invalid(name, "expected an ISO 8601 timestamp string with a UTC offset, "
-                                "e.g. 2026-01-31T12:00:00+00:00")
+        if data[name] is not None:
+            data[name] = _instant(name, data[name])
     if kind is RecordKind.PROVENANCE and data.get("payload") is not None:
         if not isinstance(data["payload"], dict):
             raise Invalid("payload", "expected a JSON object")
@@ -157,6 +159,17 @@ def build_record(kind: RecordKind, fields: Mapping[str, Any]) -> BaseModel:
         if value is not None and value > limit:
             raise Invalid(name, f"must be at most {limit}")
     return record
+
+
+def _instant(name: str, value: Any) -> datetime:
+    """The one parser of instants (bounded, never silently cut), its error as a rejection."""
+    if not isinstance(value, str):
+        raise Invalid(name, "expected an ISO 8601 timestamp string with a UTC offset, "
+                            "e.g. 2026-01-31T12:00:00+00:00")
+    try:
+        return parse_instant(value, field=name)
+    except ValidationError as exc:
+        raise Invalid(name, f"{exc.reason} (allowed: {exc.allowed})") from None
 
 
 def _check_magnitude(name: str, value: Any) -> None:

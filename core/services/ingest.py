@@ -8,6 +8,11 @@ work, committed at the end, so memory stays bounded and a failure writes nothing
 ``skip_invalid``: one pass; rejected lines go to ``on_reject``, valid lines are written in
 batches, each batch its own unit of work. A batch storage refuses (a change to a terminal
 worker run) is retried one record at a time and only the refused records are rejected.
+
+Each source's identity (a file's device, inode, size and mtime) is recorded when ingest starts
+and compared before every commit: a source truncated, appended to, edited or replaced while it
+is read raises ``SourceChanged`` and the unit rolls back (with ``skip_invalid``, the batches
+committed before the change was seen stay).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from costsight.core.errors import CostsightError
 from costsight.core.ingest.lines import LineSource
 from costsight.core.ingest.parser import InputFormat, Parsed, Rejection, parse_source
 from costsight.core.ingest.records import Invalid, RecordKind
@@ -28,6 +34,35 @@ from costsight.core.ingest.writer import (
 )
 from costsight.core.ports import Storage
 from costsight.core.timeutil import Clock
+
+
+class SourceChanged(CostsightError):
+    """A source changed while it was being ingested; the unit of work was rolled back."""
+
+    def __init__(self, name: str, change: str, *, committed_batches: int = 0) -> None:
+        self.name = name
+        kept = (f"; the {committed_batches} batch(es) committed before the change was seen "
+                "were kept (--skip-invalid commits each batch)" if committed_batches
+                else "; nothing was written")
+        super().__init__(f"{name} changed while it was being ingested ({change}){kept}. "
+                         "Ingest a file that is no longer being written (copy it first).")
+
+
+class SourceGuard:
+    """The identities of the sources when ingest started; ``check`` raises ``SourceChanged``."""
+
+    def __init__(self, sources: Sequence[LineSource]) -> None:
+        self.sources = list(sources)
+        self.started = [source.identity() for source in self.sources]
+        self.committed_batches = 0
+
+    def check(self) -> None:
+        for source, started in zip(self.sources, self.started, strict=True):
+            now = source.identity()
+            if now != started:
+                raise SourceChanged(source.name, now.change_from(started),
+                                    committed_batches=self.committed_batches)
+
 
 #: Rejections kept on the report itself (all of them go to ``on_reject``).
 REPORT_REJECTIONS = 100
@@ -110,8 +145,9 @@ class IngestService:
             raise ValidationError("batch_size", f"{size} is too small", allowed=">= 1")
         report = IngestReport()
         sink = _sink(report, on_reject)
+        guard = SourceGuard(sources)
         if skip_invalid:
-            await self._write_skipping(sources, fmt, size, report, sink, progress)
+            await self._write_skipping(sources, fmt, size, report, sink, progress, guard)
             return report
         for source in sources:
             _phase(progress, f"validating {source.name}", source.size)
@@ -120,12 +156,13 @@ class IngestService:
                     sink(item)
         if report.rejected:
             return report
-        await self._write_all(sources, fmt, size, report, sink, progress)
+        guard.check()  # what was validated is what will be written
+        await self._write_all(sources, fmt, size, report, sink, progress, guard)
         return report
 
     async def _write_all(self, sources: Sequence[LineSource], fmt: InputFormat, size: int,
                          report: IngestReport, sink: RejectSink,
-                         progress: IngestProgress | None) -> None:
+                         progress: IngestProgress | None, guard: SourceGuard) -> None:
         totals = {kind: KindCounts() for kind in RecordKind}
         buffers = BatchBuffers(size)
         valid = 0
@@ -151,13 +188,15 @@ class IngestService:
                 for rejection in _conflict_rejections(exc):
                     sink(rejection)
                 return
+            # A source cut short reads as a clean, shorter file: only its identity tells.
+            guard.check()
             await uow.commit()
         report.counts, report.valid_lines, report.written = totals, valid, True
         report.superseded = buffers.superseded
 
     async def _write_skipping(self, sources: Sequence[LineSource], fmt: InputFormat,
                               size: int, report: IngestReport, sink: RejectSink,
-                              progress: IngestProgress | None) -> None:
+                              progress: IngestProgress | None, guard: SourceGuard) -> None:
         buffers = BatchBuffers(size)
         report.written = True
         for source in sources:
@@ -173,31 +212,34 @@ class IngestService:
                     continue
                 report.valid_lines += 1
                 for kind in due:
-                    await self._commit_batch(kind, buffers.take(kind), report, sink)
+                    await self._commit_batch(kind, buffers.take(kind), report, sink, guard)
         for kind in _flush_all_order(buffers):
-            await self._commit_batch(kind, buffers.take(kind), report, sink)
+            await self._commit_batch(kind, buffers.take(kind), report, sink, guard)
         report.superseded = buffers.superseded
 
     async def _commit_batch(self, kind: RecordKind, items: list[Parsed], report: IngestReport,
-                            sink: RejectSink) -> None:
+                            sink: RejectSink, guard: SourceGuard) -> None:
         try:
-            report.counts[kind].add(await self._in_own_unit(kind, items))
+            report.counts[kind].add(await self._in_own_unit(kind, items, guard))
             return
         except BatchConflict:
             pass
         # Isolate the refused records: one unit of work per record of this batch.
         for item in items:
             try:
-                report.counts[kind].add(await self._in_own_unit(kind, [item]))
+                report.counts[kind].add(await self._in_own_unit(kind, [item], guard))
             except BatchConflict as exc:
                 report.valid_lines -= 1
                 for rejection in _conflict_rejections(exc):
                     sink(rejection)
 
-    async def _in_own_unit(self, kind: RecordKind, items: list[Parsed]) -> KindCounts:
+    async def _in_own_unit(self, kind: RecordKind, items: list[Parsed],
+                           guard: SourceGuard) -> KindCounts:
         async with self.storage.unit_of_work() as uow:
             counts = await write_batch(uow, kind, items)
+            guard.check()
             await uow.commit()
+        guard.committed_batches += 1
         return counts
 
 
@@ -247,4 +289,4 @@ def _advance(progress: IngestProgress | None) -> Callable[[int], None] | None:
     return progress.advance if progress is not None else None
 
 
-__all__ = ["IngestProgress", "IngestReport", "IngestService", "InputFormat"]
+__all__ = ["IngestProgress", "IngestReport", "IngestService", "InputFormat", "SourceChanged"]

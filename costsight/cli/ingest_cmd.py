@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -23,8 +22,10 @@ from costsight.cli.common import (
     stderr_console,
     stdout_console,
 )
+from costsight.cli.rejects import RejectWriter, check_rejects_path
 from costsight.core.errors import ValidationError
-from costsight.core.ingest.parser import InputFormat, Rejection
+from costsight.core.ingest.lines import SourceIdentity
+from costsight.core.ingest.parser import InputFormat
 from costsight.core.ingest.writer import DEFAULT_BATCH_SIZE
 from costsight.core.services.ingest import IngestReport
 
@@ -40,7 +41,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="write the valid lines; rejected lines go to the rejects file")
     p.add_argument("--rejects-file", metavar="PATH",
                    help="where rejected lines are written as JSON Lines "
-                        "(default with --skip-invalid: FIRST_FILE.rejects.jsonl)")
+                        "(default with --skip-invalid: FIRST_FILE.rejects.jsonl); created "
+                        "only when a line is rejected; never one of the input files")
+    p.add_argument("--overwrite-rejects", action="store_true",
+                   help="replace the rejects file if it exists (default: refuse to start)")
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
                    help=f"records per write batch (default {DEFAULT_BATCH_SIZE})")
     p.add_argument("--format", choices=[f.value for f in InputFormat], default="auto",
@@ -65,6 +69,10 @@ class FileSource:
         with self.path.open("rb") as stream:
             yield stream
 
+    def identity(self) -> SourceIdentity:
+        info = os.stat(self.path)
+        return SourceIdentity(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
 
 class BarProgress:
     """The ingest progress sink drawn as a rich progress bar (bytes read)."""
@@ -80,31 +88,6 @@ class BarProgress:
 
     def advance(self, nbytes: int) -> None:
         self.progress.advance(self.task, nbytes)
-
-
-class RejectWriter:
-    """Rejected lines to stderr (every one) and, when asked, to a JSON Lines file."""
-
-    def __init__(self, path: Path | None, *, echo: bool) -> None:
-        self.path = path
-        self.echo = echo
-        self.console = stderr_console()
-        self._file: IO[str] | None = None
-
-    def __call__(self, rejection: Rejection) -> None:
-        if self.echo:
-            self.console.print(f"[red]rejected[/] {rejection.describe()}", markup=True,
-                               highlight=False)
-        if self.path is not None:
-            if self._file is None:
-                self._file = self.path.open("w", encoding="utf-8")
-            self._file.write(json.dumps({
-                "source": rejection.source, "line": rejection.line, "field": rejection.field,
-                "reason": rejection.reason, "raw": rejection.raw}) + "\n")
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
 
 
 def _sources(files: list[str]) -> list[FileSource]:
@@ -124,18 +107,21 @@ async def run(args: argparse.Namespace) -> int:
     rejects_path = Path(args.rejects_file) if args.rejects_file else None
     if rejects_path is None and args.skip_invalid:
         rejects_path = Path(f"{args.files[0]}.rejects.jsonl")
-    if rejects_path is not None and rejects_path.exists():
-        rejects_path.unlink()  # a stale rejects file from an earlier run would mislead
+    if rejects_path is not None:
+        check_rejects_path(rejects_path, [s.path for s in sources],
+                           overwrite=args.overwrite_rejects)
     # All-or-nothing: every rejected line is named on stderr. With --skip-invalid the rejects
     # file holds them; stderr shows them too unless --json keeps the output machine-readable.
-    sink = RejectWriter(rejects_path, echo=not (args.json and args.skip_invalid))
+    sink = RejectWriter(rejects_path, echo=not (args.json and args.skip_invalid),
+                        overwrite=args.overwrite_rejects)
+    sink.open()  # before anything is committed: an unwritable place fails here
     show_bar = stderr_console().is_terminal and not args.json
     try:
         with expected_audit_duplicates():
             report = await _ingest(sources, args, sink, show_bar)
     finally:
-        sink.close()
-    _print(report, args, rejects_path)
+        written = sink.finish()
+    _print(report, args, written)
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
 

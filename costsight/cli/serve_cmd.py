@@ -7,7 +7,7 @@ import argparse
 from costsight.cli.common import EXIT_OK, settings
 from costsight.core.errors import ValidationError
 from costsight.mcp_server.runtime import DEFAULT_HOST, DEFAULT_PORT, serve_http, serve_stdio
-from costsight.mcp_server.scope import TenantScope
+from costsight.mcp_server.scope import TenantScope, one_tenant
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,7 +21,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--tokens-file", metavar="PATH",
                    help="bearer tokens -> tenant scopes (HTTP; or COSTSIGHT_MCP_TOKENS_FILE)")
     scope = p.add_mutually_exclusive_group()
-    scope.add_argument("--tenant", metavar="T", help="serve one tenant")
+    scope.add_argument("--tenant", metavar="T", help="serve exactly this one tenant id")
     scope.add_argument("--tenants", metavar="A,B", help="serve these tenants")
     scope.add_argument("--all-tenants", action="store_true", help="serve every tenant")
     p.set_defaults(handler=run)
@@ -30,7 +30,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def scope_of(args: argparse.Namespace) -> TenantScope:
     if args.all_tenants:
         return TenantScope.all()
-    ids = [t.strip() for t in (args.tenant or args.tenants or "").split(",") if t.strip()]
+    if args.tenant is not None:
+        return TenantScope.of([one_tenant(args.tenant)])
+    ids = [t.strip() for t in (args.tenants or "").split(",") if t.strip()]
     if not ids:
         raise ValidationError("scope", "a tenant scope is required",
                               allowed="--tenant T, --tenants a,b or --all-tenants")

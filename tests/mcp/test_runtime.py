@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import pytest
 from mcp import Client
 
-from costsight.core.errors import SchemaOutOfDate
+from costsight.core.errors import SchemaOutOfDate, ValidationError
 from costsight.mcp_server import tool_names as names
 from costsight.mcp_server.runtime import (
     build_server_from_settings,
@@ -65,6 +66,12 @@ async def test_tools_over_a_settings_built_server(sql_url: str) -> None:
 async def test_the_lifespan_never_creates_a_schema(tmp_path: Any) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     lifespan = settings_lifespan(Settings(database_url=url), TenantScope.all())
+    # A missing file is a wrong path: named as such, and not created (mode=ro).
+    with pytest.raises(ValidationError, match="costsight migrate"):
+        async with lifespan(None):  # type: ignore[arg-type]
+            pass
+    # An existing but empty file has no schema: refused, never migrated.
+    sqlite3.connect(tmp_path / "empty.db").close()
     with pytest.raises(SchemaOutOfDate, match="costsight migrate"):
         async with lifespan(None):  # type: ignore[arg-type]
             pass

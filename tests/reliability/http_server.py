@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -64,21 +65,33 @@ async def _wait_until_listening(port: int, process: anyio.abc.Process, timeout: 
 
 
 @asynccontextmanager
-async def serving(database_url: str, tmp_path: Path, *scope: str) -> AsyncIterator[str]:
-    """Run the server (scope flags, default --all-tenants); yields its MCP endpoint URL."""
+async def serving_process(database_url: str, tmp_path: Path, *scope: str,
+                          env: dict[str, str] | None = None, stderr: Path | None = None
+                          ) -> AsyncIterator[tuple[str, anyio.abc.Process]]:
+    """Run the server (scope flags, default --all-tenants; ``env`` added to the environment,
+    stderr to a file when given); yields its MCP endpoint URL and the process."""
     tokens = tmp_path / "tokens.json"
     tokens.write_text(json.dumps(TOKENS))
     port = free_port()
-    env = {**os.environ, "COSTSIGHT_DATABASE_URL": database_url}
-    process = await anyio.open_process(
-        [COSTSIGHT, "serve", "--transport", "streamable-http", "--host", HOST, "--port",
-         str(port), "--tokens-file", str(tokens), *(scope or ("--all-tenants",))],
-        cwd=REPO, env=env, stdout=None, stderr=None)
-    try:
-        await _wait_until_listening(port, process, timeout=30)
-        yield f"http://{HOST}:{port}{MCP_PATH}"
-    finally:
-        await stop(process)
+    full_env = {**os.environ, "COSTSIGHT_DATABASE_URL": database_url, **(env or {})}
+    with contextlib.ExitStack() as files:
+        err = files.enter_context(stderr.open("wb")) if stderr is not None else None
+        process = await anyio.open_process(
+            [COSTSIGHT, "serve", "--transport", "streamable-http", "--host", HOST, "--port",
+             str(port), "--tokens-file", str(tokens), *(scope or ("--all-tenants",))],
+            cwd=REPO, env=full_env, stdout=None, stderr=err)
+        try:
+            await _wait_until_listening(port, process, timeout=30)
+            yield f"http://{HOST}:{port}{MCP_PATH}", process
+        finally:
+            await stop(process)
+
+
+@asynccontextmanager
+async def serving(database_url: str, tmp_path: Path, *scope: str) -> AsyncIterator[str]:
+    """Run the server (scope flags, default --all-tenants); yields its MCP endpoint URL."""
+    async with serving_process(database_url, tmp_path, *scope) as (url, _):
+        yield url
 
 
 @asynccontextmanager

@@ -35,6 +35,7 @@ def newest_first_after(cursor: str | None, ts_col: ColumnElement[Any],
     if cursor is None:
         return None
     raw_ts, raw_id = decode_cursor(cursor, 2)
+    ts = cursor_instant(raw_ts)
     key: int | str = str(raw_id)
     if int_id:
         # bool is an int to Python but never an id; a float (even Infinity) is tampering.
@@ -44,7 +45,6 @@ def newest_first_after(cursor: str | None, ts_col: ColumnElement[Any],
             key = int(raw_id)
         except ValueError:
             raise _BAD from None
-    ts = cursor_instant(raw_ts)
     return or_(ts_col < ts, and_(ts_col == ts, id_col < key))
 
 

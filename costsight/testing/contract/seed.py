@@ -215,7 +215,8 @@ async def snapshot(uow: UnitOfWork, tenant: str) -> dict[str, object]:
         "drift": await pv.drift_stats(tenant),
         "duplicate": await pv.is_duplicate(tenant, "hash-0001"),
     }
-    audit_reads: dict[str, object] = {"list": await uow.audit.list_records(tenant, AuditFilter(), limit=50)}
+    audit_reads: dict[str, object] = {
+        "list": await uow.audit.list_records(tenant, AuditFilter(), limit=50)}
     return {name: _dump(reads) for name, reads in zip(PORTS, [
         analytics, costs, anomalies, patterns, predictions, provenance_reads, audit_reads],
         strict=True)}

@@ -84,7 +84,8 @@ async def test_append_stores_the_normalised_record(storage: Storage) -> None:
     assert [r.audit_id for r in filtered] == ["a-1"]
 
 
-async def test_duplicate_audit_id_returns_false_and_business_writes_survive(storage: Storage) -> None:
+async def test_duplicate_audit_id_returns_false_and_business_writes_survive(
+        storage: Storage) -> None:
     await append(storage, audit("a-0"))
     async with storage.unit_of_work() as uow:
         await uow.costs.record_costs([cost(cost_cents=Decimal("2.5"))])

@@ -75,7 +75,8 @@ def usage_rows(rows: list[DailyUsage]) -> list[tuple[str, str, date, Decimal, in
              r.input_tokens) for r in rows]
 
 
-async def test_daily_usage_per_entity_and_day_with_retries_and_input_tokens(storage: Storage) -> None:
+async def test_daily_usage_per_entity_and_day_with_retries_and_input_tokens(
+        storage: Storage) -> None:
     await seed_usage(storage)
     got = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, ALL_TYPES, d(9), T0))
@@ -150,7 +151,8 @@ class ExpectedSummary:
     yesterday: DayTotals = NO_DAY
 
 
-async def test_usage_summaries_per_entity_with_baseline_yesterday_and_today(storage: Storage) -> None:
+async def test_usage_summaries_per_entity_with_baseline_yesterday_and_today(
+        storage: Storage) -> None:
     await seed_usage(storage)
     got = await summaries(storage)
     assert summary_rows(got) == [
@@ -216,7 +218,8 @@ async def test_usage_summaries_baseline_of_any_length(storage: Storage, first: d
     assert (row.baseline_spend_cents, row.baseline_days) == (Decimal(days), days)
 
 
-async def test_usage_summaries_sum_money_exactly_beyond_64_bit_micro_cents(storage: Storage) -> None:
+async def test_usage_summaries_sum_money_exactly_beyond_64_bit_micro_cents(
+        storage: Storage) -> None:
     huge = Decimal("5000000000000")  # 5e18 micro-cents: two of them overflow a BIGINT
     await record(storage,
                  cost(created_at=at(7, 12), user_id="u1", cost_cents=huge),

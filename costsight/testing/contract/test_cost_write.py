@@ -311,7 +311,8 @@ async def test_worker_runs_insert_then_progress(storage: Storage) -> None:
     assert await runs_of(storage) == [done]
 
 
-async def test_terminal_run_rejects_a_conflicting_update_and_writes_nothing(storage: Storage) -> None:
+async def test_terminal_run_rejects_a_conflicting_update_and_writes_nothing(
+        storage: Storage) -> None:
     done = completed_run(1, cost_cents="12.5")
     await upsert_runs(storage, done)
 

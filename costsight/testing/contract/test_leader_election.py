@@ -134,7 +134,8 @@ async def test_is_held_reports_any_holder(contenders: Contenders) -> None:
 
 
 @pytest.mark.parametrize("lock_id", [6999, 8000, 0, -7001, 2**32 + 7001])
-async def test_lock_ids_outside_the_job_range_are_rejected(contenders: Contenders, lock_id: int) -> None:
+async def test_lock_ids_outside_the_job_range_are_rejected(
+        contenders: Contenders, lock_id: int) -> None:
     first, _ = contenders
     with pytest.raises(ValidationError, match="lock_id") as info:
         await first.try_acquire(lock_id)

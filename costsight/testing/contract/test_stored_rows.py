@@ -68,7 +68,8 @@ async def test_status_moves_stamp_their_field_and_updated_at(storage: Storage) -
     assert await _anomaly(storage, first.id) == resolved
 
     # The same status again writes nothing: not even updated_at moves.
-    assert await _move(storage, first.id, AnomalyStatus.RESOLVED, LATEST + timedelta(hours=1)) == resolved
+    assert await _move(storage, first.id, AnomalyStatus.RESOLVED,
+                       LATEST + timedelta(hours=1)) == resolved
     assert await _anomaly(storage, first.id) == resolved
 
 
@@ -110,7 +111,8 @@ async def test_two_findings_of_one_key_in_a_batch_make_one_row(storage: Storage)
     assert await _anomaly(storage, rows[0].id) == rows[1].model_dump()
 
 
-async def test_a_feedback_upsert_that_updates_refreshes_exactly_its_fields(storage: Storage) -> None:
+async def test_a_feedback_upsert_that_updates_refreshes_exactly_its_fields(
+        storage: Storage) -> None:
     [first] = await in_uow(storage, lambda uow: uow.pattern_feedback.upsert_feedback(
         [feedback()], open_since=T0 - timedelta(days=1), now=T0))
     assert first.model_dump() == {**feedback().model_dump(), "id": first.id,
@@ -127,7 +129,8 @@ async def test_a_feedback_upsert_that_updates_refreshes_exactly_its_fields(stora
     assert stored.model_dump() == expected
 
 
-async def test_a_prediction_upsert_that_updates_refreshes_exactly_its_fields(storage: Storage) -> None:
+async def test_a_prediction_upsert_that_updates_refreshes_exactly_its_fields(
+        storage: Storage) -> None:
     [first] = await in_uow(storage, lambda uow: uow.prediction_records.upsert_predictions(
         [prediction()], now=T0))
     assert first.model_dump() == {**prediction().model_dump(), "id": first.id,

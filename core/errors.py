@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pydantic
+
 
 class CostsightError(Exception):
     """Base class of every error the core raises on purpose."""
@@ -14,21 +19,23 @@ class ValidationError(CostsightError):
         self.field = field
         self.reason = message
         self.allowed = allowed
+        #: (field, message) of every error, when converted from a pydantic ValidationError
+        self.all_errors: list[tuple[str, str]] = []
         text = f"{field}: {message}"
         if allowed:
             text += f" (allowed: {allowed})"
         super().__init__(text)
 
     @classmethod
-    def from_pydantic(cls, exc: object, *, prefix: str = "") -> ValidationError:
+    def from_pydantic(cls, exc: pydantic.ValidationError, *, prefix: str = "") -> ValidationError:
         """Turn a pydantic ValidationError into one domain error naming the first bad field."""
-        errors = exc.errors()  # type: ignore[attr-defined]
+        errors = exc.errors()
         first = errors[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or "input"
         if prefix:
             field = f"{prefix}.{field}"
         err = cls(field, first.get("msg", "invalid value"))
-        err.all_errors = [  # type: ignore[attr-defined]
+        err.all_errors = [
             (".".join(str(p) for p in e.get("loc", ())), e.get("msg", "")) for e in errors
         ]
         return err

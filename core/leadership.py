@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import TypeVar
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol, TypeVar
 
 from costsight.core.ports.leader_election import DEFAULT_ACQUIRE_TIMEOUT, LeaderElectionPort, Lease
 
@@ -13,8 +13,17 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class LockHolder(Protocol):
+    """The part of LeaderElectionPort that ``leadership`` needs (what the mixin relies on)."""
+
+    async def try_acquire(self, lock_id: int, *,
+                          timeout: float = DEFAULT_ACQUIRE_TIMEOUT) -> Lease | None: ...
+
+    async def release(self, lease: Lease) -> bool: ...
+
+
 @asynccontextmanager
-async def leadership(election: LeaderElectionPort, lock_id: int, *,
+async def leadership(election: LockHolder, lock_id: int, *,
                      timeout: float = DEFAULT_ACQUIRE_TIMEOUT) -> AsyncIterator[Lease | None]:
     """Yield a lease (or None when not leader); release it in ``finally``.
 
@@ -34,8 +43,9 @@ async def leadership(election: LeaderElectionPort, lock_id: int, *,
 class LeadershipMixin:
     """Gives an adapter the port's ``leadership`` method on top of try_acquire/release."""
 
-    def leadership(self, lock_id: int, *, timeout: float = DEFAULT_ACQUIRE_TIMEOUT):
-        return leadership(self, lock_id, timeout=timeout)  # type: ignore[arg-type]
+    def leadership(self: LockHolder, lock_id: int, *, timeout: float = DEFAULT_ACQUIRE_TIMEOUT
+                   ) -> AbstractAsyncContextManager[Lease | None]:
+        return leadership(self, lock_id, timeout=timeout)
 
 
 async def with_leader_lock(election: LeaderElectionPort, lock_id: int,

@@ -67,7 +67,7 @@ def cursor_instant(raw: object) -> datetime:
                                       f"{INSTANT_RANGE})") from None
 
 
-def decode_cursor(cursor: str, arity: int) -> list:
+def decode_cursor(cursor: str, arity: int) -> list[object]:
     """The sort key carried by a cursor; a tampered cursor is a ValidationError."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)

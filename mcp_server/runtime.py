@@ -62,9 +62,10 @@ def build_server_from_settings(settings: Settings, *, scope: TenantScope,
     auth = None
     if token_verifier is not None:
         # The SDK needs an issuer for its bearer middleware; no OAuth routes are mounted
-        # (no authorization server provider, no resource_server_url).
-        auth = AuthSettings(issuer_url=issuer_url or f"http://{DEFAULT_HOST}",
-                            resource_server_url=None)
+        # (no authorization server provider, no resource_server_url). Validated from a str, not
+        # built from AnyHttpUrl: the SDK keeps a string's empty path (no trailing slash).
+        auth = AuthSettings.model_validate({"issuer_url": issuer_url or f"http://{DEFAULT_HOST}",
+                                            "resource_server_url": None})
     return new_server(settings_lifespan(settings, scope), token_verifier=token_verifier,
                       auth=auth)
 

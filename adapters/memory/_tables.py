@@ -23,9 +23,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
+from costsight.core.domain.anomalies import Anomaly, Breach, DriftTracker
+from costsight.core.domain.audit import StoredAuditRecord
+from costsight.core.domain.costs import Budget, CostRecord, FeatureTag, WorkerRun
+from costsight.core.domain.patterns import PatternFeedback
+from costsight.core.domain.predictions import Prediction
+from costsight.core.domain.provenance import Provenance
 from costsight.core.errors import Conflict
 from costsight.core.timeutil import Clock
 
@@ -37,26 +43,32 @@ V = TypeVar("V")
 #: What commit does when another unit committed the same key of a unique table first.
 OnClash = Literal["raise", "skip"]
 
+#: (tenant_id, entity_type, entity_id, breach_type, breach_date): one breach per entity and day.
+BreachKey = tuple[str, str, str, str, date]
+
 
 @dataclass
 class CommittedState:
     """Every table of the memory backend, as committed. One instance per MemoryStorage."""
 
-    cost_records: dict[str, Any] = field(default_factory=dict)
+    cost_records: dict[str, CostRecord] = field(default_factory=dict)
     #: unique index (tenant_id, request_id) -> cost record id
     request_ids: dict[tuple[str, str], str] = field(default_factory=dict)
-    worker_runs: dict[str, Any] = field(default_factory=dict)
-    feature_tags: dict[tuple[str, str], Any] = field(default_factory=dict)
-    budgets: dict[tuple[str, str, str], Any] = field(default_factory=dict)
-    anomalies: dict[str, Any] = field(default_factory=dict)
-    breaches: dict[tuple[Any, ...], Any] = field(default_factory=dict)
-    drift_trackers: dict[tuple[str, str, str], Any] = field(default_factory=dict)
-    feedback: dict[str, Any] = field(default_factory=dict)
-    predictions: dict[str, Any] = field(default_factory=dict)
-    provenance: dict[int, Any] = field(default_factory=dict)
+    worker_runs: dict[str, WorkerRun] = field(default_factory=dict)
+    #: (tenant_id, tag)
+    feature_tags: dict[tuple[str, str], FeatureTag] = field(default_factory=dict)
+    #: (tenant_id, budget_type, entity_id)
+    budgets: dict[tuple[str, str, str], Budget] = field(default_factory=dict)
+    anomalies: dict[str, Anomaly] = field(default_factory=dict)
+    breaches: dict[BreachKey, Breach] = field(default_factory=dict)
+    #: (tenant_id, entity_type, entity_id)
+    drift_trackers: dict[tuple[str, str, str], DriftTracker] = field(default_factory=dict)
+    feedback: dict[str, PatternFeedback] = field(default_factory=dict)
+    predictions: dict[str, Prediction] = field(default_factory=dict)
+    provenance: dict[int, Provenance] = field(default_factory=dict)
     #: unique index (tenant_id, variant_slug, input_hash) -> provenance id
     provenance_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    audit: dict[str, Any] = field(default_factory=dict)
+    audit: dict[str, StoredAuditRecord] = field(default_factory=dict)
 
 
 #: Tables whose keys are unique indexes over inserts (not upserts): a key another unit
@@ -129,31 +141,36 @@ class Tx:
                  next_provenance_id: Callable[[], int]) -> None:
         self.clock = clock
         self.next_provenance_id = next_provenance_id
-        self.tables: dict[str, TxTable[Any, Any]] = {
-            f.name: TxTable(f.name, getattr(state, f.name), UNIQUE_TABLES.get(f.name))
-            for f in fields(state)
-        }
-        t = self.tables
-        self.cost_records = t["cost_records"]
-        self.request_ids = t["request_ids"]
-        self.worker_runs = t["worker_runs"]
-        self.feature_tags = t["feature_tags"]
-        self.budgets = t["budgets"]
-        self.anomalies = t["anomalies"]
-        self.breaches = t["breaches"]
-        self.drift_trackers = t["drift_trackers"]
-        self.feedback = t["feedback"]
-        self.predictions = t["predictions"]
-        self.provenance = t["provenance"]
-        self.provenance_keys = t["provenance_keys"]
-        self.audit = t["audit"]
+        def table(name: str, committed: dict[K, V]) -> TxTable[K, V]:
+            return TxTable(name, committed, UNIQUE_TABLES.get(name))
+
+        self.cost_records = table("cost_records", state.cost_records)
+        self.request_ids = table("request_ids", state.request_ids)
+        self.worker_runs = table("worker_runs", state.worker_runs)
+        self.feature_tags = table("feature_tags", state.feature_tags)
+        self.budgets = table("budgets", state.budgets)
+        self.anomalies = table("anomalies", state.anomalies)
+        self.breaches = table("breaches", state.breaches)
+        self.drift_trackers = table("drift_trackers", state.drift_trackers)
+        self.feedback = table("feedback", state.feedback)
+        self.predictions = table("predictions", state.predictions)
+        self.provenance = table("provenance", state.provenance)
+        self.provenance_keys = table("provenance_keys", state.provenance_keys)
+        self.audit = table("audit", state.audit)
+        self.tables: list[TxTable[Any, Any]] = [
+            self.cost_records, self.request_ids, self.worker_runs, self.feature_tags,
+            self.budgets, self.anomalies, self.breaches, self.drift_trackers, self.feedback,
+            self.predictions, self.provenance, self.provenance_keys, self.audit]
+        if [t.name for t in self.tables] != [f.name for f in fields(state)]:
+            # a table added to CommittedState but not here would silently never commit
+            raise RuntimeError("Tx does not overlay every table of CommittedState")
 
     def now(self) -> datetime:
         return self.clock.now()
 
     def commit(self) -> None:
         """Check unique indexes, then apply every table's writes; all or nothing."""
-        for table in self.tables.values():
+        for table in self.tables:
             if UNIQUE_TABLES.get(table.name) == "raise" and table.clashes():
                 key = table.clashes()[0]
                 self.rollback()
@@ -161,10 +178,12 @@ class Tx:
                                "first; this unit was rolled back (retry it)")
         for key in self.request_ids.clashes():
             # a concurrent retry stored this request first: keep one copy, like the database
-            self.cost_records.unwrite(self.request_ids.get(key))
-        for table in self.tables.values():
+            stored_id = self.request_ids.get(key)
+            if stored_id is not None:
+                self.cost_records.unwrite(stored_id)
+        for table in self.tables:
             table.apply()
 
     def rollback(self) -> None:
-        for table in self.tables.values():
+        for table in self.tables:
             table.discard()

@@ -108,17 +108,18 @@ class MemoryProvenance:
         start = aware(start, "start") if start is not None else None
         end = aware(end, "end") if end is not None else None
         rows = self._tx.provenance.rows(
-            lambda p: p.tenant_id == tenant_id and p.v1_cost is not None
-            and p.v2_cost is not None
+            lambda p: p.tenant_id == tenant_id
             and (variant_slug is None or p.variant_slug == variant_slug)
             and (start is None or p.created_at >= start)
             and (end is None or p.created_at < end))
-        if not rows:
+        costs = [(p.v1_cost, p.v2_cost) for p in rows
+                 if p.v1_cost is not None and p.v2_cost is not None]
+        if not costs:
             return DriftStats()
-        deltas: list[Decimal] = [p.v2_cost - p.v1_cost for p in rows]
-        verdicts = Counter(drift_verdict(p.v1_cost, p.v2_cost).value for p in rows)
+        deltas: list[Decimal] = [v2 - v1 for v1, v2 in costs]
+        verdicts = Counter(drift_verdict(v1, v2).value for v1, v2 in costs)
         return DriftStats(
-            total=len(rows),
+            total=len(costs),
             avg_delta=float(sum(deltas) / len(deltas)),
             min_delta=float(min(deltas)),
             max_delta=float(max(deltas)),

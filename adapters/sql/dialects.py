@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Date, Table, cast, func, literal_column, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 
 from costsight.adapters.sql.types import UtcDateTime
 from costsight.core.domain.statistics import Resolution
@@ -72,7 +72,7 @@ class PostgresDialect(SqlDialect):
 
     def bucket(self, column: ColumnElement[datetime],
                resolution: Resolution) -> ColumnElement[datetime]:
-        unit = literal_column(self._UNITS[Resolution(resolution)])
+        unit: ColumnClause[str] = literal_column(self._UNITS[Resolution(resolution)])
         return type_coerce(func.date_trunc(unit, column), UtcDateTime())
 
     def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
@@ -97,7 +97,7 @@ class SqliteDialect(SqlDialect):
 
     def bucket(self, column: ColumnElement[datetime],
                resolution: Resolution) -> ColumnElement[datetime]:
-        fmt = literal_column(self._FORMATS[Resolution(resolution)])
+        fmt: ColumnClause[str] = literal_column(self._FORMATS[Resolution(resolution)])
         return type_coerce(func.strftime(fmt, column), UtcDateTime())
 
     def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
@@ -106,8 +106,10 @@ class SqliteDialect(SqlDialect):
     async def serialize_idempotent_writes(self, conn: AsyncConnection) -> None:
         # SQLite admits one writer: taking the write lock now (rather than at the first write,
         # see engine.py) makes the reads that follow part of the serialised transaction.
-        raw = await conn.get_raw_connection()
-        if not raw.driver_connection.in_transaction:
+        driver = (await conn.get_raw_connection()).driver_connection
+        if driver is None:  # only after the pool invalidated it; the caller's transaction is gone
+            raise RuntimeError("the SQLite connection was invalidated mid-transaction")
+        if not driver.in_transaction:
             await conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -35,13 +35,16 @@ def newest_first_after(cursor: str | None, ts_col: ColumnElement[Any],
     if cursor is None:
         return None
     raw_ts, raw_id = decode_cursor(cursor, 2)
-    try:
-        ts = cursor_instant(raw_ts)
-        key = int(raw_id) if int_id else str(raw_id)
-    except (TypeError, ValueError):
-        raise _BAD from None
-    if int_id and isinstance(raw_id, bool):
-        raise _BAD
+    ts = cursor_instant(raw_ts)
+    key: int | str = str(raw_id)
+    if int_id:
+        # bool is an int to Python but never an id; a float (even Infinity) is tampering.
+        if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
+            raise _BAD
+        try:
+            key = int(raw_id)
+        except ValueError:
+            raise _BAD from None
     return or_(ts_col < ts, and_(ts_col == ts, id_col < key))
 
 

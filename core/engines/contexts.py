@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from types import MappingProxyType
+from typing import Required, TypedDict
 
 from costsight.core.domain.anomalies import (
     BudgetSpend,
@@ -189,15 +190,34 @@ def baseline_window(today: date, settings: EngineSettings) -> tuple[date, date]:
 
 def day_usage(summary: EntityUsageSummary, day: date, *, yesterday: bool) -> DailyUsage | None:
     """The summary's today (or yesterday) as the per-day row of ``day``; None without records."""
-    prefix = "yesterday" if yesterday else "today"
-    requests = getattr(summary, f"{prefix}_requests")
+    if yesterday:
+        spend, requests, retries, tokens = (
+            summary.yesterday_spend_cents, summary.yesterday_requests,
+            summary.yesterday_retries, summary.yesterday_input_tokens)
+    else:
+        spend, requests, retries, tokens = (
+            summary.today_spend_cents, summary.today_requests,
+            summary.today_retries, summary.today_input_tokens)
     if not requests:
         return None
     return DailyUsage(
         entity_type=summary.entity_type, entity_id=summary.entity_id, day=day,
-        spend_cents=getattr(summary, f"{prefix}_spend_cents"), requests=requests,
-        retries=getattr(summary, f"{prefix}_retries"),
-        input_tokens=getattr(summary, f"{prefix}_input_tokens"))
+        spend_cents=spend, requests=requests, retries=retries, input_tokens=tokens)
+
+
+class _SummaryFields(TypedDict, total=False):
+    """``EntityUsageSummary``'s fields after the entity; an absent day keeps its zeros."""
+
+    baseline_spend_cents: Required[Decimal]
+    baseline_days: Required[int]
+    today_spend_cents: Decimal
+    today_requests: int
+    today_retries: int
+    today_input_tokens: int
+    yesterday_spend_cents: Decimal
+    yesterday_requests: int
+    yesterday_retries: int
+    yesterday_input_tokens: int
 
 
 def summarize(rows: Iterable[DailyUsage], today: date,
@@ -210,21 +230,22 @@ def summarize(rows: Iterable[DailyUsage], today: date,
     first, last = baseline_window(today, settings)
     yesterday = today - timedelta(days=1)
     start = min(first, yesterday)
-    fields: dict[EntityKey, dict[str, object]] = {}
+    fields: dict[EntityKey, _SummaryFields] = {}
     for row in rows:
         if not start <= row.day <= today:
             continue
         entry = fields.setdefault((row.entity_type.value, row.entity_id), {
             "baseline_spend_cents": Decimal(0), "baseline_days": 0})
         if first <= row.day <= last:
-            entry["baseline_spend_cents"] += row.spend_cents  # type: ignore[operator]
-            entry["baseline_days"] += 1  # type: ignore[operator]
-        for prefix, day in (("today", today), ("yesterday", yesterday)):
-            if row.day == day:
-                entry.update({f"{prefix}_spend_cents": row.spend_cents,
-                              f"{prefix}_requests": row.requests,
-                              f"{prefix}_retries": row.retries,
-                              f"{prefix}_input_tokens": row.input_tokens})
+            entry["baseline_spend_cents"] += row.spend_cents
+            entry["baseline_days"] += 1
+        if row.day == today:
+            entry.update({"today_spend_cents": row.spend_cents, "today_requests": row.requests,
+                          "today_retries": row.retries, "today_input_tokens": row.input_tokens})
+        if row.day == yesterday:
+            entry.update({"yesterday_spend_cents": row.spend_cents,
+                          "yesterday_requests": row.requests, "yesterday_retries": row.retries,
+                          "yesterday_input_tokens": row.input_tokens})
     return tuple(EntityUsageSummary(entity_type=EntityType(kind), entity_id=eid, **values)
                  for (kind, eid), values in sorted(fields.items()))
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from costsight.core.domain.audit import AuditRecord
 from costsight.core.domain.costs import (
@@ -21,6 +24,8 @@ from costsight.core.ingest.records import Invalid, RecordKind
 from costsight.core.ports import UnitOfWork
 
 DEFAULT_BATCH_SIZE = 5_000
+
+M = TypeVar("M", bound=BaseModel)
 
 #: Kinds whose rows must be stored before a cost batch is written: a cost record's feature tag
 #: is classified against the stored tags, and its worker_run_id names a stored run.
@@ -73,11 +78,11 @@ class BatchBuffers:
     def append(self, item: Parsed) -> list[RecordKind]:
         """Buffer ``item``; returns the kinds to flush now (its batch is full)."""
         if item.kind is RecordKind.WORKER_RUN:
-            run: WorkerRun = item.record  # type: ignore[assignment]
+            run = record_as(WorkerRun, item)
             index = self._runs.get(run.id)
             if index is not None:
                 earlier = self.buffers[RecordKind.WORKER_RUN][index]
-                earlier_run: WorkerRun = earlier.record  # type: ignore[assignment]
+                earlier_run = record_as(WorkerRun, earlier)
                 if earlier_run.status.is_terminal and earlier_run != run:
                     raise Invalid("status", f"worker run {run.id!r} is already "
                                             f"{earlier_run.status.value} (line {earlier.line}); "
@@ -107,31 +112,42 @@ class BatchBuffers:
         return items
 
 
+def record_as(model: type[M], item: Parsed) -> M:
+    """The item's record, which the parser validated as ``model`` (the model of its kind)."""
+    if not isinstance(item.record, model):
+        raise TypeError(f"{item.source}:{item.line}: a {item.kind.value} line holds a "
+                        f"{type(item.record).__name__}, not a {model.__name__}")
+    return item.record
+
+
+def records_as(model: type[M], items: list[Parsed]) -> list[M]:
+    return [record_as(model, item) for item in items]
+
+
 async def write_batch(uow: UnitOfWork, kind: RecordKind, items: list[Parsed]) -> KindCounts:
     """Write one batch of one kind; ``BatchConflict`` when storage refuses it."""
     if not items:
         return KindCounts()
-    records: list[Any] = [item.record for item in items]
     try:
-        return await _WRITERS[kind](uow, records)
+        return await _WRITERS[kind](uow, items)
     except Conflict as exc:
         raise BatchConflict(kind, items, exc) from exc
 
 
-async def _costs(uow: UnitOfWork, records: list[NewCostRecord]) -> KindCounts:
-    result = await uow.costs.record_costs(records)
+async def _costs(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
+    result = await uow.costs.record_costs(records_as(NewCostRecord, items))
     return KindCounts(inserted=result.inserted, duplicates=result.duplicates)
 
 
-async def _runs(uow: UnitOfWork, runs: list[WorkerRun]) -> KindCounts:
-    result = await uow.costs.upsert_worker_runs(runs)
+async def _runs(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
+    result = await uow.costs.upsert_worker_runs(records_as(WorkerRun, items))
     return KindCounts(inserted=result.inserted, updated=result.updated,
                       duplicates=result.unchanged)
 
 
-async def _tags(uow: UnitOfWork, tags: list[NewFeatureTag]) -> KindCounts:
+async def _tags(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
     counts = KindCounts()
-    for tag in tags:
+    for tag in records_as(NewFeatureTag, items):
         stored = await uow.costs.get_feature_tag(tag.tenant_id, tag.tag)
         if stored is None:
             await uow.costs.create_feature_tag(tag)
@@ -152,10 +168,10 @@ async def _tags(uow: UnitOfWork, tags: list[NewFeatureTag]) -> KindCounts:
 _BUDGET_KEYS = frozenset({"tenant_id", "budget_type", "entity_id"})
 
 
-async def _budgets(uow: UnitOfWork, budgets: list[BudgetUpsert]) -> KindCounts:
+async def _budgets(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
     counts = KindCounts()
     stored_by_tenant: dict[str, dict[tuple[str, str], Budget]] = {}
-    for budget in budgets:
+    for budget in records_as(BudgetUpsert, items):
         if budget.tenant_id not in stored_by_tenant:
             stored_by_tenant[budget.tenant_id] = {
                 (b.budget_type.value, b.entity_id): b
@@ -176,15 +192,15 @@ async def _budgets(uow: UnitOfWork, budgets: list[BudgetUpsert]) -> KindCounts:
     return counts
 
 
-async def _provenance(uow: UnitOfWork, rows: list[NewProvenance]) -> KindCounts:
-    ids = await uow.provenance.write_missing(rows)
+async def _provenance(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
+    ids = await uow.provenance.write_missing(records_as(NewProvenance, items))
     inserted = sum(1 for row_id in ids if row_id is not None)
     return KindCounts(inserted=inserted, duplicates=len(ids) - inserted)
 
 
-async def _audit(uow: UnitOfWork, records: list[AuditRecord]) -> KindCounts:
+async def _audit(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
     counts = KindCounts()
-    for record in records:
+    for record in records_as(AuditRecord, items):
         # append() is savepoint-guarded: False means storage refused it (a repeated audit_id).
         if await uow.audit.append(record):
             counts.inserted += 1
@@ -193,7 +209,7 @@ async def _audit(uow: UnitOfWork, records: list[AuditRecord]) -> KindCounts:
     return counts
 
 
-_WRITERS = {
+_WRITERS: dict[RecordKind, Callable[[UnitOfWork, list[Parsed]], Awaitable[KindCounts]]] = {
     RecordKind.COST_RECORD: _costs,
     RecordKind.WORKER_RUN: _runs,
     RecordKind.FEATURE_TAG: _tags,

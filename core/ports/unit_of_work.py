@@ -26,16 +26,28 @@ class UnitOfWork(Protocol):
     Adapters never commit on their own. A unit of work is used by one task at a time.
     """
 
-    analytics: AnalyticsPort
-    costs: CostWritePort
-    cost_anomalies: CostAnomalyPort
-    anomaly_records: AnomalyRecordPort
-    patterns: PatternDetectionPort
-    pattern_feedback: PatternFeedbackPort
-    predictions: PredictionPort
-    prediction_records: PredictionRecordPort
-    provenance: ProvenancePort
-    audit: AuditPort
+    # Read-only members (properties), so an adapter's own port classes satisfy them: a plain
+    # ``analytics: AnalyticsPort`` would be settable, hence invariant, and refuse MemoryAnalytics.
+    @property
+    def analytics(self) -> AnalyticsPort: ...
+    @property
+    def costs(self) -> CostWritePort: ...
+    @property
+    def cost_anomalies(self) -> CostAnomalyPort: ...
+    @property
+    def anomaly_records(self) -> AnomalyRecordPort: ...
+    @property
+    def patterns(self) -> PatternDetectionPort: ...
+    @property
+    def pattern_feedback(self) -> PatternFeedbackPort: ...
+    @property
+    def predictions(self) -> PredictionPort: ...
+    @property
+    def prediction_records(self) -> PredictionRecordPort: ...
+    @property
+    def provenance(self) -> ProvenancePort: ...
+    @property
+    def audit(self) -> AuditPort: ...
 
     async def commit(self) -> None:
         """Make every write of this unit durable and visible to others."""
@@ -54,9 +66,15 @@ class UnitOfWork(Protocol):
 class Storage(Protocol):
     """An adapter family (memory, SQLite, Postgres) wired to one database."""
 
-    #: ``memory``, ``sqlite`` or ``postgresql``
-    backend: str
-    leader: LeaderElectionPort
+    @property
+    def backend(self) -> str:
+        """``memory``, ``sqlite`` or ``postgresql``."""
+        ...
+
+    @property
+    def leader(self) -> LeaderElectionPort:
+        """This storage's own contender for the job locks."""
+        ...
 
     def unit_of_work(self) -> UnitOfWork:
         """A new, not yet entered, unit of work."""

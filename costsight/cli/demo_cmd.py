@@ -29,7 +29,7 @@ from costsight.demo.replay import DayFindings, load_workload, replay_detection
 MUST_SHOW = ("ABSOLUTE_SPIKE", "SUSTAINED_DRIFT", "BUDGET_EXCEEDED", "failure_likelihood")
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "demo", help="load a sample workload with planted incidents and show what is found",
         description="Write a seeded, deterministic three-tenant workload into the configured "

@@ -26,7 +26,7 @@ from costsight.cli.render import (
 from costsight.core.services.jobs import detect_once
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("detect", help="run the detection cycles once and print findings",
                             description="Run anomaly, prediction and pattern detection once, "
                                         "for one tenant or all, as of an instant (default now).")

@@ -30,7 +30,7 @@ from costsight.core.ingest.writer import DEFAULT_BATCH_SIZE
 from costsight.core.services.ingest import IngestReport
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "ingest", help="load JSON Lines or CSV files (all-or-nothing unless --skip-invalid)",
         description="Load cost records, worker runs, feature tags, budgets, provenance and "

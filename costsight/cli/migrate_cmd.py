@@ -9,7 +9,7 @@ from costsight.bootstrap import migrate_database
 from costsight.cli.common import EXIT_OK, print_json, settings, stdout_console
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("migrate", help="create or upgrade the database schema",
                             description="Create or upgrade the schema of "
                                         "COSTSIGHT_DATABASE_URL; safe to run again.")

@@ -23,7 +23,7 @@ from costsight.core.plugins.facade import Engines
 from costsight.core.plugins.manager import build_plugin_manager
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("plugins", help="list the loaded plugins and their hooks",
                             description="List every loaded plugin (built-in or installed "
                                         "through the 'costsight' entry points) with the hooks "

@@ -10,7 +10,7 @@ from costsight.mcp_server.runtime import DEFAULT_HOST, DEFAULT_PORT, serve_http,
 from costsight.mcp_server.scope import TenantScope, one_tenant
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("serve", help="serve the read-only MCP tools",
                             description="Serve the MCP tools over stdio (default) or streamable "
                                         "HTTP, limited to a tenant scope.")

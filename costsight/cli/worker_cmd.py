@@ -14,7 +14,7 @@ from costsight.core.services.jobs import JobOutcome, JobRunner
 DEFAULT_INTERVAL = 300.0
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "worker", help="run the detection jobs periodically under leader locks",
         description="Run anomaly detection, predictions and patterns every interval, each "

@@ -16,6 +16,7 @@ from costsight.mcp_server.runtime import (
     transport_security,
 )
 from costsight.mcp_server.scope import TenantScope
+from costsight.mcp_server.server import new_server
 from costsight.settings import Settings
 from tests.contract.builders import cost
 from tests.mcp.helpers import call
@@ -36,7 +37,7 @@ async def _seed(url: str) -> None:
 
 async def test_the_lifespan_opens_a_read_only_database(sql_url: str) -> None:
     lifespan = settings_lifespan(Settings(database_url=sql_url), TenantScope.of(["tenant-a"]))
-    async with lifespan(None) as state:  # type: ignore[arg-type]
+    async with lifespan(new_server(lifespan)) as state:
         assert state.app.storage.backend in {"sqlite", "postgresql"}
         assert state.scope == TenantScope.of(["tenant-a"])
         with pytest.raises(Exception, match="(?i)read.?only"):
@@ -68,12 +69,12 @@ async def test_the_lifespan_never_creates_a_schema(tmp_path: Any) -> None:
     lifespan = settings_lifespan(Settings(database_url=url), TenantScope.all())
     # A missing file is a wrong path: named as such, and not created (mode=ro).
     with pytest.raises(ValidationError, match="costsight migrate"):
-        async with lifespan(None):  # type: ignore[arg-type]
+        async with lifespan(new_server(lifespan)):
             pass
     # An existing but empty file has no schema: refused, never migrated.
     sqlite3.connect(tmp_path / "empty.db").close()
     with pytest.raises(SchemaOutOfDate, match="costsight migrate"):
-        async with lifespan(None):  # type: ignore[arg-type]
+        async with lifespan(new_server(lifespan)):
             pass
 
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from costsight.adapters.sql.leader_postgres import asyncpg_dsn
 
@@ -22,10 +23,11 @@ async def admin_connection(url: str) -> AsyncIterator[asyncpg.Connection]:
         await conn.close()
 
 
-async def server_pid(connection: object) -> int:
+async def server_pid(connection: AsyncConnection) -> int:
     """The backend pid of a SQLAlchemy AsyncConnection on asyncpg."""
-    raw = await connection.get_raw_connection()  # type: ignore[attr-defined]
-    return int(raw.driver_connection.get_server_pid())
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None, "the connection was invalidated"
+    return int(driver.get_server_pid())
 
 
 async def wait_for_query(admin: asyncpg.Connection, pid: int, prefix: str | tuple[str, ...], *,

@@ -18,6 +18,7 @@ from costsight.adapters.sql.storage import SqlStorage
 from costsight.adapters.sql.tables import cost_anomalies, cost_breach_history, cost_drift_tracking
 from costsight.core.application import Application
 from costsight.core.domain.costs import NewCostRecord
+from costsight.core.ports.leader_election import LeaderElectionPort
 from costsight.core.timeutil import FixedClock
 from tests.contract.builders import T0, TENANT, at, cost
 from tests.mcp.seed import seed_metering
@@ -124,8 +125,11 @@ class _FaultyStorage:
         self.backend = inner.backend
 
     @property
-    def leader(self) -> Any:
+    def leader(self) -> LeaderElectionPort:
         return self._inner.leader
+
+    def new_leader_election(self, holder: str | None = None) -> LeaderElectionPort:
+        return self._inner.new_leader_election(holder)
 
     def unit_of_work(self) -> _KillBeforeCommit:
         return _KillBeforeCommit(self._inner.unit_of_work(), self._url, self.kills)
@@ -163,7 +167,7 @@ async def test_a_cycle_killed_before_commit_persists_nothing(postgres_url: str) 
         assert expected, "the seeded data must produce findings"
 
         faulty = _FaultyStorage(storage, postgres_url)
-        doomed = Application(faulty, clock=clock, load_entrypoints=False)  # type: ignore[arg-type]
+        doomed = Application(faulty, clock=clock, load_entrypoints=False)
         with anyio.fail_after(60), pytest.raises(Exception) as killed:
             await doomed.anomaly_cycle.run(TENANT, as_of=T0)
         assert len(faulty.kills) == 1, killed.value

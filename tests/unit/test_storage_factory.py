@@ -3,8 +3,6 @@ per backend: the factory test of the adapter families, as eventsourcing's factor
 
 from __future__ import annotations
 
-import inspect
-
 from costsight.core.ports.unit_of_work import UnitOfWork
 
 MEMORY = {
@@ -46,7 +44,8 @@ def _qualname(obj: object) -> str:
 
 
 def test_the_tables_name_every_port_attribute_of_the_unit_of_work() -> None:
-    ports = set(inspect.get_annotations(UnitOfWork))
+    # the ports are the protocol's read-only properties
+    ports = {name for name, member in vars(UnitOfWork).items() if isinstance(member, property)}
     assert set(MEMORY) == set(SQL) == ports
 
 

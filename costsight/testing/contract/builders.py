@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from costsight.core.domain.anomalies import (
     AnomalyType,
@@ -20,18 +20,23 @@ from costsight.core.domain.anomalies import (
 )
 from costsight.core.domain.audit import AuditRecord
 from costsight.core.domain.costs import (
+    Budget,
     BudgetType,
     BudgetUpsert,
+    FeatureTag,
     NewCostRecord,
     NewFeatureTag,
     RecordResult,
     RunStatus,
+    UpsertResult,
     WorkerRun,
 )
 from costsight.core.domain.patterns import NewPatternFeedback
 from costsight.core.domain.predictions import NewPrediction
 from costsight.core.domain.provenance import NewProvenance
 from costsight.core.domain.statistics import TimeWindow
+from costsight.core.pagination import Page
+from costsight.core.ports import Storage, UnitOfWork
 
 T = TypeVar("T")
 
@@ -248,7 +253,7 @@ def audit(audit_id: str, **overrides: Any) -> AuditRecord:
 # --- seeding and reading through a fresh unit of work -------------------------------------
 
 
-async def in_uow(storage: Any, action: Callable[[Any], Awaitable[T]], *,
+async def in_uow(storage: Storage, action: Callable[[UnitOfWork], Awaitable[T]], *,
                  commit: bool = True) -> T:
     """Run ``action(uow)`` in a new unit of work and commit it (unless ``commit`` is False)."""
     async with storage.unit_of_work() as uow:
@@ -258,36 +263,36 @@ async def in_uow(storage: Any, action: Callable[[Any], Awaitable[T]], *,
     return result
 
 
-async def read(storage: Any, action: Callable[[Any], Awaitable[T]]) -> T:
+async def read(storage: Storage, action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     """Run a read in a new unit of work that is left without commit."""
     return await in_uow(storage, action, commit=False)
 
 
-async def record(storage: Any, *records: NewCostRecord) -> RecordResult:
+async def record(storage: Storage, *records: NewCostRecord) -> RecordResult:
     return await in_uow(storage, lambda uow: uow.costs.record_costs(list(records)))
 
 
-async def upsert_runs(storage: Any, *runs: WorkerRun) -> Any:
+async def upsert_runs(storage: Storage, *runs: WorkerRun) -> UpsertResult:
     return await in_uow(storage, lambda uow: uow.costs.upsert_worker_runs(list(runs)))
 
 
-async def create_tags(storage: Any, *tags: NewFeatureTag) -> list[Any]:
-    async def action(uow: Any) -> list[Any]:
+async def create_tags(storage: Storage, *tags: NewFeatureTag) -> list[FeatureTag]:
+    async def action(uow: UnitOfWork) -> list[FeatureTag]:
         return [await uow.costs.create_feature_tag(tag) for tag in tags]
 
     return await in_uow(storage, action)
 
 
-async def upsert_budgets(storage: Any, *budgets: BudgetUpsert) -> list[Any]:
-    async def action(uow: Any) -> list[Any]:
+async def upsert_budgets(storage: Storage, *budgets: BudgetUpsert) -> list[Budget]:
+    async def action(uow: UnitOfWork) -> list[Budget]:
         return [await uow.costs.upsert_budget(b) for b in budgets]
 
     return await in_uow(storage, action)
 
 
-async def collect_pages(fetch: Callable[[str | None], Awaitable[Any]]) -> list[list[Any]]:
+async def collect_pages(fetch: Callable[[str | None], Awaitable[Page[T]]]) -> list[list[T]]:
     """Follow next_cursor from the first page to the last; returns every page's items."""
-    pages: list[list[Any]] = []
+    pages: list[list[T]] = []
     cursor: str | None = None
     for _ in range(100):  # a cursor that never ends is a bug, not a reason to hang
         page = await fetch(cursor)
@@ -298,5 +303,10 @@ async def collect_pages(fetch: Callable[[str | None], Awaitable[Any]]) -> list[l
     raise AssertionError("pagination did not terminate after 100 pages")
 
 
-def ids(items: Sequence[Any]) -> list[Any]:
+class HasId(Protocol):
+    @property
+    def id(self) -> str | int: ...
+
+
+def ids(items: Sequence[HasId]) -> list[str | int]:
     return [item.id for item in items]

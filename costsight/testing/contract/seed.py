@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+
+from pydantic import BaseModel
 
 from costsight.core.domain.anomalies import AnomalyFilter, AnomalyType, EntityType, Severity
 from costsight.core.domain.audit import AuditFilter
@@ -22,6 +23,7 @@ from costsight.core.domain.patterns import FeedbackFilter
 from costsight.core.domain.predictions import PredictionFilter
 from costsight.core.domain.provenance import ProvenanceFilter
 from costsight.core.domain.statistics import Dimension, Resolution
+from costsight.core.ports import UnitOfWork
 from costsight.testing.contract.builders import (
     DAY0,
     MIDNIGHT,
@@ -80,7 +82,7 @@ DAY = window(at(9, 0), at(11, 0))
 SINCE, UNTIL = at(9, 0), at(10, 23)
 
 
-async def write_everything(uow: Any, tenant: str, *, run_base: int, scale: int = 1) -> None:
+async def write_everything(uow: UnitOfWork, tenant: str, *, run_base: int, scale: int = 1) -> None:
     """Write a small, complete data set of ``tenant``; run ids start at ``run_base`` (ids are
     global keys) and every amount is multiplied by ``scale`` so tenants differ in values."""
     k = Decimal(scale)
@@ -141,8 +143,8 @@ async def write_everything(uow: Any, tenant: str, *, run_base: int, scale: int =
                                  decision_timestamp=at(10, 13)))
 
 
-def _dump(items: Any) -> Any:
-    if hasattr(items, "model_dump"):
+def _dump(items: object) -> object:
+    if isinstance(items, BaseModel):
         return items.model_dump()
     if isinstance(items, list | tuple):
         return [_dump(i) for i in items]
@@ -151,10 +153,10 @@ def _dump(items: Any) -> Any:
     return items
 
 
-async def snapshot(uow: Any, tenant: str) -> dict[str, dict[str, Any]]:
+async def snapshot(uow: UnitOfWork, tenant: str) -> dict[str, object]:
     """Every read of every port for ``tenant``, as plain data keyed by port then method."""
     a = uow.analytics
-    analytics = {
+    analytics: dict[str, object] = {
         "cost_metrics": await a.cost_metrics(tenant, DAY, Resolution.HOUR),
         "run_usage": await a.run_usage(tenant, DAY, Resolution.DAY),
         "worker_executions": await a.worker_executions(tenant, DAY, Resolution.DAY),
@@ -167,7 +169,7 @@ async def snapshot(uow: Any, tenant: str) -> dict[str, dict[str, Any]]:
            for dim in Dimension},
     }
     c = uow.costs
-    costs = {
+    costs: dict[str, object] = {
         "tags": await c.list_feature_tags(tenant),
         "tag": await c.get_feature_tag(tenant, names_of(tenant).tags[0]),
         "active_tags": await c.list_feature_tags(tenant, include_inactive=False),
@@ -175,43 +177,46 @@ async def snapshot(uow: Any, tenant: str) -> dict[str, dict[str, Any]]:
         "active_budgets": await c.list_budgets(tenant, active_only=True),
     }
     an, records = uow.cost_anomalies, uow.anomaly_records
-    anomalies = {
+    anomaly_list = await records.list_anomalies(tenant, AnomalyFilter(), limit=50)
+    anomalies: dict[str, object] = {
         "daily_usage": await an.daily_usage(tenant, list(EntityType), d(9), T0),
         "budget_spend": await an.budget_spend(tenant, DAY0, T0),
         "streaks": sorted((await an.breach_streaks(
             tenant, AnomalyType.ABSOLUTE_SPIKE.value, DAY0)).items()),
         "drift": await an.drift_trackers(tenant),
-        "list": await records.list_anomalies(tenant, AnomalyFilter(), limit=50),
+        "list": anomaly_list,
+        "get": [await records.get_anomaly(tenant, x.id) for x in anomaly_list.items],
     }
-    anomalies["get"] = [await records.get_anomaly(tenant, x.id) for x in anomalies["list"].items]
     p, fb = uow.patterns, uow.pattern_feedback
-    patterns = {
+    feedback_list = await fb.list_feedback(tenant, FeedbackFilter(), limit=50)
+    patterns: dict[str, object] = {
         "failed_runs": await p.failed_runs(tenant, SINCE, UNTIL, 50),
         "cost_runs": await p.recent_cost_runs(tenant, SINCE, UNTIL, 10),
-        "list": await fb.list_feedback(tenant, FeedbackFilter(), limit=50),
+        "list": feedback_list,
         "stats": await fb.feedback_stats(tenant),
+        "get": [await fb.get_feedback(tenant, x.id) for x in feedback_list.items],
     }
-    patterns["get"] = [await fb.get_feedback(tenant, x.id) for x in patterns["list"].items]
     pr, stored = uow.predictions, uow.prediction_records
-    predictions = {
+    prediction_list = await stored.list_predictions(
+        tenant, PredictionFilter(include_expired=True), now=T0, limit=50)
+    predictions: dict[str, object] = {
         "failure_patterns": await pr.failure_patterns(tenant, SINCE, UNTIL),
         "totals": await pr.worker_run_totals(tenant, SINCE, UNTIL),
         "failed_runs": await pr.recent_failed_runs(tenant, SINCE, UNTIL, 10),
         "cost_runs": await pr.recent_cost_runs(tenant, SINCE, UNTIL, 10),
-        "list": await stored.list_predictions(tenant, PredictionFilter(include_expired=True),
-                                              now=T0, limit=50),
+        "list": prediction_list,
         "stats": await stored.prediction_stats(tenant, include_expired=True, now=T0),
+        "get": [await stored.get_prediction(tenant, x.id) for x in prediction_list.items],
     }
-    predictions["get"] = [await stored.get_prediction(tenant, x.id)
-                          for x in predictions["list"].items]
     pv = uow.provenance
-    provenance_reads = {
+    provenance_reads: dict[str, object] = {
         "query": await pv.query(tenant, ProvenanceFilter(), limit=50),
         "count": await pv.count(tenant, ProvenanceFilter()),
         "drift": await pv.drift_stats(tenant),
         "duplicate": await pv.is_duplicate(tenant, "hash-0001"),
     }
-    audit_reads = {"list": await uow.audit.list_records(tenant, AuditFilter(), limit=50)}
+    audit_reads: dict[str, object] = {
+        "list": await uow.audit.list_records(tenant, AuditFilter(), limit=50)}
     return {name: _dump(reads) for name, reads in zip(PORTS, [
         analytics, costs, anomalies, patterns, predictions, provenance_reads, audit_reads],
         strict=True)}

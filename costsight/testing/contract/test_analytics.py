@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pydantic
 import pytest
 
 from costsight.core.domain.costs import BudgetType, RunStatus
-from costsight.core.domain.statistics import Dimension, Resolution
+from costsight.core.domain.statistics import (
+    BreakdownRow,
+    Dimension,
+    Resolution,
+    SpendBucket,
+    UsageBucket,
+)
+from costsight.core.pagination import Page
+from costsight.core.ports import Storage, UnitOfWork
 from costsight.testing.contract.builders import (
     OTHER_TENANT,
     TENANT,
@@ -34,20 +42,20 @@ from costsight.testing.contract.builders import budget as budget_upsert
 US = timedelta(microseconds=1)
 
 
-def usage(buckets) -> list[tuple]:
+def usage(buckets: list[UsageBucket]) -> list[tuple[datetime, int, int]]:
     return [(b.ts, b.requests, b.tokens) for b in buckets]
 
 
-def spend(buckets) -> list[tuple]:
+def spend(buckets: list[SpendBucket]) -> list[tuple[datetime, Decimal, int, int, int]]:
     return [(b.ts, b.spend_cents, b.requests, b.input_tokens, b.output_tokens) for b in buckets]
 
 
-def rows(breakdown) -> list[tuple]:
+def rows(breakdown: list[BreakdownRow]) -> list[tuple[str, Decimal, int, int, int]]:
     return [(r.key, r.spend_cents, r.requests, r.input_tokens, r.output_tokens)
             for r in breakdown]
 
 
-async def test_cost_metrics_window_is_half_open(storage) -> None:
+async def test_cost_metrics_window_is_half_open(storage: Storage) -> None:
     start, end = at(10, 10), at(10, 12)
     await record(
         storage,
@@ -61,7 +69,7 @@ async def test_cost_metrics_window_is_half_open(storage) -> None:
     assert usage(got) == [(at(10, 10), 1, 10), (at(10, 11), 1, 100)]
 
 
-async def test_cost_metrics_hour_buckets_are_zero_filled_and_ascending(storage) -> None:
+async def test_cost_metrics_hour_buckets_are_zero_filled_and_ascending(storage: Storage) -> None:
     await record(
         storage,
         cost(created_at=at(10, 10, 15), input_tokens=3, output_tokens=4),
@@ -79,14 +87,14 @@ async def test_cost_metrics_hour_buckets_are_zero_filled_and_ascending(storage) 
     ]
 
 
-async def test_series_buckets_cover_unaligned_window(storage) -> None:
+async def test_series_buckets_cover_unaligned_window(storage: Storage) -> None:
     """From the bucket containing start to the last bucket starting before end."""
     got = await read(storage, lambda uow: uow.analytics.cost_metrics(
         TENANT, window(at(10, 10, 30), at(10, 13, 15)), Resolution.HOUR))
     assert usage(got) == [(at(10, h), 0, 0) for h in (10, 11, 12, 13)]
 
 
-async def test_cost_metrics_day_buckets(storage) -> None:
+async def test_cost_metrics_day_buckets(storage: Storage) -> None:
     await record(
         storage,
         cost(created_at=at(8, 0), input_tokens=5, output_tokens=5),
@@ -100,7 +108,7 @@ async def test_cost_metrics_day_buckets(storage) -> None:
     ]
 
 
-async def test_day_buckets_of_a_window_starting_mid_day(storage) -> None:
+async def test_day_buckets_of_a_window_starting_mid_day(storage: Storage) -> None:
     await record(storage, cost(created_at=at(8, 5), input_tokens=1, output_tokens=1),
                  cost(created_at=at(8, 7), input_tokens=2, output_tokens=2),
                  cost(created_at=at(10, 5, 59), input_tokens=4, output_tokens=4))
@@ -110,7 +118,7 @@ async def test_day_buckets_of_a_window_starting_mid_day(storage) -> None:
     assert usage(got) == [(at(8, 0), 1, 4), (at(9, 0), 0, 0), (at(10, 0), 1, 8)]
 
 
-async def test_cost_spend_sums_exact_decimal_cents(storage) -> None:
+async def test_cost_spend_sums_exact_decimal_cents(storage: Storage) -> None:
     await record(
         storage,
         cost(cost_cents=Decimal("0.1"), input_tokens=11, output_tokens=1),
@@ -128,7 +136,7 @@ async def test_cost_spend_sums_exact_decimal_cents(storage) -> None:
     ]
 
 
-async def test_run_usage_counts_runs_by_created_at(storage) -> None:
+async def test_run_usage_counts_runs_by_created_at(storage: Storage) -> None:
     await upsert_runs(
         storage,
         completed_run(1, created_at=at(10, 10, 5), total_tokens=100),
@@ -142,7 +150,7 @@ async def test_run_usage_counts_runs_by_created_at(storage) -> None:
     assert usage(got) == [(at(10, 10), 2, 100), (at(10, 11), 0, 0), (at(10, 12), 1, 7)]
 
 
-async def test_worker_executions_count_started_runs_only(storage) -> None:
+async def test_worker_executions_count_started_runs_only(storage: Storage) -> None:
     await upsert_runs(
         storage,
         completed_run(1, created_at=at(10, 10, 5), total_tokens=100),
@@ -156,11 +164,11 @@ async def test_worker_executions_count_started_runs_only(storage) -> None:
     assert usage(got) == [(at(10, 10), 1, 0), (at(10, 11), 2, 0)]
 
 
-async def test_empty_tenant_gets_zero_series_and_empty_breakdown(storage) -> None:
+async def test_empty_tenant_gets_zero_series_and_empty_breakdown(storage: Storage) -> None:
     await record(storage, cost(tenant_id=OTHER_TENANT))
     w = window(at(10, 0), at(12, 0))
 
-    async def reads(uow):
+    async def reads(uow: UnitOfWork) -> tuple[list[SpendBucket], list[BreakdownRow]]:
         return (await uow.analytics.cost_spend(TENANT, w, Resolution.DAY),
                 await uow.analytics.cost_breakdown(TENANT, w, Dimension.MODEL))
 
@@ -169,7 +177,7 @@ async def test_empty_tenant_gets_zero_series_and_empty_breakdown(storage) -> Non
     assert breakdown == []
 
 
-async def test_breakdown_by_model_orders_by_spend_desc_then_key(storage) -> None:
+async def test_breakdown_by_model_orders_by_spend_desc_then_key(storage: Storage) -> None:
     await record(
         storage,
         cost(model="gpt-4o", cost_cents=Decimal("2.5"), input_tokens=10, output_tokens=1),
@@ -188,7 +196,7 @@ async def test_breakdown_by_model_orders_by_spend_desc_then_key(storage) -> None
     ]
 
 
-async def test_breakdown_by_feature_labels_null_untagged(storage) -> None:
+async def test_breakdown_by_feature_labels_null_untagged(storage: Storage) -> None:
     await create_tags(storage, feature_tag("chat.reply"), feature_tag("search.query"))
     await record(
         storage,
@@ -213,8 +221,9 @@ async def test_breakdown_by_feature_labels_null_untagged(storage) -> None:
     (Dimension.WORKFLOW, "workflow_id"),
     (Dimension.SKILL, "skill_id"),
 ])
-async def test_breakdown_by_optional_column_labels_null_unknown(storage, dimension,
-                                                                field) -> None:
+async def test_breakdown_by_optional_column_labels_null_unknown(storage: Storage,
+                                                                dimension: Dimension,
+                                                                field: str) -> None:
     await record(
         storage,
         cost(**{field: "b-value"}, cost_cents=Decimal("2"), input_tokens=1, output_tokens=1),
@@ -232,7 +241,7 @@ async def test_breakdown_by_optional_column_labels_null_unknown(storage, dimensi
     ]
 
 
-async def test_breakdown_by_worker_follows_worker_run_id(storage) -> None:
+async def test_breakdown_by_worker_follows_worker_run_id(storage: Storage) -> None:
     await upsert_runs(storage,
                       completed_run(1, worker_id="summariser"),
                       completed_run(2, worker_id="summariser"),
@@ -254,7 +263,7 @@ async def test_breakdown_by_worker_follows_worker_run_id(storage) -> None:
     ]
 
 
-async def test_breakdown_window_is_half_open(storage) -> None:
+async def test_breakdown_window_is_half_open(storage: Storage) -> None:
     start, end = at(10, 0), at(11, 0)
     await record(storage,
                  cost(model="at-start", created_at=start),
@@ -266,11 +275,11 @@ async def test_breakdown_window_is_half_open(storage) -> None:
     assert [r.key for r in got] == ["at-start", "before-end"]
 
 
-async def test_dimension_values_pages_ascending_with_null_label(storage) -> None:
+async def test_dimension_values_pages_ascending_with_null_label(storage: Storage) -> None:
     await record(storage, *[cost(user_id=u) for u in ("u3", "u1", "u5", "u2", "u4", "u1")],
                  cost(user_id=None))
 
-    async def fetch(cursor):
+    async def fetch(cursor: str | None) -> Page[str]:
         return await read(storage, lambda uow: uow.analytics.dimension_values(
             TENANT, Dimension.USER, None, 2, cursor))
 
@@ -278,7 +287,7 @@ async def test_dimension_values_pages_ascending_with_null_label(storage) -> None
     assert pages == [["u1", "u2"], ["u3", "u4"], ["u5", "unknown"]]
 
 
-async def test_dimension_values_respect_the_window(storage) -> None:
+async def test_dimension_values_respect_the_window(storage: Storage) -> None:
     await record(storage, cost(model="early", created_at=at(9, 12)),
                  cost(model="inside", created_at=at(10, 12)),
                  cost(model="at-end", created_at=at(11, 0)))
@@ -288,13 +297,13 @@ async def test_dimension_values_respect_the_window(storage) -> None:
     assert page.next_cursor is None
 
 
-async def test_known_tenants_lists_every_source_ascending(storage) -> None:
+async def test_known_tenants_lists_every_source_ascending(storage: Storage) -> None:
     await record(storage, cost(tenant_id="t-costs"), cost(tenant_id="t-costs"))
     await upsert_runs(storage, worker_run(1, tenant_id="t-runs"))
     await upsert_budgets(storage, budget_upsert(BudgetType.TENANT, tenant_id="t-budget",
                                                 daily_limit_cents=Decimal(100)))
 
-    async def write_prov(uow):
+    async def write_prov(uow: UnitOfWork) -> int:
         return await uow.provenance.write(provenance(1, tenant_id="a-prov"))
 
     await in_uow(storage, write_prov)
@@ -302,7 +311,7 @@ async def test_known_tenants_lists_every_source_ascending(storage) -> None:
     assert got == ["a-prov", "t-budget", "t-costs", "t-runs"]
 
 
-async def test_sums_beyond_float_precision_stay_exact(storage) -> None:
+async def test_sums_beyond_float_precision_stay_exact(storage: Storage) -> None:
     # 90 billion cents plus micro-cents: a float sum would lose the last digits
     await record(storage,
                  cost(model="big", cost_cents=Decimal("45000000000.000001")),
@@ -310,7 +319,7 @@ async def test_sums_beyond_float_precision_stay_exact(storage) -> None:
                  cost(model="small", cost_cents=Decimal("0.000001")))
     w = window(at(10, 0), at(11, 0))
 
-    async def reads(uow):
+    async def reads(uow: UnitOfWork) -> tuple[list[SpendBucket], list[BreakdownRow]]:
         return (await uow.analytics.cost_spend(TENANT, w, Resolution.DAY),
                 await uow.analytics.cost_breakdown(TENANT, w, Dimension.MODEL))
 
@@ -320,7 +329,7 @@ async def test_sums_beyond_float_precision_stay_exact(storage) -> None:
         ("big", Decimal("90000000000.000003")), ("small", Decimal("0.000001"))]
 
 
-async def test_string_order_is_by_code_point_on_every_backend(storage) -> None:
+async def test_string_order_is_by_code_point_on_every_backend(storage: Storage) -> None:
     await record(storage, *[cost(user_id=u, cost_cents=Decimal(1))
                             for u in ("beta", "Zeta", "alpha", "Alpha", "_under", "10", "9")])
     page = await read(storage, lambda uow: uow.analytics.dimension_values(

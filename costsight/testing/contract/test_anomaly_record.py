@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from costsight.core.domain.anomalies import (
+    Anomaly,
     AnomalyFilter,
     AnomalyStatus,
     AnomalyType,
@@ -16,6 +18,8 @@ from costsight.core.domain.anomalies import (
     Severity,
 )
 from costsight.core.errors import Conflict, NotFound
+from costsight.core.pagination import Page
+from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
     MIDNIGHT,
     OTHER_TENANT,
@@ -30,26 +34,29 @@ from costsight.testing.contract.builders import (
 
 ALL_TYPES = [EntityType.TENANT, EntityType.USER, EntityType.FEATURE]
 
-def measured(anomaly) -> dict:
+def measured(anomaly: Anomaly) -> dict[str, Any]:
     """The fields a detector sets, as stored."""
     return anomaly.model_dump(include=set(DetectedAnomaly.model_fields))
 
 
-async def upsert(storage, *items, since=MIDNIGHT, now=T0) -> list:
+async def upsert(storage: Storage, *items: DetectedAnomaly, since: datetime = MIDNIGHT,
+                 now: datetime = T0) -> list[Anomaly]:
     return await in_uow(storage, lambda uow: uow.anomaly_records.upsert_anomalies(
         list(items), since=since, now=now))
 
 
-async def get(storage, anomaly_id, tenant=TENANT):
+async def get(storage: Storage, anomaly_id: str, tenant: str = TENANT) -> Anomaly:
     return await read(storage, lambda uow: uow.anomaly_records.get_anomaly(tenant, anomaly_id))
 
 
-async def set_status(storage, anomaly_id, status, when, tenant=TENANT):
+async def set_status(storage: Storage, anomaly_id: str, status: AnomalyStatus, when: datetime,
+                     tenant: str = TENANT) -> Anomaly:
     return await in_uow(storage, lambda uow: uow.anomaly_records.set_anomaly_status(
         tenant, anomaly_id, status, when))
 
 
-async def list_all(storage, filters=None, tenant=TENANT) -> list:
+async def list_all(storage: Storage, filters: AnomalyFilter | None = None,
+                   tenant: str = TENANT) -> list[Anomaly]:
     page = await read(storage, lambda uow: uow.anomaly_records.list_anomalies(
         tenant, filters or AnomalyFilter(), limit=500))
     return page.items
@@ -58,7 +65,7 @@ async def list_all(storage, filters=None, tenant=TENANT) -> list:
 # --- anomaly upsert -------------------------------------------------------------------------
 
 
-async def test_upsert_inserts_new_open_anomalies_in_input_order(storage) -> None:
+async def test_upsert_inserts_new_open_anomalies_in_input_order(storage: Storage) -> None:
     spike = detected(metadata={"cause_inputs": {"retry_ratio": 1.7}},
                      derived_cause="RETRY_LOOP")
     drift = detected(anomaly_type=AnomalyType.SUSTAINED_DRIFT, severity=Severity.MEDIUM,
@@ -73,7 +80,7 @@ async def test_upsert_inserts_new_open_anomalies_in_input_order(storage) -> None
     assert await get(storage, stored[0].id) == stored[0]
 
 
-async def test_upsert_same_key_updates_every_measured_field(storage) -> None:
+async def test_upsert_same_key_updates_every_measured_field(storage: Storage) -> None:
     [first] = await upsert(storage, detected())
     later = T0 + timedelta(hours=3)
     changed = detected(severity=Severity.MEDIUM, current_value_cents=Decimal("512.75"),
@@ -89,7 +96,7 @@ async def test_upsert_same_key_updates_every_measured_field(storage) -> None:
     assert len(await list_all(storage)) == 1
 
 
-async def test_budget_periods_are_separate_dedupe_keys(storage) -> None:
+async def test_budget_periods_are_separate_dedupe_keys(storage: Storage) -> None:
     def budget_anomaly(period: str, usage: float) -> DetectedAnomaly:
         return detected(anomaly_type=AnomalyType.BUDGET_EXCEEDED, entity_type="tenant",
                         entity_id="", period=period, usage_pct=usage, threshold_ratio=1.0,
@@ -107,7 +114,7 @@ async def test_budget_periods_are_separate_dedupe_keys(storage) -> None:
                                                                ("monthly", 130.0)]
 
 
-async def test_closed_anomalies_are_not_reused(storage) -> None:
+async def test_closed_anomalies_are_not_reused(storage: Storage) -> None:
     [resolved] = await upsert(storage, detected(entity_id="u1"))
     [dismissed] = await upsert(storage, detected(entity_id="u2"))
     [acked] = await upsert(storage, detected(entity_id="u3"))
@@ -127,7 +134,7 @@ async def test_closed_anomalies_are_not_reused(storage) -> None:
     assert len(await list_all(storage)) == 5
 
 
-async def test_upsert_only_reuses_anomalies_detected_since(storage) -> None:
+async def test_upsert_only_reuses_anomalies_detected_since(storage: Storage) -> None:
     yesterday = T0 - timedelta(days=1)
     [old] = await upsert(storage, detected(), since=yesterday - timedelta(hours=12),
                          now=yesterday)
@@ -143,8 +150,8 @@ async def test_upsert_only_reuses_anomalies_detected_since(storage) -> None:
 # --- list, get, status ----------------------------------------------------------------------
 
 
-async def seed_anomalies(storage) -> list:
-    stored = []
+async def seed_anomalies(storage: Storage) -> list[Anomaly]:
+    stored: list[Anomaly] = []
     for hour, entity, severity, kind in [
         (1, "u1", Severity.HIGH, AnomalyType.ABSOLUTE_SPIKE),
         (2, "u2", Severity.LOW, AnomalyType.ABSOLUTE_SPIKE),
@@ -161,12 +168,12 @@ async def seed_anomalies(storage) -> list:
     return stored
 
 
-async def test_list_anomalies_pages_newest_first_without_loss_or_repeats(storage) -> None:
+async def test_list_anomalies_pages_newest_first_without_loss_or_repeats(storage: Storage) -> None:
     stored = await seed_anomalies(storage)
     await upsert(storage, detected(tenant_id=OTHER_TENANT), now=at(10, 6))
     expected = [a.id for a in sorted(stored, key=lambda a: (a.detected_at, a.id), reverse=True)]
 
-    async def fetch(cursor):
+    async def fetch(cursor: str | None) -> Page[Anomaly]:
         return await read(storage, lambda uow: uow.anomaly_records.list_anomalies(
             TENANT, AnomalyFilter(), limit=3, cursor=cursor))
 
@@ -175,12 +182,12 @@ async def test_list_anomalies_pages_newest_first_without_loss_or_repeats(storage
     assert [a.id for page in pages for a in page] == expected
 
 
-async def test_list_anomalies_filters(storage) -> None:
+async def test_list_anomalies_filters(storage: Storage) -> None:
     stored = await seed_anomalies(storage)
     by_entity = {a.entity_id: a.id for a in stored}
     await set_status(storage, by_entity["u4"], AnomalyStatus.ACKNOWLEDGED, at(10, 6))
 
-    async def entities(**filters) -> list[str]:
+    async def entities(**filters: Any) -> list[str]:
         return [a.entity_id for a in await list_all(storage, AnomalyFilter(**filters))]
 
     assert await entities(severity=Severity.HIGH) == ["u5", "u4", "u1"]
@@ -194,13 +201,13 @@ async def test_list_anomalies_filters(storage) -> None:
     assert await entities(severity=Severity.LOW, detected_since=at(10, 3)) == ["u7"]
 
 
-async def test_get_anomaly_unknown_id_is_not_found(storage) -> None:
+async def test_get_anomaly_unknown_id_is_not_found(storage: Storage) -> None:
     await upsert(storage, detected())
     with pytest.raises(NotFound):
         await get(storage, "ca_0000000000000000")
 
 
-async def test_status_moves_forward_and_stamps_timestamps(storage) -> None:
+async def test_status_moves_forward_and_stamps_timestamps(storage: Storage) -> None:
     [a] = await upsert(storage, detected())
     t1, t2 = T0 + timedelta(hours=1), T0 + timedelta(hours=2)
     acked = await set_status(storage, a.id, AnomalyStatus.ACKNOWLEDGED, t1)
@@ -212,7 +219,7 @@ async def test_status_moves_forward_and_stamps_timestamps(storage) -> None:
     assert await get(storage, a.id) == resolved
 
 
-async def test_open_may_be_dismissed_directly(storage) -> None:
+async def test_open_may_be_dismissed_directly(storage: Storage) -> None:
     [a] = await upsert(storage, detected())
     dismissed = await set_status(storage, a.id, AnomalyStatus.DISMISSED, at(11, 0))
     assert (dismissed.status, dismissed.dismissed_at, dismissed.acknowledged_at) == (
@@ -221,7 +228,8 @@ async def test_open_may_be_dismissed_directly(storage) -> None:
 
 @pytest.mark.parametrize("target", [AnomalyStatus.OPEN, AnomalyStatus.ACKNOWLEDGED,
                                     AnomalyStatus.DISMISSED])
-async def test_resolved_cannot_move_anywhere_else(storage, target) -> None:
+async def test_resolved_cannot_move_anywhere_else(storage: Storage,
+                                                  target: AnomalyStatus) -> None:
     [a] = await upsert(storage, detected())
     resolved = await set_status(storage, a.id, AnomalyStatus.RESOLVED, T0)
     with pytest.raises(Conflict):
@@ -229,7 +237,7 @@ async def test_resolved_cannot_move_anywhere_else(storage, target) -> None:
     assert await get(storage, a.id) == resolved
 
 
-async def test_acknowledged_cannot_reopen_and_same_status_is_a_no_op(storage) -> None:
+async def test_acknowledged_cannot_reopen_and_same_status_is_a_no_op(storage: Storage) -> None:
     [a] = await upsert(storage, detected())
     acked = await set_status(storage, a.id, AnomalyStatus.ACKNOWLEDGED, T0)
     again = await set_status(storage, a.id, AnomalyStatus.ACKNOWLEDGED,
@@ -240,6 +248,6 @@ async def test_acknowledged_cannot_reopen_and_same_status_is_a_no_op(storage) ->
     assert (await get(storage, a.id)).status == AnomalyStatus.ACKNOWLEDGED
 
 
-async def test_set_status_of_unknown_anomaly_is_not_found(storage) -> None:
+async def test_set_status_of_unknown_anomaly_is_not_found(storage: Storage) -> None:
     with pytest.raises(NotFound):
         await set_status(storage, "ca_ffffffffffffffff", AnomalyStatus.RESOLVED, T0)

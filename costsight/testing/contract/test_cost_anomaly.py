@@ -5,16 +5,21 @@ The anomaly records (upsert, list, get, status) are in test_anomaly_records.py.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from costsight.core.domain.anomalies import (
     AnomalyType,
+    DailyUsage,
     EntityType,
+    EntityUsageSummary,
 )
 from costsight.core.domain.costs import BudgetType
+from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
     DAY0,
     OTHER_TENANT,
@@ -41,7 +46,7 @@ US = timedelta(microseconds=1)
 # --- set-based aggregates ------------------------------------------------------------------
 
 
-async def seed_usage(storage) -> None:
+async def seed_usage(storage: Storage) -> None:
     await create_tags(storage, feature_tag("chat.reply"))
     await record(
         storage,
@@ -65,12 +70,13 @@ async def seed_usage(storage) -> None:
     )
 
 
-def usage_rows(rows) -> list[tuple]:
+def usage_rows(rows: list[DailyUsage]) -> list[tuple[str, str, date, Decimal, int, int, int]]:
     return [(r.entity_type.value, r.entity_id, r.day, r.spend_cents, r.requests, r.retries,
              r.input_tokens) for r in rows]
 
 
-async def test_daily_usage_per_entity_and_day_with_retries_and_input_tokens(storage) -> None:
+async def test_daily_usage_per_entity_and_day_with_retries_and_input_tokens(
+        storage: Storage) -> None:
     await seed_usage(storage)
     got = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, ALL_TYPES, d(9), T0))
@@ -85,14 +91,14 @@ async def test_daily_usage_per_entity_and_day_with_retries_and_input_tokens(stor
     ]
 
 
-async def test_daily_usage_only_for_the_entity_types_asked(storage) -> None:
+async def test_daily_usage_only_for_the_entity_types_asked(storage: Storage) -> None:
     await seed_usage(storage)
     got = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, [EntityType.USER], d(10), T0))
     assert usage_rows(got) == [("user", "u1", d(10), Decimal("3.5"), 2, 1, 10)]
 
 
-async def test_daily_usage_until_replays_a_past_day(storage) -> None:
+async def test_daily_usage_until_replays_a_past_day(storage: Storage) -> None:
     await seed_usage(storage)
     got = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, [EntityType.TENANT], d(8), at(9, 11)))
@@ -102,7 +108,7 @@ async def test_daily_usage_until_replays_a_past_day(storage) -> None:
     ]
 
 
-async def test_daily_usage_splits_days_at_utc_midnight_exactly(storage) -> None:
+async def test_daily_usage_splits_days_at_utc_midnight_exactly(storage: Storage) -> None:
     await record(storage,
                  cost(created_at=at(10, 0) - US, user_id="u1", cost_cents=Decimal("45000000000")),
                  cost(created_at=at(10, 0) - US, user_id="u1", cost_cents=Decimal("0.000001")),
@@ -113,13 +119,19 @@ async def test_daily_usage_splits_days_at_utc_midnight_exactly(storage) -> None:
         (d(9), Decimal("45000000000.000001"), 2), (d(10), Decimal("0.000002"), 1)]
 
 
-async def summaries(storage, entity_types=ALL_TYPES, *, first=d(8), last=d(8), day=DAY0,
-                    until=T0, tenant=TENANT) -> list:
+async def summaries(storage: Storage, entity_types: Sequence[EntityType] = ALL_TYPES, *,
+                    first: date = d(8), last: date = d(8), day: date = DAY0,
+                    until: datetime = T0, tenant: str = TENANT) -> list[EntityUsageSummary]:
     return await read(storage, lambda uow: uow.cost_anomalies.entity_usage_summaries(
         tenant, entity_types, baseline_first=first, baseline_last=last, day=day, until=until))
 
 
-def summary_rows(rows) -> list[tuple]:
+#: (spend, requests, retries, input tokens) of one day
+DayTotals = tuple[Decimal, int, int, int]
+SummaryRow = tuple[str, str, tuple[Decimal, int], DayTotals, DayTotals]
+
+
+def summary_rows(rows: list[EntityUsageSummary]) -> list[SummaryRow]:
     """(type, id, (baseline spend, days), today, yesterday) with (spend, requests, retries,
     input tokens) per day."""
     return [(r.entity_type.value, r.entity_id, (r.baseline_spend_cents, r.baseline_days),
@@ -128,10 +140,19 @@ def summary_rows(rows) -> list[tuple]:
               r.yesterday_input_tokens)) for r in rows]
 
 
-NO_DAY = (Decimal(0), 0, 0, 0)
+NO_DAY: DayTotals = (Decimal(0), 0, 0, 0)
 
 
-async def test_usage_summaries_per_entity_with_baseline_yesterday_and_today(storage) -> None:
+@dataclass
+class ExpectedSummary:
+    baseline_spend_cents: Decimal = Decimal(0)
+    baseline_days: int = 0
+    today: DayTotals = NO_DAY
+    yesterday: DayTotals = NO_DAY
+
+
+async def test_usage_summaries_per_entity_with_baseline_yesterday_and_today(
+        storage: Storage) -> None:
     await seed_usage(storage)
     got = await summaries(storage)
     assert summary_rows(got) == [
@@ -145,7 +166,7 @@ async def test_usage_summaries_per_entity_with_baseline_yesterday_and_today(stor
     ]
 
 
-async def test_usage_summaries_only_for_the_entity_types_asked(storage) -> None:
+async def test_usage_summaries_only_for_the_entity_types_asked(storage: Storage) -> None:
     await seed_usage(storage)
     assert [(r.entity_type.value, r.entity_id)
             for r in await summaries(storage, [EntityType.USER])] == [("user", "u1"),
@@ -154,7 +175,7 @@ async def test_usage_summaries_only_for_the_entity_types_asked(storage) -> None:
     assert await summaries(storage, tenant="nobody") == []
 
 
-async def test_usage_summaries_until_replays_a_past_instant(storage) -> None:
+async def test_usage_summaries_until_replays_a_past_instant(storage: Storage) -> None:
     await seed_usage(storage)
     got = await summaries(storage, [EntityType.TENANT, EntityType.USER], until=at(9, 11))
     assert summary_rows(got) == [
@@ -163,7 +184,7 @@ async def test_usage_summaries_until_replays_a_past_instant(storage) -> None:
     ]
 
 
-async def test_usage_summaries_count_active_baseline_days_at_utc_midnight(storage) -> None:
+async def test_usage_summaries_count_active_baseline_days_at_utc_midnight(storage: Storage) -> None:
     await record(
         storage,
         cost(created_at=at(1, 0) - US, user_id="early", cost_cents=Decimal(9)),  # before range
@@ -187,7 +208,8 @@ async def test_usage_summaries_count_active_baseline_days_at_utc_midnight(storag
 @pytest.mark.parametrize(("first", "days"), [(d(7, month=1), 2), (d(6, month=1), 3),
                                              (d(5, month=1), 4), (d(4, month=1), 4),
                                              (d(1), 1)])
-async def test_usage_summaries_baseline_of_any_length(storage, first, days) -> None:
+async def test_usage_summaries_baseline_of_any_length(storage: Storage, first: date,
+                                                      days: int) -> None:
     # Jan 5 to Mar 8 is 62 days after the first: windows up to 63 days and beyond count alike.
     await record(storage, *(cost(created_at=at(n, 12, month=m), user_id="u1",
                                  cost_cents=Decimal(1))
@@ -196,7 +218,8 @@ async def test_usage_summaries_baseline_of_any_length(storage, first, days) -> N
     assert (row.baseline_spend_cents, row.baseline_days) == (Decimal(days), days)
 
 
-async def test_usage_summaries_sum_money_exactly_beyond_64_bit_micro_cents(storage) -> None:
+async def test_usage_summaries_sum_money_exactly_beyond_64_bit_micro_cents(
+        storage: Storage) -> None:
     huge = Decimal("5000000000000")  # 5e18 micro-cents: two of them overflow a BIGINT
     await record(storage,
                  cost(created_at=at(7, 12), user_id="u1", cost_cents=huge),
@@ -208,7 +231,7 @@ async def test_usage_summaries_sum_money_exactly_beyond_64_bit_micro_cents(stora
     assert row.today_spend_cents == Decimal("10000000000000")
 
 
-async def test_usage_summaries_agree_with_daily_usage(storage) -> None:
+async def test_usage_summaries_agree_with_daily_usage(storage: Storage) -> None:
     await seed_usage(storage)
     await record(storage, *(cost(created_at=at(n, 8 + n % 5), user_id=f"u{n % 3}",
                                  feature_tag="chat.reply" if n % 2 else None,
@@ -218,24 +241,24 @@ async def test_usage_summaries_agree_with_daily_usage(storage) -> None:
     # Entities with records from d(2): the summaries' range when the baseline starts there.
     rows = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
         TENANT, ALL_TYPES, d(2), T0))
-    expected: dict[tuple, list] = {}
+    expected: dict[tuple[str, str], ExpectedSummary] = {}
     for r in rows:
-        entry = expected.setdefault((r.entity_type.value, r.entity_id),
-                                    [Decimal(0), 0, NO_DAY, NO_DAY])
+        entry = expected.setdefault((r.entity_type.value, r.entity_id), ExpectedSummary())
         day = (r.spend_cents, r.requests, r.retries, r.input_tokens)
         if d(2) <= r.day <= d(7):
-            entry[0] += r.spend_cents
-            entry[1] += 1
+            entry.baseline_spend_cents += r.spend_cents
+            entry.baseline_days += 1
         elif r.day == d(9):
-            entry[3] = day
+            entry.yesterday = day
         elif r.day == DAY0:
-            entry[2] = day
+            entry.today = day
     got = await summaries(storage, first=d(2), last=d(7), day=DAY0)
-    assert summary_rows(got) == [(k[0], k[1], (v[0], v[1]), v[2], v[3])
-                                 for k, v in sorted(expected.items())]
+    assert summary_rows(got) == [
+        (kind, entity_id, (e.baseline_spend_cents, e.baseline_days), e.today, e.yesterday)
+        for (kind, entity_id), e in sorted(expected.items(), key=lambda item: item[0])]
 
 
-async def test_budget_spend_for_every_active_budget_in_one_call(storage) -> None:
+async def test_budget_spend_for_every_active_budget_in_one_call(storage: Storage) -> None:
     await create_tags(storage, feature_tag("chat.reply"))
     await upsert_budgets(
         storage,
@@ -276,7 +299,7 @@ async def test_budget_spend_for_every_active_budget_in_one_call(storage) -> None
 # --- breach streaks -------------------------------------------------------------------------
 
 
-async def test_breach_streaks(storage) -> None:
+async def test_breach_streaks(storage: Storage) -> None:
     await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches([
         *(breach("u1", d(day)) for day in (8, 9, 10)),
         *(breach("u2", d(day)) for day in (7, 9, 10)),          # gap on the 8th
@@ -294,7 +317,7 @@ async def test_breach_streaks(storage) -> None:
                    ("feature", "chat.reply"): 1, ("tenant", ""): 2}
 
 
-async def test_breach_streak_lookback_bounds_the_run(storage) -> None:
+async def test_breach_streak_lookback_bounds_the_run(storage: Storage) -> None:
     await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
         [breach("u1", d(day)) for day in range(3, 11)]))
     got = await read(storage, lambda uow: uow.cost_anomalies.breach_streaks(
@@ -305,7 +328,7 @@ async def test_breach_streak_lookback_bounds_the_run(storage) -> None:
     assert earlier == {("user", "u1"): 3}
 
 
-async def test_breach_streak_runs_across_a_month_boundary(storage) -> None:
+async def test_breach_streak_runs_across_a_month_boundary(storage: Storage) -> None:
     await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
         [breach("u1", d(27, month=2)), breach("u1", d(28, month=2)), breach("u1", d(1)),
          breach("u2", d(26, month=2)), breach("u2", d(28, month=2)), breach("u2", d(1))]))
@@ -314,7 +337,7 @@ async def test_breach_streak_runs_across_a_month_boundary(storage) -> None:
     assert got == {("user", "u1"): 3, ("user", "u2"): 2}
 
 
-async def test_breach_repeat_of_a_day_overwrites_instead_of_adding(storage) -> None:
+async def test_breach_repeat_of_a_day_overwrites_instead_of_adding(storage: Storage) -> None:
     await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
         [breach("u1", d(9)), breach("u1", d(10))]))
     await in_uow(storage, lambda uow: uow.cost_anomalies.record_breaches(
@@ -327,7 +350,7 @@ async def test_breach_repeat_of_a_day_overwrites_instead_of_adding(storage) -> N
 # --- drift trackers -------------------------------------------------------------------------
 
 
-async def test_drift_trackers_save_and_list(storage) -> None:
+async def test_drift_trackers_save_and_list(storage: Storage) -> None:
     tenant_tracker = drift_tracker()
     user_tracker = drift_tracker(entity_type="user", entity_id="u1", drift_days_count=2,
                                  first_drift_date=d(9))
@@ -337,7 +360,7 @@ async def test_drift_trackers_save_and_list(storage) -> None:
     assert sorted(got, key=lambda t: t.entity_type) == [tenant_tracker, user_tracker]
 
 
-async def test_drift_tracker_reset_then_restart_is_one_row(storage) -> None:
+async def test_drift_tracker_reset_then_restart_is_one_row(storage: Storage) -> None:
     await in_uow(storage, lambda uow: uow.cost_anomalies.save_drift_trackers([
         drift_tracker(drift_days_count=3, first_drift_date=d(8))]))
     reset = drift_tracker(drift_days_count=3, first_drift_date=d(8), last_check_date=d(11),

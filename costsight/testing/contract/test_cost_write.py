@@ -8,9 +8,16 @@ import anyio
 import pydantic
 import pytest
 
-from costsight.core.domain.costs import BudgetType, FeatureTagUpdate, RunStatus, UpsertResult
+from costsight.core.domain.costs import (
+    BudgetType,
+    FeatureTagUpdate,
+    RunStatus,
+    UpsertResult,
+    WorkerRun,
+)
 from costsight.core.domain.statistics import Dimension, Resolution
 from costsight.core.errors import Conflict, NotFound
+from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
     OTHER_TENANT,
     TENANT,
@@ -32,7 +39,7 @@ from costsight.testing.contract.builders import (
 DAY = window(at(10, 0), at(11, 0))
 
 
-async def spend_of(storage, tenant: str = TENANT) -> tuple[Decimal, int]:
+async def spend_of(storage: Storage, tenant: str = TENANT) -> tuple[Decimal, int]:
     """Total (spend, requests) of the tenant on the reference day."""
     buckets = await read(storage, lambda uow: uow.analytics.cost_spend(
         tenant, DAY, Resolution.DAY))
@@ -40,13 +47,13 @@ async def spend_of(storage, tenant: str = TENANT) -> tuple[Decimal, int]:
     return buckets[0].spend_cents, buckets[0].requests
 
 
-async def features_of(storage) -> dict[str, int]:
+async def features_of(storage: Storage) -> dict[str, int]:
     got = await read(storage, lambda uow: uow.analytics.cost_breakdown(
         TENANT, DAY, Dimension.FEATURE))
     return {r.key: r.requests for r in got}
 
 
-async def runs_of(storage, tenant: str = TENANT) -> list:
+async def runs_of(storage: Storage, tenant: str = TENANT) -> list[WorkerRun]:
     """Every completed run with cost of the tenant on the reference day (via the patterns port)."""
     return await read(storage, lambda uow: uow.patterns.recent_cost_runs(
         tenant, at(1, 0), at(31, 0), 100))
@@ -55,7 +62,7 @@ async def runs_of(storage, tenant: str = TENANT) -> list:
 # --- cost records ---------------------------------------------------------------------------
 
 
-async def test_record_costs_returns_new_cr_ids(storage) -> None:
+async def test_record_costs_returns_new_cr_ids(storage: Storage) -> None:
     result = await record(storage, cost(cost_cents=Decimal("1.25")),
                           cost(cost_cents=Decimal("2.5")))
     assert result.inserted == 2
@@ -65,7 +72,7 @@ async def test_record_costs_returns_new_cr_ids(storage) -> None:
     assert await spend_of(storage) == (Decimal("3.75"), 2)
 
 
-async def test_record_is_idempotent_by_request_id(storage) -> None:
+async def test_record_is_idempotent_by_request_id(storage: Storage) -> None:
     first = await record(storage, cost(request_id="req-1", cost_cents=Decimal("4.2")))
     second = await record(storage, cost(request_id="req-1", cost_cents=Decimal("4.2")),
                           cost(request_id="req-2", cost_cents=Decimal("1")))
@@ -75,7 +82,7 @@ async def test_record_is_idempotent_by_request_id(storage) -> None:
     assert await spend_of(storage) == (Decimal("5.2"), 2)
 
 
-async def test_duplicate_inside_one_batch_is_stored_once(storage) -> None:
+async def test_duplicate_inside_one_batch_is_stored_once(storage: Storage) -> None:
     result = await record(storage,
                           cost(request_id="req-x", cost_cents=Decimal("3")),
                           cost(request_id="req-y", cost_cents=Decimal("0.5")),
@@ -85,7 +92,7 @@ async def test_duplicate_inside_one_batch_is_stored_once(storage) -> None:
     assert await spend_of(storage) == (Decimal("3.5"), 2)
 
 
-async def test_records_without_request_id_are_always_stored(storage) -> None:
+async def test_records_without_request_id_are_always_stored(storage: Storage) -> None:
     same = cost(request_id=None, cost_cents=Decimal("1.1"))
     first = await record(storage, same, same)
     second = await record(storage, same)
@@ -94,7 +101,7 @@ async def test_records_without_request_id_are_always_stored(storage) -> None:
     assert await spend_of(storage) == (Decimal("3.3"), 3)
 
 
-async def test_same_request_id_in_two_tenants_is_stored_for_both(storage) -> None:
+async def test_same_request_id_in_two_tenants_is_stored_for_both(storage: Storage) -> None:
     result = await record(storage,
                           cost(request_id="shared", cost_cents=Decimal("2")),
                           cost(request_id="shared", tenant_id=OTHER_TENANT,
@@ -105,7 +112,7 @@ async def test_same_request_id_in_two_tenants_is_stored_for_both(storage) -> Non
     assert await spend_of(storage, OTHER_TENANT) == (Decimal("5"), 1)
 
 
-async def test_concurrent_retries_of_one_request_are_stored_once(storage) -> None:
+async def test_concurrent_retries_of_one_request_are_stored_once(storage: Storage) -> None:
     first_wrote = anyio.Event()
 
     async def ingest(first: bool) -> None:
@@ -125,13 +132,13 @@ async def test_concurrent_retries_of_one_request_are_stored_once(storage) -> Non
     assert await spend_of(storage) == (Decimal(2), 1)
 
 
-async def test_empty_batch_is_a_no_op(storage) -> None:
+async def test_empty_batch_is_a_no_op(storage: Storage) -> None:
     result = await record(storage)
     assert (result.inserted_ids, result.duplicate_request_ids) == ([], [])
     assert await spend_of(storage) == (Decimal(0), 0)
 
 
-async def test_unknown_inactive_and_foreign_tags_become_unclassified(storage) -> None:
+async def test_unknown_inactive_and_foreign_tags_become_unclassified(storage: Storage) -> None:
     await create_tags(storage,
                       feature_tag("chat.reply"),
                       feature_tag("old.feature", is_active=False),
@@ -146,7 +153,7 @@ async def test_unknown_inactive_and_foreign_tags_become_unclassified(storage) ->
     assert await features_of(storage) == {"chat.reply": 1, "unclassified": 4, "untagged": 1}
 
 
-async def test_tag_deactivated_later_classifies_new_records_only(storage) -> None:
+async def test_tag_deactivated_later_classifies_new_records_only(storage: Storage) -> None:
     await create_tags(storage, feature_tag("chat.reply"))
     await record(storage, cost(feature_tag="chat.reply"))
     await in_uow(storage, lambda uow: uow.costs.update_feature_tag(
@@ -158,7 +165,7 @@ async def test_tag_deactivated_later_classifies_new_records_only(storage) -> Non
 # --- feature tags ---------------------------------------------------------------------------
 
 
-async def test_create_feature_tag_and_get_it_back(storage) -> None:
+async def test_create_feature_tag_and_get_it_back(storage: Storage) -> None:
     [created] = await create_tags(storage, feature_tag(
         "chat.reply", display_name="Chat replies", description="support bot",
         budget_cents=Decimal("1500.5")))
@@ -172,7 +179,7 @@ async def test_create_feature_tag_and_get_it_back(storage) -> None:
         OTHER_TENANT, "chat.reply")) is None
 
 
-async def test_duplicate_feature_tag_conflicts_but_other_tenant_may_reuse(storage) -> None:
+async def test_duplicate_feature_tag_conflicts_but_other_tenant_may_reuse(storage: Storage) -> None:
     await create_tags(storage, feature_tag("chat.reply"))
     with pytest.raises(Conflict):
         await create_tags(storage, feature_tag("chat.reply", display_name="again"))
@@ -188,7 +195,7 @@ def test_feature_tag_without_dot_is_rejected_at_construction() -> None:
     assert info.value.errors()[0]["loc"] == ("tag",)
 
 
-async def test_update_feature_tag_applies_only_set_fields(storage) -> None:
+async def test_update_feature_tag_applies_only_set_fields(storage: Storage) -> None:
     await create_tags(storage, feature_tag("chat.reply", description="old",
                                            budget_cents=Decimal(500)))
     updated = await in_uow(storage, lambda uow: uow.costs.update_feature_tag(
@@ -203,14 +210,14 @@ async def test_update_feature_tag_applies_only_set_fields(storage) -> None:
     assert stored == updated
 
 
-async def test_update_unknown_feature_tag_is_not_found(storage) -> None:
+async def test_update_unknown_feature_tag_is_not_found(storage: Storage) -> None:
     await create_tags(storage, feature_tag("chat.reply", tenant_id=OTHER_TENANT))
     with pytest.raises(NotFound):
         await in_uow(storage, lambda uow: uow.costs.update_feature_tag(
             TENANT, "chat.reply", FeatureTagUpdate(display_name="x")))
 
 
-async def test_list_feature_tags_ordered_and_inactive_filter(storage) -> None:
+async def test_list_feature_tags_ordered_and_inactive_filter(storage: Storage) -> None:
     await create_tags(storage, feature_tag("zeta.z"), feature_tag("alpha.a", is_active=False),
                       feature_tag("mid.m"))
     every = await read(storage, lambda uow: uow.costs.list_feature_tags(TENANT))
@@ -223,7 +230,7 @@ async def test_list_feature_tags_ordered_and_inactive_filter(storage) -> None:
 # --- budgets --------------------------------------------------------------------------------
 
 
-async def test_create_budget_with_defaults(storage) -> None:
+async def test_create_budget_with_defaults(storage: Storage) -> None:
     [created] = await upsert_budgets(storage, budget(BudgetType.USER, "u1",
                                                      daily_limit_cents=Decimal("250.5")))
     assert created.id.startswith("cb_") and len(created.id) == 19
@@ -234,7 +241,7 @@ async def test_create_budget_with_defaults(storage) -> None:
     assert await read(storage, lambda uow: uow.costs.list_budgets(TENANT)) == [created]
 
 
-async def test_budget_update_keeps_unset_fields(storage) -> None:
+async def test_budget_update_keeps_unset_fields(storage: Storage) -> None:
     [first] = await upsert_budgets(storage, budget(
         BudgetType.FEATURE, "chat.reply", daily_limit_cents=Decimal(100),
         monthly_limit_cents=Decimal(2000), warn_threshold_pct=70, hard_limit_enabled=True))
@@ -246,14 +253,14 @@ async def test_budget_update_keeps_unset_fields(storage) -> None:
     assert await read(storage, lambda uow: uow.costs.list_budgets(TENANT)) == [second]
 
 
-async def test_budget_explicit_none_clears_a_limit(storage) -> None:
+async def test_budget_explicit_none_clears_a_limit(storage: Storage) -> None:
     await upsert_budgets(storage, budget(daily_limit_cents=Decimal(100),
                                          monthly_limit_cents=Decimal(2000)))
     [cleared] = await upsert_budgets(storage, budget(daily_limit_cents=None))
     assert (cleared.daily_limit_cents, cleared.monthly_limit_cents) == (None, Decimal(2000))
 
 
-async def test_budget_upsert_reactivates_an_inactive_budget(storage) -> None:
+async def test_budget_upsert_reactivates_an_inactive_budget(storage: Storage) -> None:
     [created] = await upsert_budgets(storage, budget(BudgetType.USER, "u1",
                                                      daily_limit_cents=Decimal(100)))
     [inactive] = await upsert_budgets(storage, budget(BudgetType.USER, "u1", is_active=False))
@@ -266,7 +273,7 @@ async def test_budget_upsert_reactivates_an_inactive_budget(storage) -> None:
     assert [b.id for b in active] == [created.id]
 
 
-async def test_tenant_budget_is_unique_per_tenant(storage) -> None:
+async def test_tenant_budget_is_unique_per_tenant(storage: Storage) -> None:
     await upsert_budgets(storage, budget(daily_limit_cents=Decimal(10)))
     await upsert_budgets(storage, budget(monthly_limit_cents=Decimal(300)))
     await upsert_budgets(storage, budget(tenant_id=OTHER_TENANT, daily_limit_cents=Decimal(1)))
@@ -275,7 +282,7 @@ async def test_tenant_budget_is_unique_per_tenant(storage) -> None:
             for b in mine] == [(BudgetType.TENANT, "", Decimal(10), Decimal(300))]
 
 
-async def test_list_budgets_ordered_by_type_then_entity(storage) -> None:
+async def test_list_budgets_ordered_by_type_then_entity(storage: Storage) -> None:
     await upsert_budgets(storage,
                          budget(BudgetType.USER, "u2"),
                          budget(BudgetType.TENANT),
@@ -293,7 +300,7 @@ async def test_list_budgets_ordered_by_type_then_entity(storage) -> None:
 # --- worker runs ----------------------------------------------------------------------------
 
 
-async def test_worker_runs_insert_then_progress(storage) -> None:
+async def test_worker_runs_insert_then_progress(storage: Storage) -> None:
     inserted = await upsert_runs(storage, worker_run(1), worker_run(2))
     assert inserted == UpsertResult(inserted=2, updated=0, unchanged=0)
     running = worker_run(1, status=RunStatus.RUNNING, started_at=at(10, 12, 1))
@@ -304,7 +311,8 @@ async def test_worker_runs_insert_then_progress(storage) -> None:
     assert await runs_of(storage) == [done]
 
 
-async def test_terminal_run_rejects_a_conflicting_update_and_writes_nothing(storage) -> None:
+async def test_terminal_run_rejects_a_conflicting_update_and_writes_nothing(
+        storage: Storage) -> None:
     done = completed_run(1, cost_cents="12.5")
     await upsert_runs(storage, done)
 
@@ -318,14 +326,14 @@ async def test_terminal_run_rejects_a_conflicting_update_and_writes_nothing(stor
     assert await spend_of(storage) == (Decimal("7"), 1)  # the unit's other write survived
 
 
-async def test_identical_replay_of_a_terminal_run_is_unchanged(storage) -> None:
+async def test_identical_replay_of_a_terminal_run_is_unchanged(storage: Storage) -> None:
     done = completed_run(1, cost_cents="12.5", total_tokens=400)
     await upsert_runs(storage, done)
     assert await upsert_runs(storage, done) == UpsertResult(unchanged=1)
     assert await runs_of(storage) == [done]
 
 
-async def test_run_id_of_another_tenant_conflicts(storage) -> None:
+async def test_run_id_of_another_tenant_conflicts(storage: Storage) -> None:
     await upsert_runs(storage, worker_run(1, tenant_id=OTHER_TENANT))
     with pytest.raises(Conflict):
         await upsert_runs(storage, worker_run(1, status=RunStatus.RUNNING,

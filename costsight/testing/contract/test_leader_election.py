@@ -14,9 +14,13 @@ from datetime import timedelta
 import pytest
 
 from costsight.core.errors import ValidationError
+from costsight.core.ports import Storage
 from costsight.core.ports.leader_election import JobLock, LeaderElectionPort
 
 LOCK = JobLock.ALERT_WORKER
+
+#: The storage's own contender and a second one on the same locks.
+Contenders = tuple[LeaderElectionPort, LeaderElectionPort]
 
 
 class Boom(Exception):
@@ -24,12 +28,12 @@ class Boom(Exception):
 
 
 @pytest.fixture
-async def contenders(storage) -> AsyncIterator[tuple[LeaderElectionPort, LeaderElectionPort]]:
+async def contenders(storage: Storage) -> AsyncIterator[Contenders]:
     # The storage closes every contender it handed out.
     yield storage.leader, storage.new_leader_election()
 
 
-async def test_a_second_contender_is_refused_while_the_lock_is_held(contenders) -> None:
+async def test_a_second_contender_is_refused_while_the_lock_is_held(contenders: Contenders) -> None:
     first, second = contenders
     lease = await first.try_acquire(LOCK)
     assert lease is not None
@@ -46,7 +50,7 @@ async def test_a_second_contender_is_refused_while_the_lock_is_held(contenders) 
     assert await first.release(lease)
 
 
-async def test_release_lets_the_other_contender_in(contenders) -> None:
+async def test_release_lets_the_other_contender_in(contenders: Contenders) -> None:
     first, second = contenders
     lease = await first.try_acquire(LOCK)
     assert lease is not None
@@ -60,7 +64,7 @@ async def test_release_lets_the_other_contender_in(contenders) -> None:
     assert await second.release(taken)
 
 
-async def test_fencing_token_grows_with_every_acquisition(contenders) -> None:
+async def test_fencing_token_grows_with_every_acquisition(contenders: Contenders) -> None:
     first, second = contenders
     tokens = []
     for election in (first, second, first, first, second):
@@ -71,7 +75,7 @@ async def test_fencing_token_grows_with_every_acquisition(contenders) -> None:
     assert tokens == sorted(set(tokens)), tokens
 
 
-async def test_body_exception_propagates_and_the_lock_is_released(contenders) -> None:
+async def test_body_exception_propagates_and_the_lock_is_released(contenders: Contenders) -> None:
     first, second = contenders
     with pytest.raises(Boom, match="inside the job"):
         async with first.leadership(LOCK) as lease:
@@ -80,6 +84,7 @@ async def test_body_exception_propagates_and_the_lock_is_released(contenders) ->
             raise Boom("inside the job")
 
     assert not await first.is_held(LOCK)
+    assert lease is not None  # pytest.raises may swallow, so mypy forgets the block's assert
     assert not await first.still_leader(lease)
     after = await second.try_acquire(LOCK)
     assert after is not None
@@ -87,7 +92,7 @@ async def test_body_exception_propagates_and_the_lock_is_released(contenders) ->
     assert await second.release(after)
 
 
-async def test_leadership_yields_none_and_leaves_the_holder_alone(contenders) -> None:
+async def test_leadership_yields_none_and_leaves_the_holder_alone(contenders: Contenders) -> None:
     first, second = contenders
     held = await second.try_acquire(LOCK)
     assert held is not None
@@ -103,7 +108,7 @@ async def test_leadership_yields_none_and_leaves_the_holder_alone(contenders) ->
     assert await second.release(held)
 
 
-async def test_leadership_releases_after_a_normal_exit(contenders) -> None:
+async def test_leadership_releases_after_a_normal_exit(contenders: Contenders) -> None:
     first, second = contenders
     async with first.leadership(LOCK) as lease:
         assert lease is not None
@@ -112,7 +117,7 @@ async def test_leadership_releases_after_a_normal_exit(contenders) -> None:
     assert not await first.release(lease)  # already released by the context manager
 
 
-async def test_is_held_reports_any_holder(contenders) -> None:
+async def test_is_held_reports_any_holder(contenders: Contenders) -> None:
     first, second = contenders
     assert not await first.is_held(LOCK)
     assert not await second.is_held(LOCK)
@@ -129,7 +134,8 @@ async def test_is_held_reports_any_holder(contenders) -> None:
 
 
 @pytest.mark.parametrize("lock_id", [6999, 8000, 0, -7001, 2**32 + 7001])
-async def test_lock_ids_outside_the_job_range_are_rejected(contenders, lock_id: int) -> None:
+async def test_lock_ids_outside_the_job_range_are_rejected(
+        contenders: Contenders, lock_id: int) -> None:
     first, _ = contenders
     with pytest.raises(ValidationError, match="lock_id") as info:
         await first.try_acquire(lock_id)
@@ -141,7 +147,7 @@ async def test_lock_ids_outside_the_job_range_are_rejected(contenders, lock_id: 
             pytest.fail("the body must not run for an invalid lock id")
 
 
-async def test_a_stale_lease_cannot_release_the_new_holders_lock(contenders) -> None:
+async def test_a_stale_lease_cannot_release_the_new_holders_lock(contenders: Contenders) -> None:
     first, second = contenders
     old = await first.try_acquire(LOCK)
     assert old is not None

@@ -17,6 +17,7 @@ from costsight.core.domain.costs import BudgetType
 from costsight.core.domain.provenance import ProvenanceFilter
 from costsight.core.domain.statistics import Dimension
 from costsight.core.money import MAX_CENTS, MICROS_PER_CENT
+from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
     MIDNIGHT,
     T0,
@@ -41,18 +42,18 @@ def test_max_cents_is_the_largest_bigint_of_micro_cents() -> None:
     assert MAX_CENTS * MICROS_PER_CENT == 2**63 - 1
 
 
-async def _spend(storage) -> list[tuple[str, Decimal]]:
+async def _spend(storage: Storage) -> list[tuple[str, Decimal]]:
     rows = await read(storage, lambda uow: uow.analytics.cost_breakdown(
         TENANT, DAY, Dimension.MODEL))
     return [(r.key, r.spend_cents) for r in rows]
 
 
-async def test_a_cost_of_exactly_max_cents_is_stored_exactly(storage) -> None:
+async def test_a_cost_of_exactly_max_cents_is_stored_exactly(storage: Storage) -> None:
     await record(storage, cost(cost_cents=MAX_CENTS, model="edge"))
     assert await _spend(storage) == [("edge", MAX_CENTS)]
 
 
-async def test_plus_and_minus_max_cents_round_trip_on_an_anomaly(storage) -> None:
+async def test_plus_and_minus_max_cents_round_trip_on_an_anomaly(storage: Storage) -> None:
     found = detected(current_value_cents=MAX_CENTS, expected_value_cents=-MAX_CENTS)
     [stored] = await in_uow(storage, lambda uow: uow.anomaly_records.upsert_anomalies(
         [found], since=MIDNIGHT, now=T0))
@@ -60,16 +61,16 @@ async def test_plus_and_minus_max_cents_round_trip_on_an_anomaly(storage) -> Non
     assert (again.current_value_cents, again.expected_value_cents) == (MAX_CENTS, -MAX_CENTS)
 
 
-async def test_a_provenance_delta_of_minus_max_cents_is_stored_exactly(storage) -> None:
+async def test_a_provenance_delta_of_minus_max_cents_is_stored_exactly(storage: Storage) -> None:
     await in_uow(storage, lambda uow: uow.provenance.write(
         provenance(1, v1_cost=MAX_CENTS, v2_cost=Decimal(0))))
     page = await read(storage, lambda uow: uow.provenance.query(
         TENANT, ProvenanceFilter(), limit=10))
     [row] = page.items
-    assert (row.v1_cost, row.v2_cost, row.cost_delta) == (MAX_CENTS, 0, -MAX_CENTS)
+    assert (row.v1_cost, row.v2_cost, row.cost_delta) == (MAX_CENTS, Decimal(0), -MAX_CENTS)
 
 
-async def test_a_budget_limit_of_max_cents_is_stored_exactly(storage) -> None:
+async def test_a_budget_limit_of_max_cents_is_stored_exactly(storage: Storage) -> None:
     await upsert_budgets(storage, budget(BudgetType.TENANT, daily_limit_cents=MAX_CENTS,
                                          monthly_limit_cents=MAX_CENTS - MICRO))
     [stored] = await read(storage, lambda uow: uow.costs.list_budgets(TENANT))
@@ -79,7 +80,7 @@ async def test_a_budget_limit_of_max_cents_is_stored_exactly(storage) -> None:
 
 @pytest.mark.parametrize("amount", [MAX_CENTS + MICRO, -MAX_CENTS - MICRO],
                          ids=["above", "below"])
-def test_one_micro_cent_beyond_the_bound_is_refused_naming_the_field(amount) -> None:
+def test_one_micro_cent_beyond_the_bound_is_refused_naming_the_field(amount: Decimal) -> None:
     with pytest.raises(pydantic.ValidationError) as refused:
         detected(current_value_cents=amount)
     [error] = refused.value.errors()
@@ -89,7 +90,7 @@ def test_one_micro_cent_beyond_the_bound_is_refused_naming_the_field(amount) -> 
 
 @pytest.mark.parametrize("tie", ["0.0000005", "1.0000005", "2.0000015", "-0.0000005",
                                  str(MAX_CENTS - MICRO / 2)])
-async def test_a_half_micro_cent_tie_is_refused_not_rounded(storage, tie) -> None:
+async def test_a_half_micro_cent_tie_is_refused_not_rounded(storage: Storage, tie: str) -> None:
     with pytest.raises(pydantic.ValidationError) as refused:
         cost(cost_cents=tie)
     assert refused.value.errors()[0]["loc"] == ("cost_cents",)
@@ -97,7 +98,7 @@ async def test_a_half_micro_cent_tie_is_refused_not_rounded(storage, tie) -> Non
     assert await _spend(storage) == []
 
 
-async def test_the_smallest_amounts_next_to_a_tie_are_stored_exactly(storage) -> None:
+async def test_the_smallest_amounts_next_to_a_tie_are_stored_exactly(storage: Storage) -> None:
     # Either neighbour of the 1.0000005 tie, and 2.675 as a float (binary 2.67499999...).
     await record(storage, cost(cost_cents=Decimal("1.000000"), model="a"),
                  cost(cost_cents=Decimal("1.000001"), model="b"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
     OTHER_TENANT,
     TENANT,
@@ -18,7 +19,7 @@ from costsight.testing.contract.builders import (
 # --- run reads ------------------------------------------------------------------------------
 
 
-async def seed_failed_runs(storage) -> None:
+async def seed_failed_runs(storage: Storage) -> None:
     await upsert_runs(
         storage,
         failed_run(1, created_at=at(10, 8)),
@@ -33,7 +34,7 @@ async def seed_failed_runs(storage) -> None:
     )
 
 
-async def test_failed_runs_with_error_in_inclusive_window_newest_first(storage) -> None:
+async def test_failed_runs_with_error_in_inclusive_window_newest_first(storage: Storage) -> None:
     await seed_failed_runs(storage)
     got = await read(storage, lambda uow: uow.patterns.failed_runs(
         TENANT, at(10, 7), at(10, 11), 100))
@@ -41,14 +42,14 @@ async def test_failed_runs_with_error_in_inclusive_window_newest_first(storage) 
     assert got[1] == failed_run(3, created_at=at(10, 10), error="timeout after 30s")
 
 
-async def test_failed_runs_are_bounded_by_limit(storage) -> None:
+async def test_failed_runs_are_bounded_by_limit(storage: Storage) -> None:
     await seed_failed_runs(storage)
     got = await read(storage, lambda uow: uow.patterns.failed_runs(
         TENANT, at(10, 7), at(10, 11), 3))
     assert [r.id for r in got] == [run_id(n) for n in (7, 3, 1)]
 
 
-async def seed_cost_runs(storage) -> None:
+async def seed_cost_runs(storage: Storage) -> None:
     await upsert_runs(
         storage,
         completed_run(1, "10", worker_id="worker-a", created_at=at(10, 8)),
@@ -66,7 +67,7 @@ async def seed_cost_runs(storage) -> None:
     )
 
 
-async def test_recent_cost_runs_keeps_newest_per_worker(storage) -> None:
+async def test_recent_cost_runs_keeps_newest_per_worker(storage: Storage) -> None:
     await seed_cost_runs(storage)
     got = await read(storage, lambda uow: uow.patterns.recent_cost_runs(
         TENANT, at(10, 0), at(10, 12), 2))
@@ -77,7 +78,7 @@ async def test_recent_cost_runs_keeps_newest_per_worker(storage) -> None:
     assert [r.cost_cents for r in got] == [Decimal(30), Decimal("12.5"), Decimal(5), Decimal(4)]
 
 
-async def test_recent_cost_runs_window_is_inclusive(storage) -> None:
+async def test_recent_cost_runs_window_is_inclusive(storage: Storage) -> None:
     await seed_cost_runs(storage)
     got = await read(storage, lambda uow: uow.patterns.recent_cost_runs(
         TENANT, at(10, 9), at(10, 10), 10))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from costsight.core.ports import Storage, UnitOfWork
 from costsight.testing.contract.builders import (
     OTHER_TENANT,
     TENANT,
@@ -28,7 +29,7 @@ H24 = timedelta(hours=24)
 # --- worker statistics ----------------------------------------------------------------------
 
 
-async def seed_runs(storage) -> None:
+async def seed_runs(storage: Storage) -> None:
     await upsert_runs(
         storage,
         completed_run(1, "10", created_at=at(10, 1)),
@@ -46,7 +47,7 @@ async def seed_runs(storage) -> None:
     )
 
 
-async def test_worker_run_totals_count_every_run_exactly(storage) -> None:
+async def test_worker_run_totals_count_every_run_exactly(storage: Storage) -> None:
     await seed_runs(storage)
     got = await read(storage, lambda uow: uow.predictions.worker_run_totals(
         TENANT, at(10, 0), at(10, 12)))
@@ -54,7 +55,7 @@ async def test_worker_run_totals_count_every_run_exactly(storage) -> None:
         ("worker-a", 6, 3), ("worker-b", 1, 0), ("worker-c", 1, 1)]
 
 
-async def test_recent_failed_runs_newest_per_worker(storage) -> None:
+async def test_recent_failed_runs_newest_per_worker(storage: Storage) -> None:
     await seed_runs(storage)
     got = await read(storage, lambda uow: uow.predictions.recent_failed_runs(
         TENANT, at(10, 0), at(10, 12), 2))
@@ -63,7 +64,7 @@ async def test_recent_failed_runs_newest_per_worker(storage) -> None:
     assert got[0].error is None
 
 
-async def test_prediction_port_recent_cost_runs(storage) -> None:
+async def test_prediction_port_recent_cost_runs(storage: Storage) -> None:
     await seed_runs(storage)
     got = await read(storage, lambda uow: uow.predictions.recent_cost_runs(
         TENANT, at(10, 0), at(10, 12), 5))
@@ -71,8 +72,8 @@ async def test_prediction_port_recent_cost_runs(storage) -> None:
                                                   ("worker-b", run_id(6))]
 
 
-async def test_failure_patterns_last_seen_in_window_newest_first(storage) -> None:
-    async def seed(uow):
+async def test_failure_patterns_last_seen_in_window_newest_first(storage: Storage) -> None:
+    async def seed(uow: UnitOfWork) -> None:
         for hour, sig, kind, tenant in [(1, "f1", "failure_pattern", TENANT),
                                         (2, "f2", "failure_pattern", TENANT),
                                         (3, "f3", "cost_spike", TENANT),

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
-from costsight.core.domain.predictions import NewPrediction, PredictionFilter
+from costsight.core.domain.predictions import NewPrediction, Prediction, PredictionFilter
 from costsight.core.errors import NotFound
+from costsight.core.pagination import Page
+from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
     OTHER_TENANT,
     T0,
@@ -23,20 +27,22 @@ from costsight.testing.contract.builders import (
 H24 = timedelta(hours=24)
 
 
-def nonzero(counts: dict) -> dict:
+def nonzero(counts: Mapping[str, int]) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
-def as_stored(item) -> dict:
+def as_stored(item: Prediction) -> dict[str, Any]:
     return item.model_dump(include=set(NewPrediction.model_fields))
 
 
-async def upsert(storage, *items, now=T0) -> list:
+async def upsert(storage: Storage, *items: NewPrediction,
+                 now: datetime = T0) -> list[Prediction]:
     return await in_uow(storage, lambda uow: uow.prediction_records.upsert_predictions(
         list(items), now=now))
 
 
-async def list_ids(storage, filters=None, *, now=T0, tenant=TENANT) -> list[str]:
+async def list_ids(storage: Storage, filters: PredictionFilter | None = None, *,
+                   now: datetime = T0, tenant: str = TENANT) -> list[str]:
     page = await read(storage, lambda uow: uow.prediction_records.list_predictions(
         tenant, filters or PredictionFilter(), now=now, limit=500))
     return [p.id for p in page.items]
@@ -45,7 +51,7 @@ async def list_ids(storage, filters=None, *, now=T0, tenant=TENANT) -> list[str]
 # --- predictions ----------------------------------------------------------------------------
 
 
-async def test_upsert_predictions_inserts_advisory_rows_in_order(storage) -> None:
+async def test_upsert_predictions_inserts_advisory_rows_in_order(storage: Storage) -> None:
     items = [prediction("worker-b"),
              prediction("worker-a", prediction_type="cost_overrun", confidence_score=0.95,
                         prediction_value={"projected_cost_cents": 123.5, "overrun_pct": 95.0},
@@ -59,7 +65,7 @@ async def test_upsert_predictions_inserts_advisory_rows_in_order(storage) -> Non
     assert got == stored[1]
 
 
-async def test_upsert_updates_the_unexpired_prediction(storage) -> None:
+async def test_upsert_updates_the_unexpired_prediction(storage: Storage) -> None:
     [first] = await upsert(storage, prediction())
     later = T0 + timedelta(hours=6)
     changed = prediction(confidence_score=0.8, prediction_value={"failure_rate": 0.533},
@@ -72,7 +78,7 @@ async def test_upsert_updates_the_unexpired_prediction(storage) -> None:
     assert await list_ids(storage, now=later) == [first.id]
 
 
-async def test_upsert_after_expiry_creates_a_new_row(storage) -> None:
+async def test_upsert_after_expiry_creates_a_new_row(storage: Storage) -> None:
     [first] = await upsert(storage, prediction(expires_at=T0 + H24))
     expiry = T0 + H24
     [second] = await upsert(storage, prediction(expires_at=expiry + H24), now=expiry)
@@ -82,7 +88,7 @@ async def test_upsert_after_expiry_creates_a_new_row(storage) -> None:
         second.id, first.id]
 
 
-async def test_natural_key_includes_type_and_subject(storage) -> None:
+async def test_natural_key_includes_type_and_subject(storage: Storage) -> None:
     stored = await upsert(storage, prediction("worker-a"),
                           prediction("worker-a", prediction_type="cost_overrun"),
                           prediction("worker-a", subject_type="tenant"),
@@ -90,7 +96,7 @@ async def test_natural_key_includes_type_and_subject(storage) -> None:
     assert len({p.id for p in stored}) == 4
 
 
-async def test_list_predictions_hides_expired_unless_asked(storage) -> None:
+async def test_list_predictions_hides_expired_unless_asked(storage: Storage) -> None:
     [expired] = await upsert(storage, prediction("old", expires_at=T0 - timedelta(hours=1)),
                              now=T0 - timedelta(hours=2))
     [edge] = await upsert(storage, prediction("edge", expires_at=T0),
@@ -103,7 +109,7 @@ async def test_list_predictions_hides_expired_unless_asked(storage) -> None:
     assert got == expired
 
 
-async def test_list_predictions_filters_and_pages(storage) -> None:
+async def test_list_predictions_filters_and_pages(storage: Storage) -> None:
     stored = []
     for hour, subject, kind, subject_type in [
         (1, "w1", "failure_likelihood", "worker"),
@@ -120,7 +126,7 @@ async def test_list_predictions_filters_and_pages(storage) -> None:
     now = at(10, 6)
     expected = [p.id for p in sorted(stored, key=lambda p: (p.created_at, p.id), reverse=True)]
 
-    async def fetch(cursor):
+    async def fetch(cursor: str | None) -> Page[Prediction]:
         return await read(storage, lambda uow: uow.prediction_records.list_predictions(
             TENANT, PredictionFilter(), now=now, limit=2, cursor=cursor))
 
@@ -128,7 +134,7 @@ async def test_list_predictions_filters_and_pages(storage) -> None:
     assert [len(p) for p in pages] == [2, 2, 1]
     assert [p.id for page in pages for p in page] == expected
 
-    async def keys(**filters) -> list[tuple[str, str]]:
+    async def keys(**filters: Any) -> list[tuple[str, str]]:
         page = await read(storage, lambda uow: uow.prediction_records.list_predictions(
             TENANT, PredictionFilter(**filters), now=now, limit=50))
         return [(p.subject_id, p.prediction_type) for p in page.items]
@@ -140,13 +146,13 @@ async def test_list_predictions_filters_and_pages(storage) -> None:
                                            ("w1", "failure_likelihood")]
 
 
-async def test_get_prediction_of_another_tenant_is_not_found(storage) -> None:
+async def test_get_prediction_of_another_tenant_is_not_found(storage: Storage) -> None:
     [theirs] = await upsert(storage, prediction(tenant_id=OTHER_TENANT))
     with pytest.raises(NotFound):
         await read(storage, lambda uow: uow.prediction_records.get_prediction(TENANT, theirs.id))
 
 
-async def test_prediction_stats(storage) -> None:
+async def test_prediction_stats(storage: Storage) -> None:
     await upsert(storage, prediction("expired", confidence_score=0.95,
                                      expires_at=T0 - timedelta(minutes=1)),
                  now=T0 - timedelta(hours=1))
@@ -168,7 +174,7 @@ async def test_prediction_stats(storage) -> None:
     assert (every.total, every.avg_confidence, every.high_confidence_count) == (6, 0.647, 3)
 
 
-async def test_prediction_stats_of_an_empty_tenant(storage) -> None:
+async def test_prediction_stats_of_an_empty_tenant(storage: Storage) -> None:
     await upsert(storage, prediction(tenant_id=OTHER_TENANT))
     stats = await read(storage, lambda uow: uow.prediction_records.prediction_stats(
         TENANT, include_expired=True, now=T0))

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from costsight.core.domain.provenance import ProvenanceFilter
+from costsight.core.domain.provenance import (
+    DriftStats,
+    NewProvenance,
+    Provenance,
+    ProvenanceFilter,
+)
 from costsight.core.errors import Conflict
+from costsight.core.pagination import Page
+from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
     OTHER_TENANT,
     T0,
@@ -23,37 +34,41 @@ from costsight.testing.contract.builders import (
 SAMPLE_STDDEV_1_TO_4 = 1.2909944487358056  # sqrt(5 / 3)
 
 
-def nonzero(counts: dict) -> dict:
+def nonzero(counts: Mapping[str, int]) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
-async def write(storage, record) -> int:
+async def write(storage: Storage, record: NewProvenance) -> int:
     return await in_uow(storage, lambda uow: uow.provenance.write(record))
 
 
-async def write_batch(storage, *records) -> list[int]:
+async def write_batch(storage: Storage, *records: NewProvenance) -> list[int]:
     return await in_uow(storage, lambda uow: uow.provenance.write_batch(list(records)))
 
 
-async def query_all(storage, filters=None, tenant=TENANT) -> list:
+async def query_all(storage: Storage, filters: ProvenanceFilter | None = None,
+                    tenant: str = TENANT) -> list[Provenance]:
     page = await read(storage, lambda uow: uow.provenance.query(
         tenant, filters or ProvenanceFilter(), limit=500))
     return page.items
 
 
-async def count(storage, filters=None, tenant=TENANT) -> int:
+async def count(storage: Storage, filters: ProvenanceFilter | None = None,
+                tenant: str = TENANT) -> int:
     return await read(storage, lambda uow: uow.provenance.count(
         tenant, filters or ProvenanceFilter()))
 
 
-async def drift(storage, tenant=TENANT, **kwargs):
-    return await read(storage, lambda uow: uow.provenance.drift_stats(tenant, **kwargs))
+async def drift(storage: Storage, tenant: str = TENANT, *, variant_slug: str | None = None,
+                start: datetime | None = None, end: datetime | None = None) -> DriftStats:
+    return await read(storage, lambda uow: uow.provenance.drift_stats(
+        tenant, variant_slug=variant_slug, start=start, end=end))
 
 
 # --- writes ---------------------------------------------------------------------------------
 
 
-async def test_write_returns_the_id_of_the_stored_row(storage) -> None:
+async def test_write_returns_the_id_of_the_stored_row(storage: Storage) -> None:
     first = await write(storage, provenance(1, v1_cost=Decimal("100.5"),
                                             v2_cost=Decimal("98.25"), model_version="2.0.0",
                                             payload={"plan": [1, 2]}, runtime_ms=12))
@@ -69,7 +84,7 @@ async def test_write_returns_the_id_of_the_stored_row(storage) -> None:
     assert (by_id[second].v2_cost, by_id[second].cost_delta) == (None, None)
 
 
-async def test_write_of_a_duplicate_key_conflicts(storage) -> None:
+async def test_write_of_a_duplicate_key_conflicts(storage: Storage) -> None:
     await write(storage, provenance(1))
     with pytest.raises(Conflict):
         await write(storage, provenance(2, input_hash="hash-0001"))
@@ -79,7 +94,7 @@ async def test_write_of_a_duplicate_key_conflicts(storage) -> None:
     assert await count(storage) == 2
 
 
-async def test_write_batch_returns_the_real_ids_in_input_order(storage) -> None:
+async def test_write_batch_returns_the_real_ids_in_input_order(storage: Storage) -> None:
     await write(storage, provenance(0))
     batch = [provenance(n, v2_cost=Decimal(100 + n)) for n in (5, 3, 9)]
     new_ids = await write_batch(storage, *batch)
@@ -90,23 +105,23 @@ async def test_write_batch_returns_the_real_ids_in_input_order(storage) -> None:
     assert await write_batch(storage) == []
 
 
-async def test_write_batch_with_a_stored_duplicate_writes_nothing(storage) -> None:
+async def test_write_batch_with_a_stored_duplicate_writes_nothing(storage: Storage) -> None:
     await write(storage, provenance(1))
     async with storage.unit_of_work() as uow:
         await uow.provenance.write(provenance(2))
         with pytest.raises(Conflict):
             await uow.provenance.write_batch([provenance(3), provenance(1, run_id="again")])
         await uow.commit()
-    assert sorted(p.run_id for p in await query_all(storage)) == ["run-1", "run-2"]
+    assert Counter(p.run_id for p in await query_all(storage)) == Counter(["run-1", "run-2"])
 
 
-async def test_write_batch_with_an_inner_duplicate_writes_nothing(storage) -> None:
+async def test_write_batch_with_an_inner_duplicate_writes_nothing(storage: Storage) -> None:
     with pytest.raises(Conflict):
         await write_batch(storage, provenance(1), provenance(2), provenance(1, run_id="x"))
     assert await count(storage) == 0
 
 
-async def test_write_missing_skips_stored_and_repeated_keys(storage) -> None:
+async def test_write_missing_skips_stored_and_repeated_keys(storage: Storage) -> None:
     stored = await write(storage, provenance(1))
     result = await in_uow(storage, lambda uow: uow.provenance.write_missing(
         [provenance(1), provenance(2), provenance(2, run_id="repeat"), provenance(3)]))
@@ -116,7 +131,7 @@ async def test_write_missing_skips_stored_and_repeated_keys(storage) -> None:
     assert by_id == {stored: "run-1", result[1]: "run-2", result[3]: "run-3"}
 
 
-async def test_input_hash_is_computed_from_the_payload(storage) -> None:
+async def test_input_hash_is_computed_from_the_payload(storage: Storage) -> None:
     payload = {"b": [1, 2], "a": "caf\u00e9"}
     canonical = '{"a":"caf\\u00e9","b":[1,2]}'
     expected = hashlib.sha256(canonical.encode("ascii")).hexdigest()
@@ -132,7 +147,7 @@ async def test_input_hash_is_computed_from_the_payload(storage) -> None:
 
 
 #: row number -> (hour of 2026-03-10 it was created, overrides)
-ROWS: dict[int, tuple[int, dict]] = {
+ROWS: dict[int, tuple[int, dict[str, Any]]] = {
     1: (1, {}),
     2: (2, {"variant_slug": "v1", "source": "backfill"}),
     3: (2, {}),
@@ -143,7 +158,7 @@ ROWS: dict[int, tuple[int, dict]] = {
 }
 
 
-async def seed_rows(storage) -> dict[int, int]:
+async def seed_rows(storage: Storage) -> dict[int, int]:
     """Writes ROWS (and one row of another tenant); returns row number -> stored id."""
     numbers = list(ROWS)
     new_ids = await write_batch(storage, *[
@@ -152,15 +167,15 @@ async def seed_rows(storage) -> dict[int, int]:
     return dict(zip(numbers, new_ids, strict=True))
 
 
-def newest_first(row_ids: dict[int, int], numbers) -> list[int]:
+def newest_first(row_ids: dict[int, int], numbers: Iterable[int]) -> list[int]:
     return [row_ids[n] for n in sorted(numbers, key=lambda n: (ROWS[n][0], row_ids[n]),
                                        reverse=True)]
 
 
-async def test_query_pages_newest_first_without_loss_or_repeats(storage) -> None:
+async def test_query_pages_newest_first_without_loss_or_repeats(storage: Storage) -> None:
     row_ids = await seed_rows(storage)
 
-    async def fetch(cursor):
+    async def fetch(cursor: str | None) -> Page[Provenance]:
         return await read(storage, lambda uow: uow.provenance.query(
             TENANT, ProvenanceFilter(), limit=3, cursor=cursor))
 
@@ -178,7 +193,8 @@ async def test_query_pages_newest_first_without_loss_or_repeats(storage) -> None
     ({"variant_slug": "v2", "start": at(10, 2)}, {3, 5, 7}),
     ({"variant_slug": "v2", "source": "backfill"}, set()),
 ])
-async def test_query_and_count_apply_the_filters(storage, filters, numbers) -> None:
+async def test_query_and_count_apply_the_filters(storage: Storage, filters: dict[str, Any],
+                                                 numbers: set[int]) -> None:
     row_ids = await seed_rows(storage)
     got = await query_all(storage, ProvenanceFilter(**filters))
     assert [p.id for p in got] == newest_first(row_ids, numbers)
@@ -188,7 +204,7 @@ async def test_query_and_count_apply_the_filters(storage, filters, numbers) -> N
 # --- drift statistics -----------------------------------------------------------------------
 
 
-async def test_drift_stats_use_the_sample_standard_deviation(storage) -> None:
+async def test_drift_stats_use_the_sample_standard_deviation(storage: Storage) -> None:
     await write_batch(storage,
                       *[provenance(n, v1_cost=Decimal(100), v2_cost=Decimal(100 + n))
                         for n in (1, 2, 3, 4)],
@@ -201,7 +217,7 @@ async def test_drift_stats_use_the_sample_standard_deviation(storage) -> None:
     assert nonzero(stats.verdicts) == {"MATCH": 4}
 
 
-async def test_drift_stats_of_one_row_and_of_none(storage) -> None:
+async def test_drift_stats_of_one_row_and_of_none(storage: Storage) -> None:
     empty = await drift(storage)
     assert (empty.total, empty.avg_delta, empty.min_delta, empty.max_delta,
             empty.stddev_delta, nonzero(empty.verdicts)) == (0, 0.0, 0.0, 0.0, 0.0, {})
@@ -211,7 +227,7 @@ async def test_drift_stats_of_one_row_and_of_none(storage) -> None:
         1, -2.5, -2.5, -2.5, 0.0)
 
 
-async def test_drift_stats_verdict_distribution(storage) -> None:
+async def test_drift_stats_verdict_distribution(storage: Storage) -> None:
     await write_batch(storage,
                       provenance(1, v1_cost=Decimal(100), v2_cost=Decimal(100)),  # MATCH
                       provenance(2, v1_cost=Decimal(100), v2_cost=Decimal(95)),   # MATCH
@@ -225,7 +241,7 @@ async def test_drift_stats_verdict_distribution(storage) -> None:
     assert (stats.total, stats.min_delta, stats.max_delta) == (6, -90.0, 100.0)
 
 
-async def test_drift_stats_scoped_by_tenant_variant_and_window(storage) -> None:
+async def test_drift_stats_scoped_by_tenant_variant_and_window(storage: Storage) -> None:
     await write_batch(
         storage,
         provenance(1, v2_cost=Decimal(102), created_at=at(10, 1)),
@@ -247,10 +263,10 @@ async def test_drift_stats_scoped_by_tenant_variant_and_window(storage) -> None:
     assert (theirs.total, theirs.avg_delta) == (1, 400.0)
 
 
-async def test_is_duplicate_is_scoped_by_tenant_and_variant(storage) -> None:
+async def test_is_duplicate_is_scoped_by_tenant_and_variant(storage: Storage) -> None:
     await write(storage, provenance(1, variant_slug="v1"))
 
-    async def dup(tenant, input_hash, variant=None) -> bool:
+    async def dup(tenant: str, input_hash: str, variant: str | None = None) -> bool:
         return await read(storage, lambda uow: uow.provenance.is_duplicate(
             tenant, input_hash, variant))
 

@@ -7,13 +7,15 @@ store, field by field, against rows spelled out from the inputs, plus the exact 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from costsight.core.domain.anomalies import AnomalyStatus, Severity
 from costsight.core.errors import Conflict
+from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
     MIDNIGHT,
     OTHER_TENANT,
@@ -34,18 +36,19 @@ LATER = T0 + timedelta(hours=2)
 LATEST = T0 + timedelta(hours=5)
 
 
-async def _anomaly(storage, anomaly_id: str) -> dict:
+async def _anomaly(storage: Storage, anomaly_id: str) -> dict[str, Any]:
     row = await read(storage, lambda uow: uow.anomaly_records.get_anomaly(TENANT, anomaly_id))
     return row.model_dump()
 
 
-async def _move(storage, anomaly_id: str, status: str, when) -> dict:
+async def _move(storage: Storage, anomaly_id: str, status: AnomalyStatus,
+                when: datetime) -> dict[str, Any]:
     row = await in_uow(storage, lambda uow: uow.anomaly_records.set_anomaly_status(
         TENANT, anomaly_id, status, when))
     return row.model_dump()
 
 
-async def test_status_moves_stamp_their_field_and_updated_at(storage) -> None:
+async def test_status_moves_stamp_their_field_and_updated_at(storage: Storage) -> None:
     [first] = await in_uow(storage, lambda uow: uow.anomaly_records.upsert_anomalies(
         [detected()], since=MIDNIGHT, now=T0))
     base = {**detected().model_dump(), "id": first.id, "status": AnomalyStatus.OPEN,
@@ -56,7 +59,7 @@ async def test_status_moves_stamp_their_field_and_updated_at(storage) -> None:
 
     acknowledged = {**base, "status": AnomalyStatus.ACKNOWLEDGED, "acknowledged_at": LATER,
                     "updated_at": LATER}
-    assert await _move(storage, first.id, "acknowledged", LATER) == acknowledged
+    assert await _move(storage, first.id, AnomalyStatus.ACKNOWLEDGED, LATER) == acknowledged
     assert await _anomaly(storage, first.id) == acknowledged
 
     resolved = {**acknowledged, "status": AnomalyStatus.RESOLVED, "resolved_at": LATEST,
@@ -65,27 +68,28 @@ async def test_status_moves_stamp_their_field_and_updated_at(storage) -> None:
     assert await _anomaly(storage, first.id) == resolved
 
     # The same status again writes nothing: not even updated_at moves.
-    assert await _move(storage, first.id, "resolved", LATEST + timedelta(hours=1)) == resolved
+    assert await _move(storage, first.id, AnomalyStatus.RESOLVED,
+                       LATEST + timedelta(hours=1)) == resolved
     assert await _anomaly(storage, first.id) == resolved
 
 
-async def test_a_refused_move_names_the_rule_and_leaves_the_row_whole(storage) -> None:
+async def test_a_refused_move_names_the_rule_and_leaves_the_row_whole(storage: Storage) -> None:
     [first] = await in_uow(storage, lambda uow: uow.anomaly_records.upsert_anomalies(
         [detected()], since=MIDNIGHT, now=T0))
-    await _move(storage, first.id, "dismissed", LATER)
+    await _move(storage, first.id, AnomalyStatus.DISMISSED, LATER)
     before = await _anomaly(storage, first.id)
     with pytest.raises(Conflict) as refused:
-        await _move(storage, first.id, "acknowledged", LATEST)
+        await _move(storage, first.id, AnomalyStatus.ACKNOWLEDGED, LATEST)
     assert str(refused.value) == (
         f"status: anomaly {first.id!r} cannot move from dismissed to acknowledged "
         "(allowed from dismissed: none, it is closed)")
     assert await _anomaly(storage, first.id) == before
 
 
-async def test_an_upsert_that_updates_keeps_identity_and_lifecycle(storage) -> None:
+async def test_an_upsert_that_updates_keeps_identity_and_lifecycle(storage: Storage) -> None:
     [first] = await in_uow(storage, lambda uow: uow.anomaly_records.upsert_anomalies(
         [detected()], since=MIDNIGHT, now=T0))
-    acknowledged = await _move(storage, first.id, "acknowledged", LATER)
+    acknowledged = await _move(storage, first.id, AnomalyStatus.ACKNOWLEDGED, LATER)
     again = detected(severity=Severity.MEDIUM, current_value_cents=Decimal("450.125"),
                      expected_value_cents=Decimal("99.5"), deviation_pct=352.4,
                      threshold_ratio=1.5, usage_pct=12.5, message="changed", breach_count=4,
@@ -97,7 +101,7 @@ async def test_an_upsert_that_updates_keeps_identity_and_lifecycle(storage) -> N
     assert await _anomaly(storage, first.id) == expected
 
 
-async def test_two_findings_of_one_key_in_a_batch_make_one_row(storage) -> None:
+async def test_two_findings_of_one_key_in_a_batch_make_one_row(storage: Storage) -> None:
     one, two = detected(message="first"), detected(message="second", breach_count=3)
     rows = await in_uow(storage, lambda uow: uow.anomaly_records.upsert_anomalies(
         [one, two], since=MIDNIGHT, now=T0))
@@ -107,7 +111,8 @@ async def test_two_findings_of_one_key_in_a_batch_make_one_row(storage) -> None:
     assert await _anomaly(storage, rows[0].id) == rows[1].model_dump()
 
 
-async def test_a_feedback_upsert_that_updates_refreshes_exactly_its_fields(storage) -> None:
+async def test_a_feedback_upsert_that_updates_refreshes_exactly_its_fields(
+        storage: Storage) -> None:
     [first] = await in_uow(storage, lambda uow: uow.pattern_feedback.upsert_feedback(
         [feedback()], open_since=T0 - timedelta(days=1), now=T0))
     assert first.model_dump() == {**feedback().model_dump(), "id": first.id,
@@ -124,7 +129,8 @@ async def test_a_feedback_upsert_that_updates_refreshes_exactly_its_fields(stora
     assert stored.model_dump() == expected
 
 
-async def test_a_prediction_upsert_that_updates_refreshes_exactly_its_fields(storage) -> None:
+async def test_a_prediction_upsert_that_updates_refreshes_exactly_its_fields(
+        storage: Storage) -> None:
     [first] = await in_uow(storage, lambda uow: uow.prediction_records.upsert_predictions(
         [prediction()], now=T0))
     assert first.model_dump() == {**prediction().model_dump(), "id": first.id,
@@ -140,7 +146,7 @@ async def test_a_prediction_upsert_that_updates_refreshes_exactly_its_fields(sto
     assert stored.model_dump() == expected
 
 
-async def _runs(storage, tenant: str = TENANT) -> list[dict]:
+async def _runs(storage: Storage, tenant: str = TENANT) -> list[dict[str, Any]]:
     runs = await read(storage, lambda uow: uow.predictions.recent_failed_runs(
         tenant, T0 - timedelta(days=1), T0 + timedelta(days=1), 10))
     done = await read(storage, lambda uow: uow.patterns.recent_cost_runs(
@@ -148,7 +154,7 @@ async def _runs(storage, tenant: str = TENANT) -> list[dict]:
     return [r.model_dump() for r in [*runs, *done]]
 
 
-async def test_a_refused_worker_run_update_names_the_changed_fields(storage) -> None:
+async def test_a_refused_worker_run_update_names_the_changed_fields(storage: Storage) -> None:
     done = completed_run(1, cost_cents="12.5", total_tokens=40)
     await upsert_runs(storage, done)
     changed = completed_run(1, cost_cents="13", total_tokens=41)
@@ -160,7 +166,7 @@ async def test_a_refused_worker_run_update_names_the_changed_fields(storage) -> 
     assert await _runs(storage) == [done.model_dump()]
 
 
-async def test_a_run_id_of_another_tenant_is_refused_with_one_text(storage) -> None:
+async def test_a_run_id_of_another_tenant_is_refused_with_one_text(storage: Storage) -> None:
     await upsert_runs(storage, worker_run(1, tenant_id=OTHER_TENANT))
     with pytest.raises(Conflict) as refused:
         await upsert_runs(storage, worker_run(1))

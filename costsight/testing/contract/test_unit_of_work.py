@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from costsight.core.ports import Storage
 from costsight.testing.contract.builders import TENANT, read
 from costsight.testing.contract.seed import snapshot, write_everything
 
@@ -13,18 +14,18 @@ class Boom(Exception):
     pass
 
 
-async def empty_snapshot(storage) -> dict:
+async def empty_snapshot(storage: Storage) -> dict[str, object]:
     return await read(storage, lambda uow: snapshot(uow, TENANT))
 
 
-async def test_leaving_without_commit_discards_every_write(storage) -> None:
+async def test_leaving_without_commit_discards_every_write(storage: Storage) -> None:
     empty = await empty_snapshot(storage)
     async with storage.unit_of_work() as uow:
         await write_everything(uow, TENANT, run_base=1)
     assert await empty_snapshot(storage) == empty
 
 
-async def test_an_exception_inside_propagates_and_nothing_is_stored(storage) -> None:
+async def test_an_exception_inside_propagates_and_nothing_is_stored(storage: Storage) -> None:
     empty = await empty_snapshot(storage)
     raised = Boom("inside the unit")
     with pytest.raises(Boom) as info:
@@ -35,7 +36,7 @@ async def test_an_exception_inside_propagates_and_nothing_is_stored(storage) -> 
     assert await empty_snapshot(storage) == empty
 
 
-async def test_explicit_rollback_discards_every_write(storage) -> None:
+async def test_explicit_rollback_discards_every_write(storage: Storage) -> None:
     empty = await empty_snapshot(storage)
     async with storage.unit_of_work() as uow:
         await write_everything(uow, TENANT, run_base=1)
@@ -43,7 +44,7 @@ async def test_explicit_rollback_discards_every_write(storage) -> None:
     assert await empty_snapshot(storage) == empty
 
 
-async def test_commit_makes_every_write_visible_to_a_new_unit(storage) -> None:
+async def test_commit_makes_every_write_visible_to_a_new_unit(storage: Storage) -> None:
     empty = await empty_snapshot(storage)
     async with storage.unit_of_work() as uow:
         await write_everything(uow, TENANT, run_base=1)
@@ -54,7 +55,7 @@ async def test_commit_makes_every_write_visible_to_a_new_unit(storage) -> None:
     assert await empty_snapshot(storage) == inside
 
 
-async def test_uncommitted_writes_are_invisible_to_another_unit(storage) -> None:
+async def test_uncommitted_writes_are_invisible_to_another_unit(storage: Storage) -> None:
     empty = await empty_snapshot(storage)
     with anyio.fail_after(30):
         async with storage.unit_of_work() as writer:

@@ -190,3 +190,17 @@ async def test_long_tools_report_progress_when_asked(app: Application,
     assert last_total == last_progress and "done" in (last_message or "")
     values = [p for p, _, _ in seen]
     assert values == sorted(values) and len(set(values)) == len(values)
+
+
+async def test_explain_spend_driver_prompt_names_the_value_and_the_tools(
+        app: Application) -> None:
+    async with client(app) as c:
+        named = await c.get_prompt(n.EXPLAIN_SPEND_DRIVER,
+                                   {"tenant_id": TENANT, "dimension": "model",
+                                    "value": "gpt-4o"})
+        top = await c.get_prompt(n.EXPLAIN_SPEND_DRIVER, {"dimension": "feature"})
+    named_text = named.messages[0].content.text  # type: ignore[union-attr]
+    top_text = top.messages[0].content.text  # type: ignore[union-attr]
+    assert "model='gpt-4o'" in named_text and TENANT in named_text
+    assert n.GET_COST_BREAKDOWN in named_text and n.LIST_ANOMALIES in named_text
+    assert "the most expensive feature" in top_text

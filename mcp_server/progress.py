@@ -49,12 +49,17 @@ class ProgressHeartbeat:
             return await call_next(ctx)
         started = time.monotonic()
         await ctx.session.report_progress(0, None, f"{name}: started")
+        failure: Exception | None = None
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._beat, ctx, name, started)
             try:
                 result = await call_next(ctx)
+            except Exception as exc:  # re-raised below, outside the group: not an ExceptionGroup
+                failure = exc
             finally:
                 tg.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
         # Elapsed time is the progress value: it only grows, as the protocol requires.
         done = max(time.monotonic() - started, 0.001)
         await ctx.session.report_progress(done, done, f"{name}: done")

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     #: comma-separated plugin names to allow; when set, only these load (the block-list wins)
     plugins: Annotated[tuple[str, ...] | None, NoDecode, BeforeValidator(_comma_list)] = None
     mcp_tokens_file: str | None = None
+    #: streamable HTTP: the MCP endpoint as clients reach it (behind TLS / a proxy), named in
+    #: the OAuth protected-resource metadata; default http://host:port/mcp
+    mcp_public_url: str | None = None
+    #: streamable HTTP: the OAuth authorization server listed in that metadata
+    mcp_authorization_server: str | None = None
     #: streamable HTTP: a session with no request in flight for this long is closed
     mcp_session_idle_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     #: streamable HTTP: at most this many open sessions; another one gets 503 until one ends

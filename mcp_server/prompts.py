@@ -1,4 +1,7 @@
-"""Two guided workflows: investigating a cost spike and reviewing a week of spend."""
+"""Guided workflows: investigating a cost spike, reviewing a week of spend, and explaining what
+one model, feature, user (or other dimension value) costs. Their arguments have completions
+(``costsight.mcp_server.completions``): tenant ids in scope, dimensions, and the dimension's
+values."""
 
 from __future__ import annotations
 
@@ -56,7 +59,31 @@ def weekly_cost_review(tenant_id: TenantArg = "",
     )
 
 
+def explain_spend_driver(tenant_id: TenantArg = "",
+                         dimension: Annotated[str, Field(
+                             description="model, feature, user, worker, workflow or skill")]
+                         = "model",
+                         value: Annotated[str, Field(
+                             description="the value of that dimension, e.g. a model name")] = ""
+                         ) -> str:
+    """Explain what one model, feature or user costs, how that changed, and what drives it."""
+    tenant = f" for tenant_id={tenant_id!r}" if tenant_id else ""
+    subject = f"{dimension}={value!r}" if value else f"the most expensive {dimension}"
+    return (
+        f"Explain the spend of {subject}{tenant} over the last 30 days.\n"
+        f"1. {n.GET_COST_BREAKDOWN} by {dimension!r}: its spend, share of the total and rank"
+        f"{'' if value else '; take the top value'}.\n"
+        f"2. {n.GET_COST_STATISTICS} (resolution='day') for the trend of the whole tenant, and "
+        f"compare the value's share in the first and the last week.\n"
+        f"3. {n.GET_COST_BREAKDOWN} by the other dimensions (model, feature, user) to see what "
+        f"the spend of {subject} is made of.\n"
+        f"4. {n.LIST_ANOMALIES} for anomalies about it and {n.GET_BUDGET_STATUS} for its budget.\n"
+        f"Finish with the numbers (USD, calls, tokens), the likely driver, and one next step."
+    )
+
+
 def register_prompts(server: MCPServer) -> None:
     server.prompt(n.INVESTIGATE_COST_SPIKE, title="Investigate a cost spike")(
         investigate_cost_spike)
     server.prompt(n.WEEKLY_COST_REVIEW, title="Weekly cost review")(weekly_cost_review)
+    server.prompt(n.EXPLAIN_SPEND_DRIVER, title="Explain a spend driver")(explain_spend_driver)

@@ -24,7 +24,13 @@ from starlette.applications import Starlette
 
 from costsight.bootstrap import bootstrap
 from costsight.core.errors import ValidationError
-from costsight.mcp_server.auth import TOKENS_ENV, TokenFileVerifier, UnauthorizedLog
+from costsight.mcp_server.auth import (
+    TOKENS_ENV,
+    TokenFileVerifier,
+    UnauthorizedLog,
+    resource_auth,
+    root_metadata_route,
+)
 from costsight.mcp_server.scope import TenantScope
 from costsight.mcp_server.server import Lifespan, new_server
 from costsight.mcp_server.state import ServerState
@@ -57,15 +63,17 @@ def settings_lifespan(settings: Settings, scope: TenantScope) -> Lifespan:
 
 def build_server_from_settings(settings: Settings, *, scope: TenantScope,
                                token_verifier: TokenFileVerifier | None = None,
-                               issuer_url: str | None = None) -> MCPServer[ServerState]:
-    """A server whose application comes from settings (database URL, engine settings)."""
-    auth = None
+                               resource_url: str | None = None) -> MCPServer[ServerState]:
+    """A server whose application comes from settings (database URL, engine settings).
+
+    With a token verifier it is an OAuth protected resource whose public URL is
+    ``COSTSIGHT_MCP_PUBLIC_URL``, else ``resource_url``, else loopback (RFC 9728 metadata).
+    """
+    auth: AuthSettings | None = None
     if token_verifier is not None:
-        # The SDK needs an issuer for its bearer middleware; no OAuth routes are mounted
-        # (no authorization server provider, no resource_server_url). Validated from a str, not
-        # built from AnyHttpUrl: the SDK keeps a string's empty path (no trailing slash).
-        auth = AuthSettings.model_validate({"issuer_url": issuer_url or f"http://{DEFAULT_HOST}",
-                                            "resource_server_url": None})
+        auth = resource_auth(settings.mcp_public_url or resource_url
+                             or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}{MCP_PATH}",
+                             settings.mcp_authorization_server)
     return new_server(settings_lifespan(settings, scope), token_verifier=token_verifier,
                       auth=auth)
 
@@ -107,6 +115,9 @@ def http_app(server: MCPServer[ServerState], host: str, extra_hosts: tuple[str, 
                                      transport_security=transport_security(host, extra_hosts),
                                      session_idle_timeout=limits.idle_seconds,
                                      max_sessions=limits.max_sessions)
+    auth = server.settings.auth
+    if auth is not None and auth.resource_server_url is not None:
+        app.router.routes.append(root_metadata_route(auth))
     app.add_middleware(UnauthorizedLog)
     return app
 
@@ -152,8 +163,9 @@ async def serve_http(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, scop
     """Serve MCP over streamable HTTP at http://host:port/mcp; every request needs a token."""
     settings = settings or Settings()
     verifier = verifier_from_settings(settings, tokens_file)
+    authority = f"[{host}]" if ":" in host else host
     server = build_server_from_settings(settings, scope=scope, token_verifier=verifier,
-                                        issuer_url=f"http://{host}:{port}")
+                                        resource_url=f"http://{authority}:{port}{MCP_PATH}")
     if host not in LOOPBACK_HOSTS:
         log.warning("serving MCP on non-loopback host %s: put TLS in front of it", host)
     config = uvicorn.Config(http_app(server, host, extra_hosts,

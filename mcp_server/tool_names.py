@@ -30,3 +30,4 @@ ALL_TOOLS = (
 
 INVESTIGATE_COST_SPIKE = "investigate_cost_spike"
 WEEKLY_COST_REVIEW = "weekly_cost_review"
+EXPLAIN_SPEND_DRIVER = "explain_spend_driver"

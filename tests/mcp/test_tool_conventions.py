@@ -122,7 +122,8 @@ async def test_prompts(app: Application) -> None:
         review = await client.get_prompt(names.WEEKLY_COST_REVIEW,
                                          {"tenant_id": "tenant-a",
                                           "week_end": "2026-03-09T00:00:00Z"})
-    assert set(prompts) == {names.INVESTIGATE_COST_SPIKE, names.WEEKLY_COST_REVIEW}
+    assert set(prompts) == {names.INVESTIGATE_COST_SPIKE, names.WEEKLY_COST_REVIEW,
+                            names.EXPLAIN_SPEND_DRIVER}
     assert all(p.title and p.description for p in prompts.values())
     spike_text = spike.messages[0].content.text
     assert "ca_0123456789abcdef" in spike_text and names.GET_ANOMALY in spike_text

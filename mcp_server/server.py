@@ -15,6 +15,7 @@ from costsight.mcp_server.instructions import INSTRUCTIONS
 from costsight.mcp_server.prompts import register_prompts
 from costsight.mcp_server.scope import TenantScope
 from costsight.mcp_server.state import ServerState
+from costsight.mcp_server.tooling import ToolServer
 from costsight.mcp_server.tools import TOOL_GROUPS
 
 SERVER_NAME = "costsight"
@@ -25,7 +26,7 @@ Lifespan = Callable[[MCPServer[ServerState]], AbstractAsyncContextManager[Server
 def new_server(lifespan: Lifespan, *, token_verifier: TokenVerifier | None = None,
                auth: AuthSettings | None = None) -> MCPServer[ServerState]:
     """A server with every tool and prompt, whose lifespan yields the ServerState."""
-    server: MCPServer[ServerState] = MCPServer(
+    server: MCPServer[ServerState] = ToolServer(
         SERVER_NAME,
         title="costsight analytics",
         instructions=INSTRUCTIONS,

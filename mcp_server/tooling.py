@@ -49,39 +49,37 @@ def error_text(exc: Exception) -> str:
     return str(exc)
 
 
-def _allowed(error: Any) -> str:
-    """What a pydantic error's constraint allows, from its context (no library wording)."""
+def _allowed(error: Any, prop: dict[str, Any]) -> str:
+    """What the argument allows, from its published schema (else the error's own context)."""
+    if "enum" in prop:
+        return ", ".join(repr(v) for v in prop["enum"])
+    if "minimum" in prop or "maximum" in prop:
+        return f"{prop.get('minimum', '')}..{prop.get('maximum', '')}"
     ctx = error.get("ctx") or {}
-    kind = error.get("type", "")
-    if "expected" in ctx:
-        return str(ctx["expected"])
-    low = ctx.get("ge", ctx.get("gt"))
-    high = ctx.get("le", ctx.get("lt"))
-    if low is not None or high is not None:
-        return f"{'' if low is None else low}..{'' if high is None else high}"
     if "max_length" in ctx:
         return f"at most {ctx['max_length']} characters"
     if "min_length" in ctx:
         return f"at least {ctx['min_length']} characters"
+    kind = str(error.get("type", ""))
     if kind == "missing":
         return "a value (this argument is required)"
-    if kind.startswith("int"):
-        return "an integer"
-    if kind.startswith("bool"):
-        return "true or false"
-    if kind.startswith("string"):
-        return "a string"
-    return "see the tool's input schema"
+    if kind == "extra_forbidden":
+        return "only the arguments in the tool's input schema"
+    names = {"integer": "an integer", "boolean": "true or false", "string": "a string"}
+    return names.get(str(prop.get("type")), "see the tool's input schema")
 
 
-def argument_error_text(exc: PydanticValidationError) -> str:
+def argument_error_text(exc: PydanticValidationError, schema: dict[str, Any] | None) -> str:
     """The first invalid argument as one line: name, what was wrong, what is allowed."""
     errors = exc.errors(include_url=False, include_input=False)
     first = errors[0]
-    name = ".".join(str(p) for p in first.get("loc", ())) or "arguments"
+    loc = [str(p) for p in first.get("loc", ())]
+    name = ".".join(loc) or "arguments"
+    props = (schema or {}).get("properties", {})
+    prop = props.get(loc[0], {}) if loc else {}
     reason = str(first.get("msg", "is invalid")).replace("\n", " ")
     more = f" ({len(errors) - 1} more invalid)" if len(errors) > 1 else ""
-    return f"invalid parameter '{name}': {reason} (allowed: {_allowed(first)}){more}"
+    return f"invalid parameter '{name}': {reason} (allowed: {_allowed(first, prop)}){more}"
 
 
 class ToolServer(MCPServer[LifespanT]):
@@ -104,7 +102,8 @@ class ToolServer(MCPServer[LifespanT]):
             if isinstance(exc, UnexpectedToolError) or not isinstance(
                     cause, PydanticValidationError):
                 raise
-            raise ToolError(f"Error executing tool {name}: {argument_error_text(cause)}"
+            schema = self._tool_input_schema(name)
+            raise ToolError(f"Error executing tool {name}: {argument_error_text(cause, schema)}"
                             ) from cause
 
 

@@ -37,13 +37,13 @@ LowerChoice = BeforeValidator(_lower)
 
 TenantIdParam = Annotated[str, Field(
     max_length=64,
-    description="Tenant (list_tenants); empty if the scope has one.")]
+    description="Tenant id; empty: the only one in scope.")]
 LimitParam = Annotated[int, Field(
     ge=1, le=MAX_LIMIT,
     description="Page size.")]
 CursorParam = Annotated[str, Field(
     max_length=1024,
-    description="next_cursor of the previous page.")]
+    description="A next_cursor.")]
 StatsStart = Annotated[str, Field(
     max_length=64,
     description=f"Window start (ISO 8601); empty: {DEFAULT_STATS_DAYS} days before end.")]
@@ -60,7 +60,7 @@ ResolutionParam = Annotated[Literal["hour", "day"], BeforeValidator(_lower), Fie
     description="Series bucket size (UTC).")]
 DimensionParam = Annotated[
     Literal["model", "feature", "user", "worker", "workflow", "skill"], BeforeValidator(_lower),
-    Field(description="What to group by (no value: 'unknown', feature: 'untagged').")]
+    Field(description="Group by (no value: 'unknown'/'untagged').")]
 
 
 def optional_text(value: str) -> str | None:

@@ -133,6 +133,8 @@ class CostStatistics(ReadModel):
     by_feature: list[ShareRow]
     sources: list[str]
     freshness_sec: int
+    by_model_omitted: int | None = Field(None, description="rows left out to fit")
+    by_feature_omitted: int | None = Field(None, description="rows left out to fit")
 
 
 class CostBreakdown(ReadModel):

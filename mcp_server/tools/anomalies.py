@@ -49,21 +49,19 @@ AnomalyTypeParam = Annotated[
     UpperChoice, Field(description="Only this kind of anomaly.")]
 EntityTypeParam = Annotated[
     Literal["any", "tenant", "user", "feature"], LowerChoice,
-    Field(description="Only anomalies about this kind of entity (budget anomalies use the "
-                      "budget type).")]
+    Field(description="Only anomalies about this kind of entity.")]
 EntityIdParam = Annotated[str, Field(
     max_length=128, description="Only this user id / feature tag.")]
 AnomalyIdParam = Annotated[str, Field(
     min_length=1, max_length=64, description="The anomaly id (ca_...), as listed by list_anomalies.")]
 AsOfParam = Annotated[str, Field(
     max_length=64,
-    description="Run the detectors as of this instant (ISO 8601 with offset): only data created "
-                "at or before it counts. Empty: now.")]
+    description="Run as of this instant (only data created by then counts); empty: now.")]
 
 
 class AnomalyList(ReadModel):
     items: list[Anomaly] = Field(description="newest detected first")
-    next_cursor: str | None = Field(None, description="absent on the last page")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 class AnomalyPreview(ReadModel):

@@ -29,7 +29,7 @@ from costsight.mcp_server.tooling import ToolGroup
 group = ToolGroup()
 
 WEEK = timedelta(days=7)
-Instant = Annotated[str, Field(max_length=64, description="ISO 8601 with offset; see defaults.")]
+Instant = Annotated[str, Field(max_length=64, description="ISO 8601.")]
 CompareTopN = Annotated[int, Field(ge=1, le=MAX_COMPARE_TOP_N,
                                    description=f"Drivers to list (1..{MAX_COMPARE_TOP_N}).")]
 

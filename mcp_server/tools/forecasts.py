@@ -28,10 +28,10 @@ SubjectTypeParam = Annotated[
     Literal["tenant", "feature", "user", "budget"], LowerChoice,
     Field(description="What to forecast: the tenant, a feature, a user or a budget.")]
 SubjectIdParam = Annotated[str, Field(
-    max_length=128, description="The feature tag, user id or budget entity id; empty for tenant.")]
+    max_length=128, description="Feature tag, user id or budget entity id.")]
 HorizonParam = Annotated[int, Field(
     ge=0, le=MAX_HORIZON_DAYS,
-    description=f"Days ahead (1..{MAX_HORIZON_DAYS}); 0: to the end of this month.")]
+    description="Days ahead; 0: to the end of this month.")]
 
 
 class Interval(ReadModel):
@@ -64,9 +64,9 @@ class CostForecast(ReadModel):
     tenant_id: str
     subject_type: str
     subject_id: str | None = None
-    available: bool = Field(description="false: no forecast exists; see reason")
-    reason: str | None = Field(None, description="why no forecast is available")
-    method: str | None = Field(None, description="forecasting method used")
+    available: bool = Field(description="false: see reason")
+    reason: str | None = None
+    method: str | None = None
     generated_at: str | None = None
     days: list[ForecastDay] = Field(default_factory=list)
     projection: PeriodProjection | None = None

@@ -33,36 +33,34 @@ group = ToolGroup()
 
 PatternTypeParam = Annotated[str, Field(
     max_length=64,
-    description="Only this pattern type: 'failure_pattern' (the same normalised error "
-                "repeating) or 'cost_spike' (a worker's newest run far above its mean), or a "
+    description="Only this type: 'failure_pattern' (an error repeating), 'cost_spike' "
+                "(a run far above its worker's mean) or a "
                 "plugin's type.")]
 FeedbackSeverityParam = Annotated[
     Literal["any", "info", "warning", "critical"], LowerChoice,
     Field(description="Only this severity.")]
 AcknowledgedParam = Annotated[
     Literal["any", "true", "false"], LowerChoice,
-    Field(description="'false': only feedback nobody acknowledged yet; 'true': only "
-                      "acknowledged; 'any': both.")]
+    Field(description="Only (not) acknowledged feedback.")]
 PredictionTypeParam = Annotated[str, Field(
     max_length=64,
-    description="Only this prediction type: 'failure_likelihood' or 'cost_overrun' (or a "
-                "plugin's type).")]
+    description="Only this type: 'failure_likelihood', 'cost_overrun' or a plugin's.")]
 SubjectTypeParam = Annotated[str, Field(
     max_length=64, description="Only this subject type (built-in: 'worker').")]
 SubjectIdParam = Annotated[str, Field(
     max_length=128, description="Only predictions about this subject (e.g. a worker id).")]
 IncludeExpiredParam = Annotated[bool, Field(
-    description="Also count predictions past their expiry (they are valid 24 hours).")]
+    description="Also predictions past their 24-hour expiry.")]
 
 
 class FeedbackList(ReadModel):
     items: list[PatternFeedback] = Field(description="newest detected first")
-    next_cursor: str | None = Field(None, description="absent on the last page")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 class PredictionList(ReadModel):
     items: list[Prediction] = Field(description="newest created first")
-    next_cursor: str | None = Field(None, description="absent on the last page")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 @group.tool(names.LIST_PATTERN_FEEDBACK, title="List pattern feedback")

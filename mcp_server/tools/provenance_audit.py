@@ -33,7 +33,7 @@ VariantParam = Annotated[str, Field(
 SourceParam = Annotated[str, Field(
     max_length=32, description="Only rows from this source (sandbox, canary, manual, backfill).")]
 InputHashParam = Annotated[str, Field(
-    max_length=128, description="Only rows for this input (SHA-256 hex of the canonical input "
+    max_length=128, description="Only rows for this input (SHA-256 hex of its canonical "
                                 "JSON).")]
 RunIdParam = Annotated[str, Field(max_length=128, description="Only this run id.")]
 EnvelopeIdParam = Annotated[str, Field(
@@ -48,7 +48,7 @@ EnvelopeClassParam = Annotated[
 
 class ProvenanceList(ReadModel):
     items: list[Provenance] = Field(description="newest first")
-    next_cursor: str | None = Field(None, description="absent on the last page")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 class ProvenanceCount(ReadModel):
@@ -57,7 +57,7 @@ class ProvenanceCount(ReadModel):
 
 class AuditList(ReadModel):
     items: list[StoredAuditRecord] = Field(description="newest decision first")
-    next_cursor: str | None = Field(None, description="absent on the last page")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 def _provenance_filter(variant: str, source: str, input_hash: str, run_id: str, start: str,

@@ -56,12 +56,16 @@ NARROW_LIST = "a smaller limit or more specific filters"
 class DimensionValues(ReadModel):
     dimension: Dimension
     items: list[str] = Field(description="distinct values, ascending")
-    next_cursor: str | None = Field(None, description="absent on the last page")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 class FeatureTagList(ReadModel):
     items: list[FeatureTag]
-    next_cursor: str | None = Field(None, description="absent on the last page")
+    next_cursor: str | None = Field(None, description="absent at the end")
+
+
+#: how many of by_model / by_feature a cost answer keeps when weekly buckets are not enough
+SHARE_ROW_STEPS = (50, 20, 10, 5)
 
 
 def fit_series(stats: S, budget: int) -> S:
@@ -74,9 +78,25 @@ def fit_series(stats: S, budget: int) -> S:
             "coarsened": True if used is not asked else None})
         fitted = stats.model_copy(update={"series": series, "window": window})
         coarser = used.coarser()
-        if coarser is None or size_of(fitted) <= budget:
+        if size_of(fitted) <= budget:
             return fitted
+        if coarser is None:
+            return _fewer_shares(fitted, budget) if isinstance(fitted, CostStatistics) else fitted
         used, series = coarser, fold(series, coarser)
+
+
+def _fewer_shares(stats: CostStatistics, budget: int) -> CostStatistics:
+    """The top models and features only (rows are by spend, descending), counting the rest."""
+    fitted = stats
+    for keep in SHARE_ROW_STEPS:
+        models, features = stats.by_model, stats.by_feature
+        fitted = stats.model_copy(update={
+            "by_model": models[:keep], "by_feature": features[:keep],
+            "by_model_omitted": len(models) - keep if len(models) > keep else None,
+            "by_feature_omitted": len(features) - keep if len(features) > keep else None})
+        if size_of(fitted) <= budget:
+            break
+    return fitted
 
 
 @group.tool(names.GET_USAGE_STATISTICS, title="Usage statistics", narrow=NARROW_SERIES)

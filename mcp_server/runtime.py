@@ -23,7 +23,8 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 
 from costsight.bootstrap import bootstrap
-from costsight.core.errors import ValidationError
+from costsight.core.application import Application
+from costsight.core.errors import CostsightError, ValidationError
 from costsight.mcp_server.auth import TOKENS_ENV, TokenFileVerifier, UnauthorizedLog
 from costsight.mcp_server.scope import TenantScope
 from costsight.mcp_server.server import Lifespan, new_server
@@ -38,26 +39,58 @@ MCP_PATH = "/mcp"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def settings_lifespan(settings: Settings, scope: TenantScope) -> Lifespan:
-    """Build the application once when the server starts; close it when it stops."""
+class StartupFailed(CostsightError):
+    """The server could not open what it reads (the message names the cause)."""
 
+
+def _read_settings(settings: Settings) -> Settings:
     if settings.read_database_url:
         settings = settings.model_copy(update={"database_url": settings.read_database_url})
+    return settings
+
+
+def _safe_url(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy parses: show only its scheme
+        return url.split(":", 1)[0] + ":..."
+
+
+async def open_read_app(settings: Settings) -> Application:
+    """The read-only application, opened before any transport starts so a failure surfaces as
+    its real cause (no database, schema out of date: run ``costsight migrate``, database
+    unreachable) rather than wrapped in the transport's task group."""
+    settings = _read_settings(settings)
+    try:
+        return await bootstrap(settings, read_only=True, create_schema=False)
+    except CostsightError:
+        raise
+    except Exception as exc:
+        raise StartupFailed(f"cannot open the database at {_safe_url(settings.database_url)}: "
+                            f"{type(exc).__name__}: {exc}") from exc
+
+
+def settings_lifespan(settings: Settings, scope: TenantScope,
+                      app: Application | None = None) -> Lifespan:
+    """Build the application once when the server starts (unless given, already open); close
+    it when the server stops."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
-        app = await bootstrap(settings, read_only=True, create_schema=False)
+        opened = app or await open_read_app(settings)
         try:
-            yield ServerState(app=app, scope=scope)
+            yield ServerState(app=opened, scope=scope)
         finally:
-            await app.aclose()
+            await opened.aclose()
 
     return lifespan
 
 
 def build_server_from_settings(settings: Settings, *, scope: TenantScope,
                                token_verifier: TokenFileVerifier | None = None,
-                               issuer_url: str | None = None) -> MCPServer[ServerState]:
+                               issuer_url: str | None = None,
+                               app: Application | None = None) -> MCPServer[ServerState]:
     """A server whose application comes from settings (database URL, engine settings)."""
     auth = None
     if token_verifier is not None:
@@ -65,7 +98,7 @@ def build_server_from_settings(settings: Settings, *, scope: TenantScope,
         # (no authorization server provider, no resource_server_url).
         auth = AuthSettings(issuer_url=issuer_url or f"http://{DEFAULT_HOST}",
                             resource_server_url=None)
-    return new_server(settings_lifespan(settings, scope), token_verifier=token_verifier,
+    return new_server(settings_lifespan(settings, scope, app), token_verifier=token_verifier,
                       auth=auth)
 
 
@@ -120,8 +153,9 @@ def verifier_from_settings(settings: Settings, tokens_file: str | None) -> Token
 
 async def serve_stdio(*, scope: TenantScope, settings: Settings | None = None) -> None:
     """Serve MCP over stdin/stdout until the client closes (nothing else goes to stdout)."""
-    server = build_server_from_settings(settings or Settings(), scope=scope)
-    await server.run_stdio_async()
+    settings = settings or Settings()
+    app = await open_read_app(settings)
+    await build_server_from_settings(settings, scope=scope, app=app).run_stdio_async()
 
 
 @asynccontextmanager
@@ -151,8 +185,9 @@ async def serve_http(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, scop
     """Serve MCP over streamable HTTP at http://host:port/mcp; every request needs a token."""
     settings = settings or Settings()
     verifier = verifier_from_settings(settings, tokens_file)
+    app = await open_read_app(settings)
     server = build_server_from_settings(settings, scope=scope, token_verifier=verifier,
-                                        issuer_url=f"http://{host}:{port}")
+                                        issuer_url=f"http://{host}:{port}", app=app)
     if host not in LOOPBACK_HOSTS:
         log.warning("serving MCP on non-loopback host %s: put TLS in front of it", host)
     config = uvicorn.Config(http_app(server, host, extra_hosts,

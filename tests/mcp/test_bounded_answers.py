@@ -17,10 +17,10 @@ import pytest
 from mcp.types import TextContent
 
 from costsight.core.application import Application
+from costsight.core.errors import ValidationError
 from costsight.core.timeutil import FixedClock
 from costsight.mcp_server import tool_names as names
 from costsight.mcp_server.answers import BUDGET_ENV, DEFAULT_BUDGET, budget_from_env
-from costsight.core.errors import ValidationError
 from tests.contract.builders import (
     T0,
     audit,

@@ -11,6 +11,7 @@ reads through: a role with SELECT only (``costsight migrate --create-roles``) or
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -50,11 +51,8 @@ def _read_settings(settings: Settings) -> Settings:
 
 
 def _safe_url(url: str) -> str:
-    try:
-        from sqlalchemy.engine import make_url
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy parses: show only its scheme
-        return url.split(":", 1)[0] + ":..."
+    """The URL with any password masked (it goes to stderr and to logs)."""
+    return re.sub(r"(://[^:/@]*):[^/]*@", r"\1:***@", url)
 
 
 async def open_read_app(settings: Settings) -> Application:

@@ -38,7 +38,8 @@ async def list_tenants(ctx: ToolContext, limit: LimitParam = DEFAULT_LIMIT,
     def build(items: Sequence[TenantSummary], nxt: str | None) -> TenantList:
         return TenantList(scope=scope.describe(), items=list(items), next_cursor=nxt)
 
-    key = {"scope": sorted(scope.tenants) if scope.tenants is not None else "*"}
+    key: dict[str, object] = {"scope": sorted(scope.tenants) if scope.tenants is not None
+                              else "*"}
     return await fit_page(
         names.LIST_TENANTS, key, cursor, limit, state.max_result_chars,
         lambda n, c: state.tenants.list_tenants(scope.tenants, now, limit=n, cursor=c), build)

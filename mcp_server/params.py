@@ -8,9 +8,9 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BeforeValidator, Field
 
-from costsight.core.domain.statistics import TimeWindow
+from costsight.core.domain.statistics import CostFilter, TimeWindow
 from costsight.core.errors import ValidationError
-from costsight.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from costsight.core.pagination import MAX_LIMIT
 from costsight.core.services.read_models import time_window
 from costsight.core.timeutil import parse_instant
 
@@ -37,35 +37,30 @@ LowerChoice = BeforeValidator(_lower)
 
 TenantIdParam = Annotated[str, Field(
     max_length=64,
-    description="Tenant to answer for. Leave empty when the server serves exactly one tenant; "
-                "it must be a tenant inside this server's (or token's) scope.")]
+    description="Tenant id; empty: the only one in scope.")]
 LimitParam = Annotated[int, Field(
     ge=1, le=MAX_LIMIT,
-    description=f"Page size: at most this many items (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")]
+    description="Page size.")]
 CursorParam = Annotated[str, Field(
     max_length=1024,
-    description="Opaque next_cursor from the previous page; empty for the first page.")]
+    description="A next_cursor.")]
 StatsStart = Annotated[str, Field(
     max_length=64,
-    description="Window start, inclusive, ISO 8601 with offset (e.g. 2026-01-01T00:00:00Z). "
-                f"Empty: {DEFAULT_STATS_DAYS} days before end. At most 90 days before end.")]
+    description=f"Window start (ISO 8601); empty: {DEFAULT_STATS_DAYS} days before end.")]
 StatsEnd = Annotated[str, Field(
     max_length=64,
-    description="Window end, exclusive, ISO 8601 with offset. Empty: now.")]
+    description="Window end, exclusive; empty: now.")]
 FilterStart = Annotated[str, Field(
     max_length=64,
-    description="Only items at or after this instant (ISO 8601 with offset); empty: no bound.")]
+    description="Only items at or after this instant.")]
 FilterEnd = Annotated[str, Field(
     max_length=64,
-    description="Only items before this instant (ISO 8601 with offset); empty: no bound.")]
+    description="Only items before this instant.")]
 ResolutionParam = Annotated[Literal["hour", "day"], BeforeValidator(_lower), Field(
-    description="Bucket size of the series: 'hour' or 'day' (UTC days). Prefer 'day' for "
-                "windows longer than a few days.")]
+    description="Series bucket size (UTC).")]
 DimensionParam = Annotated[
     Literal["model", "feature", "user", "worker", "workflow", "skill"], BeforeValidator(_lower),
-    Field(description="What to group spend by: model, feature (feature tag), user, worker, "
-                      "workflow or skill. Missing values are grouped as 'unknown' "
-                      "('untagged' for feature).")]
+    Field(description="Group by (no value: 'unknown'/'untagged').")]
 
 
 def optional_text(value: str) -> str | None:
@@ -119,3 +114,24 @@ def optional_window(start: str, end: str) -> TimeWindow | None:
         raise ValidationError("start", "is required when end is given",
                               allowed="ISO 8601 with offset, at most 90 days before end")
     return time_window(first, last or first + timedelta(days=90))
+
+
+def _only(what: str) -> object:
+    return Field(max_length=128, description=f"Only {what}.")
+
+
+ModelFilter = Annotated[str, _only("this model")]
+FeatureFilter = Annotated[str, _only("this feature tag ('untagged': none)")]
+UserFilter = Annotated[str, _only("this user id")]
+WorkerFilter = Annotated[str, _only("this worker id")]
+WorkflowFilter = Annotated[str, _only("this workflow id")]
+SkillFilter = Annotated[str, _only("this skill id")]
+
+
+def cost_filter(model: str, feature: str, user: str, worker: str, workflow: str,
+                skill: str) -> CostFilter | None:
+    """The dimension filters of a statistics tool (None when none is set)."""
+    filters = CostFilter(model=optional_text(model), feature=optional_text(feature),
+                         user=optional_text(user), worker=optional_text(worker),
+                         workflow=optional_text(workflow), skill=optional_text(skill))
+    return None if filters.is_empty else filters

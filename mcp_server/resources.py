@@ -89,10 +89,10 @@ def glossary() -> dict[str, Any]:
     }
 
 
-def scoped(ctx: ToolContext, tenant_id: str) -> tuple[ServerState, str]:
+async def scoped(ctx: ToolContext, tenant_id: str) -> tuple[ServerState, str]:
     """The state and tenant, or INVALID_PARAMS naming the variable (a refusal, not a crash)."""
     try:
-        return tenant_for(ctx, tenant_id)
+        return await tenant_for(ctx, tenant_id)
     except OutOfScope as exc:
         raise MCPError(code=INVALID_PARAMS, message=f"invalid parameter 'tenant_id': {exc}",
                        data={"tenant_id": tenant_id}) from None
@@ -106,13 +106,13 @@ def compact(value: Any) -> str:
 
 
 async def tenant_budgets(tenant_id: str, ctx: ToolContext) -> str:
-    state, tenant = scoped(ctx, tenant_id)
+    state, tenant = await scoped(ctx, tenant_id)
     report = await state.budgets.budget_status(tenant)
     return compact({"tenant_id": tenant, **report.model_dump(mode="json")})
 
 
 async def tenant_summary(tenant_id: str, ctx: ToolContext) -> str:
-    state, tenant = scoped(ctx, tenant_id)
+    state, tenant = await scoped(ctx, tenant_id)
     end = state.app.clock.now().replace(microsecond=0)
     window = TimeWindow(start=end - timedelta(days=SUMMARY_DAYS), end=end)
     stats = await state.statistics.cost_statistics(tenant, window, Resolution.DAY)

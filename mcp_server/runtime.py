@@ -11,6 +11,7 @@ reads through: a role with SELECT only (``costsight migrate --create-roles``) or
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 
 from costsight.bootstrap import bootstrap
-from costsight.core.errors import ValidationError
+from costsight.core.application import Application
+from costsight.core.errors import CostsightError, ValidationError
 from costsight.mcp_server.auth import (
     TOKENS_ENV,
     TokenFileVerifier,
@@ -44,27 +46,57 @@ MCP_PATH = "/mcp"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def settings_lifespan(settings: Settings, scope: TenantScope) -> Lifespan:
-    """Build the application once when the server starts; close it when it stops."""
+class StartupFailed(CostsightError):
+    """The server could not open what it reads (the message names the cause)."""
 
+
+def _read_settings(settings: Settings) -> Settings:
     if settings.read_database_url:
         settings = settings.model_copy(update={"database_url": settings.read_database_url})
+    return settings
+
+
+def _safe_url(url: str) -> str:
+    """The URL with any password masked (it goes to stderr and to logs)."""
+    return re.sub(r"(://[^:/@]*):[^/]*@", r"\1:***@", url)
+
+
+async def open_read_app(settings: Settings) -> Application:
+    """The read-only application, opened before any transport starts so a failure surfaces as
+    its real cause (no database, schema out of date: run ``costsight migrate``, database
+    unreachable) rather than wrapped in the transport's task group."""
+    settings = _read_settings(settings)
+    try:
+        return await bootstrap(settings, read_only=True, create_schema=False)
+    except CostsightError:
+        raise
+    except Exception as exc:
+        raise StartupFailed(f"cannot open the database at {_safe_url(settings.database_url)}: "
+                            f"{type(exc).__name__}: {exc}") from exc
+
+
+def settings_lifespan(settings: Settings, scope: TenantScope,
+                      app: Application | None = None) -> Lifespan:
+    """Build the application once when the server starts (unless given, already open); close
+    it when the server stops."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
-        app = await bootstrap(settings, read_only=True, create_schema=False)
+        opened = app or await open_read_app(settings)
         try:
-            yield ServerState(app=app, scope=scope)
+            yield ServerState(app=opened, scope=scope)
         finally:
-            await app.aclose()
+            await opened.aclose()
 
     return lifespan
 
 
 def build_server_from_settings(settings: Settings, *, scope: TenantScope,
                                token_verifier: TokenFileVerifier | None = None,
-                               resource_url: str | None = None) -> MCPServer[ServerState]:
-    """A server whose application comes from settings (database URL, engine settings).
+                               resource_url: str | None = None,
+                               app: Application | None = None) -> MCPServer[ServerState]:
+    """A server whose application comes from settings (database URL, engine settings), or
+    the already opened ``app``.
 
     With a token verifier it is an OAuth protected resource whose public URL is
     ``COSTSIGHT_MCP_PUBLIC_URL``, else ``resource_url``, else loopback (RFC 9728 metadata).
@@ -74,7 +106,7 @@ def build_server_from_settings(settings: Settings, *, scope: TenantScope,
         auth = resource_auth(settings.mcp_public_url or resource_url
                              or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}{MCP_PATH}",
                              settings.mcp_authorization_server)
-    return new_server(settings_lifespan(settings, scope), token_verifier=token_verifier,
+    return new_server(settings_lifespan(settings, scope, app), token_verifier=token_verifier,
                       auth=auth)
 
 
@@ -132,8 +164,9 @@ def verifier_from_settings(settings: Settings, tokens_file: str | None) -> Token
 
 async def serve_stdio(*, scope: TenantScope, settings: Settings | None = None) -> None:
     """Serve MCP over stdin/stdout until the client closes (nothing else goes to stdout)."""
-    server = build_server_from_settings(settings or Settings(), scope=scope)
-    await server.run_stdio_async()
+    settings = settings or Settings()
+    app = await open_read_app(settings)
+    await build_server_from_settings(settings, scope=scope, app=app).run_stdio_async()
 
 
 @asynccontextmanager
@@ -163,9 +196,11 @@ async def serve_http(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, scop
     """Serve MCP over streamable HTTP at http://host:port/mcp; every request needs a token."""
     settings = settings or Settings()
     verifier = verifier_from_settings(settings, tokens_file)
+    app = await open_read_app(settings)
     authority = f"[{host}]" if ":" in host else host
     server = build_server_from_settings(settings, scope=scope, token_verifier=verifier,
-                                        resource_url=f"http://{authority}:{port}{MCP_PATH}")
+                                        resource_url=f"http://{authority}:{port}{MCP_PATH}",
+                                        app=app)
     if host not in LOOPBACK_HOSTS:
         log.warning("serving MCP on non-loopback host %s: put TLS in front of it", host)
     config = uvicorn.Config(http_app(server, host, extra_hosts,

@@ -20,6 +20,7 @@ from costsight.mcp_server.prompts import register_prompts
 from costsight.mcp_server.resources import register_resources
 from costsight.mcp_server.scope import TenantScope
 from costsight.mcp_server.state import ServerState
+from costsight.mcp_server.tooling import ToolServer
 from costsight.mcp_server.tools import TOOL_GROUPS
 
 SERVER_NAME = "costsight"
@@ -47,7 +48,7 @@ def new_server(lifespan: Lifespan, *, token_verifier: TokenVerifier | None = Non
             cell.state = state
             yield state
 
-    server: MCPServer[ServerState] = MCPServer(
+    server: MCPServer[ServerState] = ToolServer(
         SERVER_NAME,
         title="costsight analytics",
         version=package_version(),

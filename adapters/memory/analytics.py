@@ -12,9 +12,11 @@ from costsight.adapters.memory._tables import Tx
 from costsight.core.domain.costs import CostRecord
 from costsight.core.domain.statistics import (
     BreakdownRow,
+    CostFilter,
     Dimension,
     Resolution,
     SpendBucket,
+    TenantActivity,
     TimeWindow,
     UsageBucket,
 )
@@ -27,10 +29,17 @@ class MemoryAnalytics:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
 
-    def _costs(self, tenant_id: str, window: TimeWindow | None) -> list[CostRecord]:
-        return self._tx.cost_records.rows(
+    def _costs(self, tenant_id: str, window: TimeWindow | None,
+               filters: CostFilter | None = None) -> list[CostRecord]:
+        rows = self._tx.cost_records.rows(
             lambda r: r.tenant_id == tenant_id
             and (window is None or in_window(r.created_at, window)))
+        if filters is None or filters.is_empty:
+            return rows
+        wanted = [(self._labeller(tenant_id, d), v) for d, v in filters.dimensions().items()]
+        return [r for r in rows
+                if (filters.retry is None or r.is_retry == filters.retry)
+                and all(label(r) == value for label, value in wanted)]
 
     def _usage(self, window: TimeWindow, resolution: Resolution,
                rows: list[tuple[datetime, int]]) -> list[UsageBucket]:
@@ -43,10 +52,10 @@ class MemoryAnalytics:
             bucket[1] += tokens
         return [UsageBucket(ts=ts, requests=r, tokens=t) for ts, (r, t) in totals.items()]
 
-    async def cost_metrics(self, tenant_id: str, window: TimeWindow,
-                           resolution: Resolution) -> list[UsageBucket]:
+    async def cost_metrics(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
+                           filters: CostFilter | None = None) -> list[UsageBucket]:
         rows = [(r.created_at, r.input_tokens + r.output_tokens)
-                for r in self._costs(tenant_id, window)]
+                for r in self._costs(tenant_id, window, filters)]
         return self._usage(window, resolution, rows)
 
     async def run_usage(self, tenant_id: str, window: TimeWindow,
@@ -63,12 +72,12 @@ class MemoryAnalytics:
             and in_window(r.created_at, window))
         return self._usage(window, resolution, [(r.created_at, 0) for r in runs])
 
-    async def cost_spend(self, tenant_id: str, window: TimeWindow,
-                         resolution: Resolution) -> list[SpendBucket]:
+    async def cost_spend(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
+                         filters: CostFilter | None = None) -> list[SpendBucket]:
         resolution = Resolution(resolution)
         totals: dict[datetime, list] = {
             start: [Decimal(0), 0, 0, 0] for start in bucket_starts(window, resolution)}
-        for r in self._costs(tenant_id, window):
+        for r in self._costs(tenant_id, window, filters):
             bucket = totals[bucket_of(r.created_at, resolution)]
             bucket[0] += r.cost_cents
             bucket[1] += 1
@@ -96,11 +105,11 @@ class MemoryAnalytics:
         }[dimension]
         return lambda record: getattr(record, attribute) or null
 
-    async def cost_breakdown(self, tenant_id: str, window: TimeWindow,
-                             dimension: Dimension) -> list[BreakdownRow]:
+    async def cost_breakdown(self, tenant_id: str, window: TimeWindow, dimension: Dimension,
+                             filters: CostFilter | None = None) -> list[BreakdownRow]:
         label = self._labeller(tenant_id, dimension)
         groups: dict[str, list] = {}
-        for r in self._costs(tenant_id, window):
+        for r in self._costs(tenant_id, window, filters):
             group = groups.setdefault(label(r), [Decimal(0), 0, 0, 0])
             group[0] += r.cost_cents
             group[1] += 1
@@ -125,3 +134,13 @@ class MemoryAnalytics:
                       self._tx.provenance):
             tenants.update(row.tenant_id for row in table.rows())
         return sorted(tenants)
+
+    async def tenant_activity(self) -> list[TenantActivity]:
+        """Operator-only: first and last created_at per tenant over costs and worker runs."""
+        spans: dict[str, tuple[datetime, datetime]] = {}
+        for table in (self._tx.cost_records, self._tx.worker_runs):
+            for row in table.rows():
+                first, last = spans.get(row.tenant_id, (row.created_at, row.created_at))
+                spans[row.tenant_id] = (min(first, row.created_at), max(last, row.created_at))
+        return [TenantActivity(tenant_id=t, first_seen=f, last_seen=last)
+                for t, (f, last) in sorted(spans.items())]

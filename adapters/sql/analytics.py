@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from costsight.adapters.sql.cost_filters import cost_filter_clauses, tenant_activity_statement
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.keyset import ascending_after, check_limit, page_of
 from costsight.adapters.sql.tables import (
@@ -20,9 +21,11 @@ from costsight.adapters.sql.tables import (
 )
 from costsight.core.domain.statistics import (
     BreakdownRow,
+    CostFilter,
     Dimension,
     Resolution,
     SpendBucket,
+    TenantActivity,
     TimeWindow,
     UsageBucket,
 )
@@ -78,12 +81,13 @@ class SqlAnalytics:
     async def _series(self, stmt: Select[Any]) -> list[Any]:
         return list(await self._conn.execute(stmt))
 
-    async def cost_metrics(self, tenant_id: str, window: TimeWindow,
-                           resolution: Resolution) -> list[UsageBucket]:
+    async def cost_metrics(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
+                           filters: CostFilter | None = None) -> list[UsageBucket]:
         ts = self._dialect.bucket(cr.created_at, resolution)
         stmt = (select(ts.label("ts"), func.count().label("requests"),
                        func.coalesce(func.sum(cr.input_tokens + cr.output_tokens), 0))
-                .where(self._in_window(cr.created_at, cr.tenant_id, tenant_id, window))
+                .where(self._in_window(cr.created_at, cr.tenant_id, tenant_id, window),
+                       *cost_filter_clauses(filters))
                 .group_by(ts))
         found = {r[0]: UsageBucket(ts=r[0], requests=r[1], tokens=int(r[2]))
                  for r in await self._series(stmt)}
@@ -110,12 +114,13 @@ class SqlAnalytics:
                  for r in await self._series(stmt)}
         return _fill(window, resolution, found, lambda t: UsageBucket(ts=t))
 
-    async def cost_spend(self, tenant_id: str, window: TimeWindow,
-                         resolution: Resolution) -> list[SpendBucket]:
+    async def cost_spend(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
+                         filters: CostFilter | None = None) -> list[SpendBucket]:
         ts = self._dialect.bucket(cr.created_at, resolution)
         stmt = (select(ts, func.sum(cr.cost_micros), func.count(), func.sum(cr.input_tokens),
                        func.sum(cr.output_tokens))
-                .where(self._in_window(cr.created_at, cr.tenant_id, tenant_id, window))
+                .where(self._in_window(cr.created_at, cr.tenant_id, tenant_id, window),
+                       *cost_filter_clauses(filters))
                 .group_by(ts))
         found = {r[0]: SpendBucket(ts=r[0], spend_cents=micros_to_cents(r[1]), requests=r[2],
                                    input_tokens=int(r[3] or 0), output_tokens=int(r[4] or 0))
@@ -132,13 +137,14 @@ class SqlAnalytics:
                 worker_runs, and_(wr.id == cr.worker_run_id, wr.tenant_id == cr.tenant_id))
         return func.coalesce(column, literal(dimension.null_label)), source
 
-    async def cost_breakdown(self, tenant_id: str, window: TimeWindow,
-                             dimension: Dimension) -> list[BreakdownRow]:
+    async def cost_breakdown(self, tenant_id: str, window: TimeWindow, dimension: Dimension,
+                             filters: CostFilter | None = None) -> list[BreakdownRow]:
         label, source = self._labelled(dimension)
         stmt = (select(label, func.sum(cr.cost_micros), func.count(), func.sum(cr.input_tokens),
                        func.sum(cr.output_tokens))
                 .select_from(source)
-                .where(self._in_window(cr.created_at, cr.tenant_id, tenant_id, window))
+                .where(self._in_window(cr.created_at, cr.tenant_id, tenant_id, window),
+                       *cost_filter_clauses(filters))
                 .group_by(label))
         rows = [BreakdownRow(key=r[0], spend_cents=micros_to_cents(r[1]), requests=r[2],
                              input_tokens=int(r[3] or 0), output_tokens=int(r[4] or 0))
@@ -169,3 +175,7 @@ class SqlAnalytics:
                        (cost_records, worker_runs, cost_budgets, costsim_provenance)))
         return sorted(r[0] for r in await self._conn.execute(stmt))
 
+
+    async def tenant_activity(self) -> list[TenantActivity]:
+        return [TenantActivity(tenant_id=r[0], first_seen=r[1], last_seen=r[2])
+                for r in await self._conn.execute(tenant_activity_statement())]

@@ -78,3 +78,39 @@ class BreakdownRow(Frozen):
     requests: int
     input_tokens: int
     output_tokens: int
+
+
+class CostFilter(Frozen):
+    """Which cost records a series or breakdown counts (every field None: all of them).
+
+    A dimension value matches like a breakdown label: the null label (``unknown``,
+    ``untagged`` for feature) matches records with no value. ``retry`` selects retried
+    (True) or first-attempt (False) LLM calls.
+    """
+
+    model: str | None = None
+    feature: str | None = None
+    user: str | None = None
+    worker: str | None = None
+    workflow: str | None = None
+    skill: str | None = None
+    retry: bool | None = None
+
+    def dimensions(self) -> dict[Dimension, str]:
+        """The dimension filters that are set."""
+        values = {Dimension.MODEL: self.model, Dimension.FEATURE: self.feature,
+                  Dimension.USER: self.user, Dimension.WORKER: self.worker,
+                  Dimension.WORKFLOW: self.workflow, Dimension.SKILL: self.skill}
+        return {d: v for d, v in values.items() if v is not None}
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.dimensions() and self.retry is None
+
+
+class TenantActivity(Frozen):
+    """The first and last instant a tenant recorded a cost or a worker run."""
+
+    tenant_id: str
+    first_seen: UtcDateTime
+    last_seen: UtcDateTime

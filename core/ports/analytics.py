@@ -6,9 +6,11 @@ from typing import Protocol
 
 from costsight.core.domain.statistics import (
     BreakdownRow,
+    CostFilter,
     Dimension,
     Resolution,
     SpendBucket,
+    TenantActivity,
     TimeWindow,
     UsageBucket,
 )
@@ -22,10 +24,11 @@ class AnalyticsPort(Protocol):
     exactly one tenant. Series have one bucket per ``resolution`` step from the bucket that
     contains ``window.start`` up to the last bucket that starts before ``window.end``, ascending;
     buckets with no rows are filled with zeros. Buckets are UTC (hour or calendar day).
+    ``filters`` (None: every record) narrow the cost_records methods to matching records.
     """
 
-    async def cost_metrics(self, tenant_id: str, window: TimeWindow,
-                           resolution: Resolution) -> list[UsageBucket]:
+    async def cost_metrics(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
+                           filters: CostFilter | None = None) -> list[UsageBucket]:
         """LLM calls from cost_records: requests = row count, tokens = sum(input + output)."""
         ...
 
@@ -39,13 +42,13 @@ class AnalyticsPort(Protocol):
         """Executed worker runs (started_at not null) by created_at: requests = count, tokens 0."""
         ...
 
-    async def cost_spend(self, tenant_id: str, window: TimeWindow,
-                         resolution: Resolution) -> list[SpendBucket]:
+    async def cost_spend(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
+                         filters: CostFilter | None = None) -> list[SpendBucket]:
         """Spend per bucket: exact spend_cents, requests, input and output tokens."""
         ...
 
-    async def cost_breakdown(self, tenant_id: str, window: TimeWindow,
-                             dimension: Dimension) -> list[BreakdownRow]:
+    async def cost_breakdown(self, tenant_id: str, window: TimeWindow, dimension: Dimension,
+                             filters: CostFilter | None = None) -> list[BreakdownRow]:
         """Spend grouped by one dimension, every group, ordered by spend desc then key asc.
 
         Null values are grouped under ``unknown`` (``untagged`` for feature). The ``worker``
@@ -62,4 +65,9 @@ class AnalyticsPort(Protocol):
     async def known_tenants(self) -> list[str]:
         """Operator-only, cross-tenant: every tenant id that has cost records, worker runs,
         budgets or provenance, ascending."""
+        ...
+
+    async def tenant_activity(self) -> list[TenantActivity]:
+        """Operator-only, cross-tenant: per tenant with cost records or worker runs, the
+        earliest and latest created_at over both, ascending by tenant id."""
         ...

@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
 from costsight.core.domain.statistics import MAX_WINDOW_DAYS, TimeWindow
 from costsight.core.errors import ValidationError
 from costsight.core.money import Cents
 
 #: Cents in a read model: exact Decimal in Python, a plain JSON number (at most 6 decimals).
-MoneyCents = Annotated[Cents, WithJsonSchema({"type": "number", "description": "US cents"})]
+MoneyCents = Annotated[Cents, WithJsonSchema({"type": "number"})]
 
 
 def _usd_json(value: Decimal) -> float | int:
@@ -24,7 +24,7 @@ def _usd_json(value: Decimal) -> float | int:
 MoneyUsd = Annotated[
     Decimal,
     PlainSerializer(_usd_json, return_type=float, when_used="json"),
-    WithJsonSchema({"type": "number", "description": "US dollars (cents / 100)"}),
+    WithJsonSchema({"type": "number"}),
 ]
 
 _TWO_DP = Decimal("0.01")
@@ -51,8 +51,8 @@ class ReadModel(BaseModel):
 class WindowEcho(ReadModel):
     """The window a statistic was computed over: [start, end), ISO 8601 UTC."""
 
-    start: str = Field(description="inclusive start, ISO 8601 UTC")
-    end: str = Field(description="exclusive end, ISO 8601 UTC")
+    start: str
+    end: str
 
 
 def iso(instant: datetime) -> str:

@@ -21,6 +21,7 @@ from pydantic import Field
 
 from costsight.core.domain.statistics import (
     BreakdownRow,
+    CostFilter,
     Dimension,
     Resolution,
     SpendBucket,
@@ -38,6 +39,7 @@ from costsight.core.services.read_models import (
     iso,
     pct,
 )
+from costsight.core.services.series import SeriesResolution
 from costsight.core.timeutil import Clock
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,11 @@ MAX_TOP_N = 100
 
 
 class StatsWindow(WindowEcho):
-    resolution: Resolution = Field(description="bucket size: hour or day")
+    resolution: Resolution = Field(description="bucket size asked for: hour or day")
+    resolution_used: SeriesResolution | None = Field(
+        None, description="bucket size of the series when coarser than asked (day, week)")
+    coarsened: bool | None = Field(None, description="true when the series was coarsened to "
+                                                     "fit the answer budget")
 
 
 class UsagePoint(ReadModel):
@@ -70,6 +76,8 @@ class UsageTotals(ReadModel):
     tokens: int
     compute_units: int
     llm_calls: int
+    retry_llm_calls: int = Field(0, description="LLM calls that were retries")
+    retry_spend_cents: MoneyCents = Field(Decimal(0), description="spend of the retried calls")
 
 
 class UsageStatistics(ReadModel):
@@ -125,6 +133,8 @@ class CostStatistics(ReadModel):
     by_feature: list[ShareRow]
     sources: list[str]
     freshness_sec: int
+    by_model_omitted: int | None = Field(None, description="rows left out to fit")
+    by_feature_omitted: int | None = Field(None, description="rows left out to fit")
 
 
 class CostBreakdown(ReadModel):
@@ -183,11 +193,20 @@ class StatisticsService:
             return []
 
     async def usage_statistics(self, tenant_id: str, window: TimeWindow,
-                               resolution: Resolution = Resolution.DAY) -> UsageStatistics:
-        """Runs, tokens, executions and LLM calls per bucket, with totals, sources, freshness."""
+                               resolution: Resolution = Resolution.DAY,
+                               filters: CostFilter | None = None) -> UsageStatistics:
+        """Runs, tokens, executions and LLM calls per bucket, with totals, sources, freshness.
+
+        ``filters`` narrow the LLM-call signal (llm_calls, their tokens, retries); worker runs
+        carry no model, feature or user, so requests and compute_units are never filtered.
+        """
         failed: list[str] = []
         calls = await self._read_signal(
-            SOURCE_COST, failed, lambda u: u.analytics.cost_metrics(tenant_id, window, resolution))
+            SOURCE_COST, failed,
+            lambda u: u.analytics.cost_metrics(tenant_id, window, resolution, filters))
+        retry_filter = (filters or CostFilter()).model_copy(update={"retry": True})
+        retries = await self._read(lambda u: u.analytics.cost_spend(
+            tenant_id, window, Resolution.DAY, retry_filter))
         runs = await self._read_signal(
             SOURCE_RUNS, failed, lambda u: u.analytics.run_usage(tenant_id, window, resolution))
         execs = await self._read_signal(
@@ -224,20 +243,26 @@ class StatisticsService:
             totals=UsageTotals(requests=sum(p.requests for p in series),
                                tokens=sum(p.tokens for p in series),
                                compute_units=sum(p.compute_units for p in series),
-                               llm_calls=sum(p.llm_calls for p in series)),
+                               llm_calls=sum(p.llm_calls for p in series),
+                               retry_llm_calls=sum(b.requests for b in retries),
+                               retry_spend_cents=sum((b.spend_cents for b in retries),
+                                                     Decimal(0))),
             sources=sources or [SOURCE_NONE],
             unavailable_sources=failed,
             freshness_sec=freshness(self.clock.now(), max(active, default=None)),
         )
 
     async def cost_statistics(self, tenant_id: str, window: TimeWindow,
-                              resolution: Resolution = Resolution.DAY) -> CostStatistics:
+                              resolution: Resolution = Resolution.DAY,
+                              filters: CostFilter | None = None) -> CostStatistics:
         """Spend per bucket, totals (with spend_usd), spend by model and by feature."""
         async with self.storage.unit_of_work() as uow:
             buckets: list[SpendBucket] = await uow.analytics.cost_spend(tenant_id, window,
-                                                                        resolution)
-            models = await uow.analytics.cost_breakdown(tenant_id, window, Dimension.MODEL)
-            features = await uow.analytics.cost_breakdown(tenant_id, window, Dimension.FEATURE)
+                                                                        resolution, filters)
+            models = await uow.analytics.cost_breakdown(tenant_id, window, Dimension.MODEL,
+                                                        filters)
+            features = await uow.analytics.cost_breakdown(tenant_id, window, Dimension.FEATURE,
+                                                          filters)
         total = sum((b.spend_cents for b in buckets), Decimal(0))
         active = [b.ts for b in buckets if b.requests]
         return CostStatistics(
@@ -255,11 +280,12 @@ class StatisticsService:
         )
 
     async def cost_breakdown(self, tenant_id: str, window: TimeWindow, dimension: Dimension,
-                             top_n: int = 10) -> CostBreakdown:
+                             top_n: int = 10, filters: CostFilter | None = None) -> CostBreakdown:
         """The top ``top_n`` values of a dimension by spend, and one ``other`` row for the rest."""
         if not 1 <= top_n <= MAX_TOP_N:
             raise ValidationError("top_n", f"{top_n} is out of range", allowed=f"1..{MAX_TOP_N}")
-        rows = await self._read(lambda u: u.analytics.cost_breakdown(tenant_id, window, dimension))
+        rows = await self._read(lambda u: u.analytics.cost_breakdown(tenant_id, window, dimension,
+                                                                     filters))
         total = sum((r.spend_cents for r in rows), Decimal(0))
         top, rest = rows[:top_n], rows[top_n:]
         rest_spend = sum((r.spend_cents for r in rest), Decimal(0))

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from costsight.mcp_server.tools import (
                anomalies,
+               comparison,
+               forecasts,
                operations,
                predictions_patterns,
                provenance_audit,
                statistics,
+               tenants,
 )
 
-TOOL_GROUPS = (statistics.group, anomalies.group, predictions_patterns.group,
-               provenance_audit.group, operations.group)
+TOOL_GROUPS = (tenants.group, statistics.group, comparison.group, forecasts.group,
+               anomalies.group, predictions_patterns.group, provenance_audit.group,
+               operations.group)

@@ -18,6 +18,7 @@ from costsight.core.errors import ValidationError
 from costsight.core.pagination import DEFAULT_LIMIT
 from costsight.core.services.read_models import ReadModel, iso
 from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.answers import fit_page, page_key
 from costsight.mcp_server.params import (
     CursorParam,
     FilterEnd,
@@ -26,7 +27,6 @@ from costsight.mcp_server.params import (
     LowerChoice,
     TenantIdParam,
     UpperChoice,
-    cursor_or_none,
     filter_range,
     optional_choice,
     optional_enum,
@@ -40,30 +40,28 @@ group = ToolGroup()
 
 StatusParam = Annotated[
     Literal["any", "open", "acknowledged", "resolved", "dismissed"], LowerChoice,
-    Field(description="Only anomalies in this lifecycle status; 'any' for all.")]
+    Field(description="Only anomalies in this lifecycle status.")]
 SeverityParam = Annotated[
     Literal["any", "LOW", "MEDIUM", "HIGH"], UpperChoice,
-    Field(description="Only this severity; 'any' for all.")]
+    Field(description="Only this severity.")]
 AnomalyTypeParam = Annotated[
     Literal["any", "ABSOLUTE_SPIKE", "SUSTAINED_DRIFT", "BUDGET_WARNING", "BUDGET_EXCEEDED"],
-    UpperChoice, Field(description="Only this kind of anomaly; 'any' for all.")]
+    UpperChoice, Field(description="Only this kind of anomaly.")]
 EntityTypeParam = Annotated[
     Literal["any", "tenant", "user", "feature"], LowerChoice,
-    Field(description="Only anomalies about this kind of entity (budget anomalies use the "
-                      "budget type); 'any' for all.")]
+    Field(description="Only anomalies about this kind of entity.")]
 EntityIdParam = Annotated[str, Field(
-    max_length=128, description="Only this user id / feature tag; empty for all.")]
+    max_length=128, description="Only this user id / feature tag.")]
 AnomalyIdParam = Annotated[str, Field(
     min_length=1, max_length=64, description="The anomaly id (ca_...), as listed by list_anomalies.")]
 AsOfParam = Annotated[str, Field(
     max_length=64,
-    description="Run the detectors as of this instant (ISO 8601 with offset): only data created "
-                "at or before it counts. Empty: now.")]
+    description="Run as of this instant (only data created by then counts); empty: now.")]
 
 
 class AnomalyList(ReadModel):
     items: list[Anomaly] = Field(description="newest detected first")
-    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 class AnomalyPreview(ReadModel):
@@ -80,50 +78,44 @@ async def list_anomalies(ctx: ToolContext, status: StatusParam = "any",
                          start: FilterStart = "", end: FilterEnd = "",
                          limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                          tenant_id: TenantIdParam = "") -> AnomalyList:
-    """Stored cost anomalies of the tenant, newest first: spikes, sustained drift, budget alerts.
+    """Stored cost anomalies of the tenant, newest first: spikes, drift, budget alerts.
 
-    Answers "any open cost anomalies?" (status='open'), "what was flagged this week?" (start).
-    Each anomaly has its type, severity, entity (tenant, user or feature), current and expected
-    spend in US cents, deviation_pct, threshold_ratio, usage_pct (budgets), a derived cause
-    (RETRY_LOOP, PROMPT_GROWTH, FEATURE_SURGE, TRAFFIC_GROWTH, UNKNOWN) and its status.
-    start/end filter the detection time over [start, end). Paged: pass next_cursor as cursor.
-    For one anomaly use get_anomaly; to see what the detectors would find right now use
-    preview_anomalies.
+    Answers "any open cost anomalies?" (status='open'). Each has type, severity, entity,
+    current and expected spend, deviation and a derived cause. Details: get_anomaly; what
+    the detectors would find now: preview_anomalies.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     since, before = filter_range(start, end)
     filters = AnomalyFilter(
         status=optional_enum(AnomalyStatus, status), severity=optional_enum(Severity, severity),
         anomaly_type=optional_enum(AnomalyType, anomaly_type), entity_type=optional_choice(entity_type),
         entity_id=optional_text(entity_id), detected_since=since, detected_before=before)
-    page = await state.queries.list_anomalies(tenant, filters, limit=limit,
-                                              cursor=cursor_or_none(cursor))
-    return AnomalyList(items=page.items, next_cursor=page.next_cursor)
+    return await fit_page(
+        names.LIST_ANOMALIES, page_key(tenant, filters), cursor, limit, state.max_result_chars,
+        lambda n, c: state.queries.list_anomalies(tenant, filters, limit=n, cursor=c),
+        lambda items, nxt: AnomalyList(items=list(items), next_cursor=nxt))
 
 
 @group.tool(names.GET_ANOMALY, title="Get one cost anomaly")
 async def get_anomaly(ctx: ToolContext, anomaly_id: AnomalyIdParam,
                       tenant_id: TenantIdParam = "") -> Anomaly:
-    """One stored cost anomaly by id, with every measured field, its cause and its lifecycle.
+    """One stored cost anomaly by id: every measured field, its cause, its lifecycle.
 
-    Use after list_anomalies to look at one finding in detail (metadata holds the detector's
-    evidence). Money is in US cents.
+    Use after list_anomalies; metadata holds the detector's evidence.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     return await state.queries.get_anomaly(tenant, anomaly_id.strip())
 
 
 @group.tool(names.PREVIEW_ANOMALIES, title="Preview anomaly detection")
 async def preview_anomalies(ctx: ToolContext, as_of: AsOfParam = "",
                             tenant_id: TenantIdParam = "") -> AnomalyPreview:
-    """Run every anomaly detector for the tenant now (or as of an instant) WITHOUT storing anything.
+    """Run the anomaly detectors now (or as of an instant) without storing anything.
 
-    Answers "is anything abnormal right now?" before the background job has run, or "what
-    would the detectors have said on that day?" (as_of). Returns the findings with severity,
-    entity, spend in US cents, deviation and derived cause; nothing is persisted, so the
-    findings have no id or status. For stored anomalies use list_anomalies.
+    Answers "is anything abnormal right now?" or "what would detection have said that day?"
+    (as_of). Stored anomalies: list_anomalies.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     now = state.app.clock.now()
     instant = optional_instant(as_of, "as_of") or now
     if instant > now:

@@ -12,10 +12,8 @@ group = ToolGroup()
 
 @group.tool(names.GET_LEADER_STATUS, title="Background job leader status")
 async def get_leader_status(ctx: ToolContext) -> LeaderStatus:
-    """Whether each background job's leader lock is held right now (deployment-wide, no tenant).
+    """Whether each background job's leader lock is held right now (deployment-wide).
 
-    Answers "is the anomaly / prediction / pattern job running somewhere?". One entry per
-    named job lock (name, lock id in 7000-7999) with held true when some worker process holds
-    it, and the storage backend. Informational: it may change a moment later.
+    Answers "are the anomaly / prediction / pattern jobs running somewhere?".
     """
     return await server_state(ctx).queries.leader_status()

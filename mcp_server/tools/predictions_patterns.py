@@ -16,12 +16,12 @@ from costsight.core.domain.predictions import Prediction, PredictionFilter, Pred
 from costsight.core.pagination import DEFAULT_LIMIT
 from costsight.core.services.read_models import ReadModel
 from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.answers import fit_page, page_key
 from costsight.mcp_server.params import (
     CursorParam,
     LimitParam,
     LowerChoice,
     TenantIdParam,
-    cursor_or_none,
     optional_choice,
     optional_enum,
     optional_text,
@@ -33,37 +33,34 @@ group = ToolGroup()
 
 PatternTypeParam = Annotated[str, Field(
     max_length=64,
-    description="Only this pattern type: 'failure_pattern' (the same normalised error "
-                "repeating) or 'cost_spike' (a worker's newest run far above its mean), or a "
-                "plugin's type; empty for all.")]
+    description="Only this type: 'failure_pattern' (an error repeating), 'cost_spike' "
+                "(a run far above its worker's mean) or a "
+                "plugin's type.")]
 FeedbackSeverityParam = Annotated[
     Literal["any", "info", "warning", "critical"], LowerChoice,
-    Field(description="Only this severity; 'any' for all.")]
+    Field(description="Only this severity.")]
 AcknowledgedParam = Annotated[
     Literal["any", "true", "false"], LowerChoice,
-    Field(description="'false': only feedback nobody acknowledged yet; 'true': only "
-                      "acknowledged; 'any': both.")]
+    Field(description="Only (not) acknowledged feedback.")]
 PredictionTypeParam = Annotated[str, Field(
     max_length=64,
-    description="Only this prediction type: 'failure_likelihood' or 'cost_overrun' (or a "
-                "plugin's type); empty for all.")]
+    description="Only this type: 'failure_likelihood', 'cost_overrun' or a plugin's.")]
 SubjectTypeParam = Annotated[str, Field(
-    max_length=64, description="Only this subject type (built-in: 'worker'); empty for all.")]
+    max_length=64, description="Only this subject type (built-in: 'worker').")]
 SubjectIdParam = Annotated[str, Field(
-    max_length=128, description="Only predictions about this subject (e.g. a worker id); "
-                                "empty for all.")]
+    max_length=128, description="Only predictions about this subject (e.g. a worker id).")]
 IncludeExpiredParam = Annotated[bool, Field(
-    description="Also count predictions past their expiry (they are valid 24 hours).")]
+    description="Also predictions past their 24-hour expiry.")]
 
 
 class FeedbackList(ReadModel):
     items: list[PatternFeedback] = Field(description="newest detected first")
-    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 class PredictionList(ReadModel):
     items: list[Prediction] = Field(description="newest created first")
-    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 @group.tool(names.LIST_PATTERN_FEEDBACK, title="List pattern feedback")
@@ -72,32 +69,30 @@ async def list_pattern_feedback(ctx: ToolContext, pattern_type: PatternTypeParam
                                 acknowledged: AcknowledgedParam = "any",
                                 limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                                 tenant_id: TenantIdParam = "") -> FeedbackList:
-    """Repeated failure signatures and per-worker cost spikes found in the tenant's worker runs.
+    """Repeated failure signatures and per-worker cost spikes in the tenant's worker runs.
 
-    Answers "are the same errors happening again and again?" and "which worker suddenly got
-    expensive?". Each item has the pattern type, a signature, a description, how often it
-    occurred, the window and threshold used, the run ids involved (provenance) and whether a
-    human acknowledged it. Advisory only. Paged: pass next_cursor as cursor. For totals use
-    get_pattern_stats.
+    Answers "are the same errors repeating?" and "which worker suddenly got expensive?".
+    Advisory. Totals: get_pattern_stats.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     ack = optional_choice(acknowledged)
     filters = FeedbackFilter(pattern_type=optional_text(pattern_type),
                              severity=optional_enum(FeedbackSeverity, severity),
                              acknowledged=None if ack is None else ack == "true")
-    page = await state.queries.list_feedback(tenant, filters, limit=limit,
-                                             cursor=cursor_or_none(cursor))
-    return FeedbackList(items=page.items, next_cursor=page.next_cursor)
+    return await fit_page(
+        names.LIST_PATTERN_FEEDBACK, page_key(tenant, filters), cursor, limit,
+        state.max_result_chars,
+        lambda n, c: state.queries.list_feedback(tenant, filters, limit=n, cursor=c),
+        lambda items, nxt: FeedbackList(items=list(items), next_cursor=nxt))
 
 
 @group.tool(names.GET_PATTERN_STATS, title="Pattern feedback statistics")
 async def get_pattern_stats(ctx: ToolContext, tenant_id: TenantIdParam = "") -> FeedbackStats:
-    """Counts over all the tenant's pattern feedback: total, acknowledged, by type, by severity.
+    """Counts over the tenant's pattern feedback: total, acknowledged, by type, by severity.
 
-    Answers "how many failure patterns are still unacknowledged?". For the items themselves
-    use list_pattern_feedback.
+    Answers "how many failure patterns are unacknowledged?".
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     return await state.queries.feedback_stats(tenant)
 
 
@@ -107,21 +102,21 @@ async def list_predictions(ctx: ToolContext, prediction_type: PredictionTypePara
                            include_expired: IncludeExpiredParam = False,
                            limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                            tenant_id: TenantIdParam = "") -> PredictionList:
-    """Advisory predictions about the tenant's workers, newest first: likely failures, cost overruns.
+    """Advisory predictions about the tenant's workers, newest first.
 
-    Answers "which workers are predicted to fail?" (prediction_type='failure_likelihood') or
-    "which are about to overrun their cost?" ('cost_overrun'). Each has a confidence (0..1),
-    the predicted value, contributing factors and an expiry; they are advisory, not facts.
-    Only unexpired predictions unless include_expired. Paged: pass next_cursor as cursor.
+    Answers "which workers will likely fail?" ('failure_likelihood') or "overrun their cost?"
+    ('cost_overrun'), with confidence 0..1 and contributing factors. Totals:
+    get_prediction_stats.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     filters = PredictionFilter(prediction_type=optional_text(prediction_type),
                                subject_type=optional_text(subject_type),
                                subject_id=optional_text(subject_id),
                                include_expired=include_expired)
-    page = await state.queries.list_predictions(tenant, filters, limit=limit,
-                                                cursor=cursor_or_none(cursor))
-    return PredictionList(items=page.items, next_cursor=page.next_cursor)
+    return await fit_page(
+        names.LIST_PREDICTIONS, page_key(tenant, filters), cursor, limit, state.max_result_chars,
+        lambda n, c: state.queries.list_predictions(tenant, filters, limit=n, cursor=c),
+        lambda items, nxt: PredictionList(items=list(items), next_cursor=nxt))
 
 
 @group.tool(names.GET_PREDICTION_STATS, title="Prediction statistics")
@@ -129,8 +124,7 @@ async def get_prediction_stats(ctx: ToolContext, include_expired: IncludeExpired
                                tenant_id: TenantIdParam = "") -> PredictionStats:
     """Counts over the tenant's predictions: by type, by subject type, average confidence.
 
-    high_confidence_count counts predictions with confidence above 0.7. Only unexpired
-    predictions unless include_expired. For the predictions themselves use list_predictions.
+    high_confidence_count: confidence above 0.7. Unexpired only unless include_expired.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     return await state.queries.prediction_stats(tenant, include_expired=include_expired)

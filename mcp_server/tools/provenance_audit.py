@@ -11,6 +11,7 @@ from costsight.core.domain.provenance import DriftStats, Provenance, ProvenanceF
 from costsight.core.pagination import DEFAULT_LIMIT
 from costsight.core.services.read_models import ReadModel
 from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.answers import fit_page, page_key
 from costsight.mcp_server.params import (
     CursorParam,
     FilterEnd,
@@ -18,7 +19,6 @@ from costsight.mcp_server.params import (
     LimitParam,
     TenantIdParam,
     UpperChoice,
-    cursor_or_none,
     filter_range,
     optional_enum,
     optional_text,
@@ -29,27 +29,26 @@ from costsight.mcp_server.tooling import ToolGroup
 group = ToolGroup()
 
 VariantParam = Annotated[str, Field(
-    max_length=32, description="Only this simulator variant (v1, v2, canary); empty for all.")]
+    max_length=32, description="Only this simulator variant (v1, v2, canary).")]
 SourceParam = Annotated[str, Field(
-    max_length=32, description="Only rows from this source (sandbox, canary, manual, backfill); "
-                               "empty for all.")]
+    max_length=32, description="Only rows from this source (sandbox, canary, manual, backfill).")]
 InputHashParam = Annotated[str, Field(
-    max_length=128, description="Only rows for this input (SHA-256 hex of the canonical input "
-                                "JSON); empty for all.")]
-RunIdParam = Annotated[str, Field(max_length=128, description="Only this run id; empty for all.")]
+    max_length=128, description="Only rows for this input (SHA-256 hex of its canonical "
+                                "JSON).")]
+RunIdParam = Annotated[str, Field(max_length=128, description="Only this run id.")]
 EnvelopeIdParam = Annotated[str, Field(
-    max_length=100, description="Only decisions about this envelope; empty for all.")]
+    max_length=100, description="Only decisions about this envelope.")]
 DecisionParam = Annotated[
     Literal["any", "APPLIED", "REJECTED", "PREEMPTED"], UpperChoice,
-    Field(description="Only this decision; 'any' for all.")]
+    Field(description="Only this decision.")]
 EnvelopeClassParam = Annotated[
     Literal["any", "SAFETY", "RELIABILITY", "COST", "PERFORMANCE"], UpperChoice,
-    Field(description="Only envelopes of this class; 'any' for all.")]
+    Field(description="Only envelopes of this class.")]
 
 
 class ProvenanceList(ReadModel):
     items: list[Provenance] = Field(description="newest first")
-    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 class ProvenanceCount(ReadModel):
@@ -58,7 +57,7 @@ class ProvenanceCount(ReadModel):
 
 class AuditList(ReadModel):
     items: list[StoredAuditRecord] = Field(description="newest decision first")
-    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 def _provenance_filter(variant: str, source: str, input_hash: str, run_id: str, start: str,
@@ -75,19 +74,17 @@ async def query_provenance(ctx: ToolContext, variant: VariantParam = "", source:
                            start: FilterStart = "", end: FilterEnd = "",
                            limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                            tenant_id: TenantIdParam = "") -> ProvenanceList:
-    """Provenance rows of the cost simulator: which variant estimated what, from which input.
+    """Provenance rows of the cost simulator: which variant estimated what from which input.
 
-    Answers "what did V2 estimate for this input?" or "show the latest canary runs". Each row
-    has the variant, source, versions, input/output hashes, v1_cost and v2_cost and
-    cost_delta = v2 - v1 (US cents; null unless both are present), runtime and payload.
-    start/end filter creation time over [start, end). Paged: pass next_cursor as cursor. For
-    how many rows match use count_provenance; for drift between V1 and V2 use get_drift_stats.
+    Answers "what did V2 estimate for this input?". Rows carry v1_cost, v2_cost and
+    cost_delta. Counts: count_provenance; V1/V2 drift: get_drift_stats.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     filters = _provenance_filter(variant, source, input_hash, run_id, start, end)
-    page = await state.queries.query_provenance(tenant, filters, limit=limit,
-                                                cursor=cursor_or_none(cursor))
-    return ProvenanceList(items=page.items, next_cursor=page.next_cursor)
+    return await fit_page(
+        names.QUERY_PROVENANCE, page_key(tenant, filters), cursor, limit, state.max_result_chars,
+        lambda n, c: state.queries.query_provenance(tenant, filters, limit=n, cursor=c),
+        lambda items, nxt: ProvenanceList(items=list(items), next_cursor=nxt))
 
 
 @group.tool(names.COUNT_PROVENANCE, title="Count provenance rows")
@@ -95,11 +92,11 @@ async def count_provenance(ctx: ToolContext, variant: VariantParam = "", source:
                            input_hash: InputHashParam = "", run_id: RunIdParam = "",
                            start: FilterStart = "", end: FilterEnd = "",
                            tenant_id: TenantIdParam = "") -> ProvenanceCount:
-    """How many provenance rows match the filters (the same filters as query_provenance).
+    """How many provenance rows match the filters (those of query_provenance).
 
-    Answers "how many V2 estimates ran this week?" without paging through them.
+    Answers "how many V2 estimates ran this week?" without paging.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     filters = _provenance_filter(variant, source, input_hash, run_id, start, end)
     return ProvenanceCount(count=await state.queries.count_provenance(tenant, filters))
 
@@ -107,14 +104,12 @@ async def count_provenance(ctx: ToolContext, variant: VariantParam = "", source:
 @group.tool(names.GET_DRIFT_STATS, title="V1/V2 drift statistics")
 async def get_drift_stats(ctx: ToolContext, variant: VariantParam = "", start: FilterStart = "",
                           end: FilterEnd = "", tenant_id: TenantIdParam = "") -> DriftStats:
-    """How far the V2 cost simulator drifts from V1, over rows that have both costs.
+    """How far the V2 cost simulator drifts from V1, over rows holding both costs.
 
-    Answers "how far does V2 drift from V1?". total rows compared; avg, min, max and sample
-    standard deviation of cost_delta = v2 - v1 (US cents); verdicts counts MATCH, MINOR_DRIFT,
-    MAJOR_DRIFT and MISMATCH. Optionally one variant, and rows created in [start, end). All
-    zeros when no row has both costs.
+    Answers "how far does V2 drift from V1?": avg, min, max, stddev of cost_delta and counts
+    of MATCH, MINOR_DRIFT, MAJOR_DRIFT, MISMATCH.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     first, last = filter_range(start, end)
     return await state.queries.drift_stats(tenant, variant_slug=optional_text(variant),
                                            start=first, end=last)
@@ -127,20 +122,19 @@ async def list_audit_records(ctx: ToolContext, envelope_id: EnvelopeIdParam = ""
                              start: FilterStart = "", end: FilterEnd = "",
                              limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                              tenant_id: TenantIdParam = "") -> AuditList:
-    """The append-only audit trail of envelope coordination decisions, newest first.
+    """The audit trail of envelope coordination decisions, newest first.
 
-    Answers "why was this envelope rejected or preempted?" and "what did the coordinator
-    decide today?". Each record has the envelope and its class (SAFETY, RELIABILITY, COST,
-    PERFORMANCE), the decision (APPLIED, REJECTED, PREEMPTED), the reason, the conflicting or
-    preempting envelope and the decision time. start/end filter the decision time over
-    [start, end). Paged: pass next_cursor as cursor.
+    Answers "why was this envelope rejected or preempted?": class, decision, reason and the
+    conflicting envelope.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     first, last = filter_range(start, end)
     filters = AuditFilter(envelope_id=optional_text(envelope_id),
                           decision=optional_enum(AuditDecision, decision),
                           envelope_class=optional_enum(EnvelopeClass, envelope_class),
                           start=first, end=last)
-    page = await state.queries.list_audit_records(tenant, filters, limit=limit,
-                                                  cursor=cursor_or_none(cursor))
-    return AuditList(items=page.items, next_cursor=page.next_cursor)
+    return await fit_page(
+        names.LIST_AUDIT_RECORDS, page_key(tenant, filters), cursor, limit,
+        state.max_result_chars,
+        lambda n, c: state.queries.list_audit_records(tenant, filters, limit=n, cursor=c),
+        lambda items, nxt: AuditList(items=list(items), next_cursor=nxt))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import Field
 
@@ -11,6 +11,7 @@ from costsight.core.domain.statistics import Dimension, Resolution
 from costsight.core.pagination import DEFAULT_LIMIT
 from costsight.core.services.budget_status import BudgetStatusReport
 from costsight.core.services.read_models import ReadModel
+from costsight.core.services.series import SeriesResolution, fold, non_empty
 from costsight.core.services.statistics import (
     MAX_TOP_N,
     CostBreakdown,
@@ -18,15 +19,22 @@ from costsight.core.services.statistics import (
     UsageStatistics,
 )
 from costsight.mcp_server import tool_names as names
+from costsight.mcp_server.answers import fit_page, page_key, size_of
 from costsight.mcp_server.params import (
     CursorParam,
     DimensionParam,
+    FeatureFilter,
     LimitParam,
+    ModelFilter,
     ResolutionParam,
+    SkillFilter,
     StatsEnd,
     StatsStart,
     TenantIdParam,
-    cursor_or_none,
+    UserFilter,
+    WorkerFilter,
+    WorkflowFilter,
+    cost_filter,
     optional_window,
     stats_window,
 )
@@ -35,123 +43,163 @@ from costsight.mcp_server.tooling import ToolGroup
 
 group = ToolGroup()
 
+S = TypeVar("S", CostStatistics, UsageStatistics)
+
 TopNParam = Annotated[int, Field(ge=1, le=MAX_TOP_N,
-                                 description=f"How many top values to list (1..{MAX_TOP_N}); "
-                                             "the rest is summed into 'other'.")]
-
-
-IncludeInactiveParam = Annotated[bool, Field(
-    description="Also list deactivated tags (costs recorded with them read as unclassified).")]
+                                 description=f"Top values to list (1..{MAX_TOP_N}); the rest "
+                                             "is summed into 'other'.")]
+IncludeInactiveParam = Annotated[bool, Field(description="Also list deactivated tags.")]
+NARROW_SERIES = "a shorter window (start/end) or filters (model, feature, ...)"
+NARROW_LIST = "a smaller limit or more specific filters"
 
 
 class DimensionValues(ReadModel):
     dimension: Dimension
     items: list[str] = Field(description="distinct values, ascending")
-    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
 class FeatureTagList(ReadModel):
     items: list[FeatureTag]
-    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+    next_cursor: str | None = Field(None, description="absent at the end")
 
 
-@group.tool(names.GET_USAGE_STATISTICS, title="Usage statistics")
+#: how many of by_model / by_feature a cost answer keeps when weekly buckets are not enough
+SHARE_ROW_STEPS = (50, 20, 10, 5)
+
+
+def fit_series(stats: S, budget: int) -> S:
+    """Empty buckets left out, then the series coarsened (hour, day, week) until it fits."""
+    asked = SeriesResolution(stats.window.resolution)
+    used, series = asked, non_empty(stats.series)
+    while True:
+        window = stats.window.model_copy(update={
+            "resolution_used": used if used is not asked else None,
+            "coarsened": True if used is not asked else None})
+        fitted = stats.model_copy(update={"series": series, "window": window})
+        coarser = used.coarser()
+        if size_of(fitted) <= budget:
+            return fitted
+        if coarser is None:
+            return _fewer_shares(fitted, budget) if isinstance(fitted, CostStatistics) else fitted
+        used, series = coarser, fold(series, coarser)
+
+
+def _fewer_shares(stats: CostStatistics, budget: int) -> CostStatistics:
+    """The top models and features only (rows are by spend, descending), counting the rest."""
+    fitted = stats
+    for keep in SHARE_ROW_STEPS:
+        models, features = stats.by_model, stats.by_feature
+        fitted = stats.model_copy(update={
+            "by_model": models[:keep], "by_feature": features[:keep],
+            "by_model_omitted": len(models) - keep if len(models) > keep else None,
+            "by_feature_omitted": len(features) - keep if len(features) > keep else None})
+        if size_of(fitted) <= budget:
+            break
+    return fitted
+
+
+@group.tool(names.GET_USAGE_STATISTICS, title="Usage statistics", narrow=NARROW_SERIES)
 async def get_usage_statistics(ctx: ToolContext, start: StatsStart = "", end: StatsEnd = "",
-                               resolution: ResolutionParam = "day",
+                               resolution: ResolutionParam = "day", model: ModelFilter = "",
+                               feature: FeatureFilter = "", user: UserFilter = "",
+                               worker: WorkerFilter = "", workflow: WorkflowFilter = "",
+                               skill: SkillFilter = "",
                                tenant_id: TenantIdParam = "") -> UsageStatistics:
-    """How much the tenant's agents did over a window, per hour or day bucket (UTC).
+    """Runs, LLM calls, tokens and retries of the tenant over a window: series and totals.
 
-    Answers "how many worker runs / LLM calls / tokens did we use this week?". Each bucket has
-    requests (worker runs created), tokens (the larger of run tokens and LLM-call tokens),
-    compute_units (runs that started executing) and llm_calls (metered LLM calls); totals sum
-    the series; sources names the signals that had data; freshness_sec is the age of the
-    newest bucket with data. The window is [start, end), at most 90 days (default: the last
-    7 days). For money use get_cost_statistics.
+    Answers "how many runs / LLM calls / tokens, how many retries?". Filters narrow the LLM
+    calls only. For money use get_cost_statistics.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     window = stats_window(start, end, state.app.clock.now())
-    return await state.statistics.usage_statistics(tenant, window, Resolution(resolution))
+    filters = cost_filter(model, feature, user, worker, workflow, skill)
+    stats = await state.statistics.usage_statistics(tenant, window, Resolution(resolution),
+                                                    filters)
+    return fit_series(stats, state.max_result_chars)
 
 
-@group.tool(names.GET_COST_STATISTICS, title="Cost statistics")
+@group.tool(names.GET_COST_STATISTICS, title="Cost statistics", narrow=NARROW_SERIES)
 async def get_cost_statistics(ctx: ToolContext, start: StatsStart = "", end: StatsEnd = "",
-                              resolution: ResolutionParam = "day",
+                              resolution: ResolutionParam = "day", model: ModelFilter = "",
+                              feature: FeatureFilter = "", user: UserFilter = "",
+                              worker: WorkerFilter = "", workflow: WorkflowFilter = "",
+                              skill: SkillFilter = "",
                               tenant_id: TenantIdParam = "") -> CostStatistics:
-    """What the tenant spent on LLM calls over a window: a spend series, totals, by model, by feature.
+    """Spend of the tenant over a window: a series, totals, by model and by feature.
 
-    Answers "what did we spend this week, and on which models / features?". Money is in US
-    cents (spend_cents, exact, up to 6 decimals) plus spend_usd in totals and breakdown rows;
-    by_model and by_feature list every value with pct_of_total (2 decimals). The window is
-    [start, end), at most 90 days (default: the last 7 days). For users, workers, workflows
-    or skills, or to get the top N only, use get_cost_breakdown.
+    Answers "what did we spend this week, per day, on which models?". Top N of another
+    dimension: get_cost_breakdown; two windows: compare_periods.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     window = stats_window(start, end, state.app.clock.now())
-    return await state.statistics.cost_statistics(tenant, window, Resolution(resolution))
+    filters = cost_filter(model, feature, user, worker, workflow, skill)
+    stats = await state.statistics.cost_statistics(tenant, window, Resolution(resolution),
+                                                   filters)
+    return fit_series(stats, state.max_result_chars)
 
 
-@group.tool(names.GET_COST_BREAKDOWN, title="Cost breakdown (top N)")
+@group.tool(names.GET_COST_BREAKDOWN, title="Cost breakdown (top N)",
+            narrow="a smaller top_n")
 async def get_cost_breakdown(ctx: ToolContext, dimension: DimensionParam, start: StatsStart = "",
-                             end: StatsEnd = "", top_n: TopNParam = 10,
+                             end: StatsEnd = "", top_n: TopNParam = 10, model: ModelFilter = "",
+                             feature: FeatureFilter = "", user: UserFilter = "",
+                             worker: WorkerFilter = "", workflow: WorkflowFilter = "",
+                             skill: SkillFilter = "",
                              tenant_id: TenantIdParam = "") -> CostBreakdown:
-    """Who or what drove spend over a window: the top N values of one dimension plus 'other'.
+    """The top N values of one dimension by spend over a window, plus 'other'.
 
     Answers "which users / features / workers / workflows / skills / models cost the most?".
-    Rows are ordered by spend (US cents) descending, each with spend_usd and pct_of_total;
-    'other' sums the remaining values (groups = how many). The window is [start, end), at
-    most 90 days (default: the last 7 days). To list the values of a dimension without spend
-    use list_dimension_values.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     window = stats_window(start, end, state.app.clock.now())
-    return await state.statistics.cost_breakdown(tenant, window, Dimension(dimension), top_n)
+    filters = cost_filter(model, feature, user, worker, workflow, skill)
+    return await state.statistics.cost_breakdown(tenant, window, Dimension(dimension), top_n,
+                                                 filters)
 
 
-@group.tool(names.LIST_DIMENSION_VALUES, title="Dimension values")
+@group.tool(names.LIST_DIMENSION_VALUES, title="Dimension values", narrow=NARROW_LIST)
 async def list_dimension_values(ctx: ToolContext, dimension: DimensionParam, start: StatsStart = "",
                                 end: StatsEnd = "", limit: LimitParam = DEFAULT_LIMIT,
                                 cursor: CursorParam = "",
                                 tenant_id: TenantIdParam = "") -> DimensionValues:
-    """The distinct values of a dimension in the tenant's cost records (models, users, ...).
+    """The distinct values of a dimension in the tenant's cost records, ascending.
 
-    Answers "which models / users / features / workers / workflows / skills exist?", for
-    example to pick a value before filtering elsewhere. Values are ascending, with the
-    missing value shown as 'unknown' ('untagged' for feature). Without start and end every
-    record counts; with them only [start, end), at most 90 days. Paged: pass next_cursor as
-    cursor.
+    Answers "which models / users / features exist?", e.g. to pick a filter value.
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     window = optional_window(start, end)
-    page = await state.queries.dimension_values(tenant, Dimension(dimension), window,
-                                                limit=limit, cursor=cursor_or_none(cursor))
-    return DimensionValues(dimension=Dimension(dimension), items=page.items,
-                           next_cursor=page.next_cursor)
+    key = page_key(tenant, {"dimension": dimension, "start": start, "end": end})
+    return await fit_page(
+        names.LIST_DIMENSION_VALUES, key, cursor, limit, state.max_result_chars,
+        lambda n, c: state.queries.dimension_values(tenant, Dimension(dimension), window,
+                                                    limit=n, cursor=c),
+        lambda items, nxt: DimensionValues(dimension=Dimension(dimension), items=list(items),
+                                           next_cursor=nxt))
 
 
-@group.tool(names.LIST_FEATURE_TAGS, title="Feature tags")
+@group.tool(names.LIST_FEATURE_TAGS, title="Feature tags", narrow=NARROW_LIST)
 async def list_feature_tags(ctx: ToolContext, include_inactive: IncludeInactiveParam = False,
                             limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                             tenant_id: TenantIdParam = "") -> FeatureTagList:
-    """The tenant's registered feature tags (namespace.action), with display names and budgets.
+    """The tenant's registered feature tags with display names and budgets.
 
-    Answers "which features are registered?". Costs recorded with an unregistered or inactive
-    tag are stored as 'unclassified'. Ordered by tag; set include_inactive to also list
-    deactivated tags. budget_cents is in US cents. Paged: pass next_cursor as cursor.
+    Answers "which features are registered?" (unregistered tags read as 'unclassified').
     """
-    state, tenant = tenant_for(ctx, tenant_id)
-    page = await state.queries.feature_tags(tenant, include_inactive=include_inactive,
-                                            limit=limit, cursor=cursor_or_none(cursor))
-    return FeatureTagList(items=page.items, next_cursor=page.next_cursor)
+    state, tenant = await tenant_for(ctx, tenant_id)
+    key = page_key(tenant, {"include_inactive": include_inactive})
+    return await fit_page(
+        names.LIST_FEATURE_TAGS, key, cursor, limit, state.max_result_chars,
+        lambda n, c: state.queries.feature_tags(tenant, include_inactive=include_inactive,
+                                                limit=n, cursor=c),
+        lambda items, nxt: FeatureTagList(items=list(items), next_cursor=nxt))
 
 
 @group.tool(names.GET_BUDGET_STATUS, title="Budget status")
 async def get_budget_status(ctx: ToolContext, tenant_id: TenantIdParam = "") -> BudgetStatusReport:
-    """Where every active budget stands right now: today's and this month's spend vs its limits.
+    """Where every active budget stands now: today's and this month's spend against its limits.
 
-    Answers "are we over budget?". For each active budget (tenant, feature or user): daily
-    (today so far, UTC) and monthly (this calendar month so far) limit, spend (US cents),
-    usage_pct and status (no_limit, ok, warning from warn_threshold_pct, exceeded from 100%);
-    status is the worse of the two. Budget anomalies already raised are in list_anomalies.
+    Answers "are we over budget?" (status: no_limit, ok, warning, exceeded).
     """
-    state, tenant = tenant_for(ctx, tenant_id)
+    state, tenant = await tenant_for(ctx, tenant_id)
     return await state.budgets.budget_status(tenant)

@@ -71,15 +71,17 @@ async def _walk(client: Client, name: str, args: dict, key: Callable[[Any], Any]
     for _ in range(N + 2):
         out = await call(client, name, limit=PAGE, cursor=cursor, **args)
         pages.append([key(item) for item in out["items"]])
-        if out["next_cursor"] is None:
+        if out.get("next_cursor") is None:
             return pages
-        cursor = out["next_cursor"]
+        cursor = out.get("next_cursor")
     raise AssertionError(f"{name} did not reach the last page")
 
 
 @pytest.mark.parametrize(("name", "args", "key"), LISTS)
 async def test_walk_a_long_list(app: Application, name: str, args: dict,
-                                key: Callable[[Any], Any]) -> None:
+                                key: Callable[[Any], Any], monkeypatch: pytest.MonkeyPatch
+                                ) -> None:
+    monkeypatch.setenv("COSTSIGHT_MCP_MAX_RESULT_CHARS", "10000000")  # the whole list at once
     await _seed_many(app)
     async with connect(app) as client:
         pages = await _walk(client, name, args, key)
@@ -88,10 +90,11 @@ async def test_walk_a_long_list(app: Application, name: str, args: dict,
     assert [len(page) for page in pages] == [PAGE] * (N // PAGE) + [N % PAGE]
     assert len(walked) == len(set(walked)) == N
     assert walked == [key(item) for item in whole["items"]]
-    assert whole["next_cursor"] is None
+    assert whole.get("next_cursor") is None
 
 
-async def test_default_limit_is_50(app: Application) -> None:
+async def test_default_limit_is_50(app: Application, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSTSIGHT_MCP_MAX_RESULT_CHARS", "10000000")
     async with app.storage.unit_of_work() as uow:
         await uow.anomaly_records.upsert_anomalies(
             [detected(entity_id=f"u{i:03d}") for i in range(60)], since=T0, now=T0)
@@ -99,7 +102,7 @@ async def test_default_limit_is_50(app: Application) -> None:
     async with connect(app) as client:
         first = await call(client, names.LIST_ANOMALIES)
         rest = await call(client, names.LIST_ANOMALIES, cursor=first["next_cursor"])
-    assert (len(first["items"]), len(rest["items"]), rest["next_cursor"]) == (50, 10, None)
+    assert (len(first["items"]), len(rest["items"]), rest.get("next_cursor")) == (50, 10, None)
 
 
 @pytest.mark.parametrize(("name", "args"), [

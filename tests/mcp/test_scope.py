@@ -17,7 +17,8 @@ REQUIRED_ARGS = {
     names.LIST_DIMENSION_VALUES: {"dimension": "model"},
     names.GET_ANOMALY: {"anomaly_id": "ca_0000000000000000"},
 }
-TENANT_TOOLS = [n for n in names.ALL_TOOLS if n != names.GET_LEADER_STATUS]
+TENANT_TOOLS = [n for n in names.ALL_TOOLS if n not in (names.GET_LEADER_STATUS,
+                                                        names.LIST_TENANTS)]
 WEEK = {"start": "2026-03-04T00:00:00Z", "end": "2026-03-11T00:00:00Z"}
 
 
@@ -50,6 +51,29 @@ async def test_an_all_tenants_scope_needs_an_explicit_tenant(app: Application, s
         text = await call_err(client, names.GET_COST_STATISTICS, **WEEK)
     assert b["totals"]["spend_cents"] == 999
     assert "'tenant_id'" in text and "every tenant" in text
+
+
+@pytest.mark.parametrize("name", TENANT_TOOLS)
+async def test_an_unknown_tenant_in_an_all_tenants_scope_points_to_list_tenants(
+        app: Application, seeded, name: str) -> None:
+    async with connect(app, TenantScope.all()) as client:
+        text = await call_err(client, name, tenant_id="no-such-tenant",
+                              **REQUIRED_ARGS.get(name, {}))
+    assert "invalid parameter 'tenant_id': 'no-such-tenant' has no data" in text
+    assert names.LIST_TENANTS in text
+
+
+async def test_list_tenants_shows_only_the_callers_scope(app: Application, seeded) -> None:
+    async with connect(app, TenantScope.of(["tenant-b", "tenant-z"])) as client:
+        some = await call(client, names.LIST_TENANTS)
+    async with connect(app, TenantScope.all()) as client:
+        every = await call(client, names.LIST_TENANTS)
+    assert some["scope"] == "tenant-b, tenant-z"
+    # a configured tenant without data is listed, with no activity and no spend
+    assert [(t["tenant_id"], t.get("first_seen"), t["spend_30d_cents"]) for t in some["items"]
+            ] == [("tenant-b", "2026-03-09T10:00:00+00:00", 999), ("tenant-z", None, 0)]
+    assert every["scope"] == "every tenant"
+    assert [t["tenant_id"] for t in every["items"]] == ["tenant-a", "tenant-b"]
 
 
 def test_scope_resolution_rules() -> None:

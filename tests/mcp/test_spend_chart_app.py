@@ -136,22 +136,27 @@ async def test_statistics_result_renders_series_and_drivers(
     shot = tmp_path / "statistics.png"
     page, frame, png = await render(browser, html, result, shot)
 
-    assert len(series) == 7  # one point per day of the window
-    assert await frame.locator("svg.spend-series circle.point").count() == len(series)
+    # The answer leaves empty days out; the chart draws one point per day of the window, the
+    # left-out days at zero.
+    assert [p["ts"] for p in series] == ["2026-03-09", "2026-03-10"]
+    points = frame.locator("svg.spend-series circle.point")
+    assert await points.count() == 7
+    drawn = [await points.nth(i).get_attribute("data-ts") for i in range(7)]
+    assert drawn == [f"2026-03-{day:02d}" for day in range(4, 11)]
+    cents = {ts: await points.nth(i).get_attribute("data-cents") for i, ts in enumerate(drawn)}
+    assert {ts for ts, c in cents.items() if c != "0"} == {"2026-03-09", "2026-03-10"}
     assert await frame.locator("svg.spend-series path.series").count() == 1
     labels = await frame.locator("svg.spend-series text.x-label").all_text_contents()
-    assert labels == [series[0]["ts"], series[-1]["ts"]]
+    assert labels == [drawn[0], drawn[-1]]
     structured = result["structuredContent"]
     bars = await frame.locator("svg.drivers text.bar-label").all_text_contents()
     assert bars == [r["key"] for r in structured["by_model"]] + [
         r["key"] for r in structured["by_feature"]]
     assert await frame.locator("svg.drivers rect.bar").count() == len(bars)
     assert "$0.12" in await frame.locator("#summary").inner_text()  # 11.75 cents
-    points = frame.locator("svg.spend-series circle.point")
-    heights = [float(await points.nth(i).get_attribute("cy") or 0) for i in range(len(series))]
+    heights = [float(await points.nth(i).get_attribute("cy") or 0) for i in range(7)]
     # The highest spend (10.0 cents on 03-10) is drawn highest: the smallest y.
-    top = max(range(len(series)), key=lambda i: float(series[i]["spend_cents"]))
-    assert heights[top] == min(heights)
+    assert heights[drawn.index("2026-03-10")] == min(heights)
     log = await page.evaluate("window.hostLog")
     assert log[:2] == ["ui/initialize", "ui/notifications/initialized"]
     assert (await page.evaluate("window.appSize"))["height"] > 0

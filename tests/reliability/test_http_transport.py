@@ -24,7 +24,8 @@ REQUIRED_ARGS = {
     names.LIST_DIMENSION_VALUES: {"dimension": "model"},
     names.GET_ANOMALY: {"anomaly_id": "ca_0000000000000000"},
 }
-TENANT_TOOLS = [n for n in names.ALL_TOOLS if n != names.GET_LEADER_STATUS]
+TENANT_TOOLS = [n for n in names.ALL_TOOLS
+                if n not in (names.GET_LEADER_STATUS, names.LIST_TENANTS)]
 
 
 @pytest.fixture

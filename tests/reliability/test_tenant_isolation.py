@@ -29,7 +29,8 @@ from tests.reliability.fleets import START, TenantData, fleets, seed
 
 WINDOW = {"start": "2026-03-09T00:00:00Z", "end": "2026-03-11T00:00:00Z"}
 TWO_DAYS = window(START, START.replace(day=11))
-TENANT_TOOLS = [n for n in names.ALL_TOOLS if n != names.GET_LEADER_STATUS]
+TENANT_TOOLS = [n for n in names.ALL_TOOLS
+                if n not in (names.GET_LEADER_STATUS, names.LIST_TENANTS)]
 REQUIRED_ARGS: dict[str, dict[str, Any]] = {
     names.GET_COST_BREAKDOWN: {"dimension": "user", "top_n": 50},
     names.LIST_DIMENSION_VALUES: {"dimension": "user"},

@@ -11,6 +11,7 @@ import pytest
 from costsight.core.domain.costs import BudgetType, RunStatus
 from costsight.core.domain.statistics import (
     BreakdownRow,
+    CostFilter,
     Dimension,
     Resolution,
     SpendBucket,
@@ -347,3 +348,58 @@ def test_time_window_must_be_forward_and_at_most_90_days() -> None:
         window(at(1, 0), at(1, 0, month=6))
     with pytest.raises(pydantic.ValidationError, match="end must be after start"):
         window(at(10, 0), at(10, 0))
+
+
+async def _filter_fixture(storage) -> None:
+    await upsert_runs(storage, completed_run(1, worker_id="summariser"),
+                      completed_run(2, worker_id="classifier"))
+    await record(
+        storage,
+        cost(model="gpt-4o", user_id="u1", worker_run_id=run_id(1),
+             cost_cents=Decimal("1.25"), input_tokens=10, output_tokens=1),
+        cost(model="gpt-4o", user_id=None, worker_run_id=run_id(2),
+             cost_cents=Decimal("2"), input_tokens=20, output_tokens=2, is_retry=True),
+        cost(model="claude-3", user_id="u1", worker_run_id=None,
+             cost_cents=Decimal("4"), input_tokens=40, output_tokens=4, is_retry=True),
+        cost(model="gpt-4o", user_id="u1", tenant_id=OTHER_TENANT,
+             cost_cents=Decimal("100"), input_tokens=1, output_tokens=1),
+    )
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    (CostFilter(), (Decimal("7.25"), 3, 70, 7)),
+    (CostFilter(model="gpt-4o"), (Decimal("3.25"), 2, 30, 3)),
+    (CostFilter(model="gpt-4o", user="u1"), (Decimal("1.25"), 1, 10, 1)),
+    (CostFilter(user="unknown"), (Decimal("2"), 1, 20, 2)),
+    (CostFilter(worker="summariser"), (Decimal("1.25"), 1, 10, 1)),
+    (CostFilter(worker="unknown"), (Decimal("4"), 1, 40, 4)),
+    (CostFilter(retry=True), (Decimal("6"), 2, 60, 6)),
+    (CostFilter(retry=False, model="gpt-4o"), (Decimal("1.25"), 1, 10, 1)),
+    (CostFilter(model="no-such-model"), (Decimal(0), 0, 0, 0)),
+])
+async def test_cost_filters_narrow_spend_metrics_and_breakdowns(storage, filters,
+                                                                expected) -> None:
+    await _filter_fixture(storage)
+    win = window(at(10, 0), at(11, 0))
+    buckets = await read(storage, lambda uow: uow.analytics.cost_spend(
+        TENANT, win, Resolution.DAY, filters))
+    assert len(buckets) == 1
+    b = buckets[0]
+    assert (b.spend_cents, b.requests, b.input_tokens, b.output_tokens) == expected
+    metrics = await read(storage, lambda uow: uow.analytics.cost_metrics(
+        TENANT, win, Resolution.DAY, filters))
+    assert [(m.requests, m.tokens) for m in metrics] == [(expected[1],
+                                                          expected[2] + expected[3])]
+    by_model = await read(storage, lambda uow: uow.analytics.cost_breakdown(
+        TENANT, win, Dimension.MODEL, filters))
+    assert sum((r.spend_cents for r in by_model), Decimal(0)) == expected[0]
+    assert sum(r.requests for r in by_model) == expected[1]
+
+
+async def test_tenant_activity_spans_costs_and_runs_per_tenant(storage) -> None:
+    await upsert_runs(storage, worker_run(1, created_at=at(8, 3)))
+    await record(storage, cost(created_at=at(9, 5)), cost(created_at=at(12, 7)),
+                 cost(tenant_id=OTHER_TENANT, created_at=at(11, 1)))
+    got = await read(storage, lambda uow: uow.analytics.tenant_activity())
+    assert [(a.tenant_id, a.first_seen, a.last_seen) for a in got] == [
+        (TENANT, at(8, 3), at(12, 7)), (OTHER_TENANT, at(11, 1), at(11, 1))]

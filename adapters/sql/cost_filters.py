@@ -1,0 +1,56 @@
+"""SQL pieces the analytics adapter shares: CostFilter as WHERE clauses, tenant activity.
+
+Kept apart from the series and breakdown statements so the rollup-backed analytics can use
+the same clauses (a filtered read must go to cost_records: rollups do not keep every column).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
+
+from costsight.adapters.sql.tables import cost_records, worker_runs
+from costsight.core.domain.statistics import CostFilter, Dimension
+
+cr = cost_records.c
+wr = worker_runs.c
+
+_COLUMNS: dict[Dimension, ColumnElement[Any]] = {
+    Dimension.MODEL: cr.model,
+    Dimension.FEATURE: cr.feature_tag,
+    Dimension.USER: cr.user_id,
+    Dimension.WORKFLOW: cr.workflow_id,
+    Dimension.SKILL: cr.skill_id,
+}
+
+
+def _label(dimension: Dimension) -> ColumnElement[Any]:
+    """The dimension's value of a cost_records row as a breakdown labels it (nulls named)."""
+    if dimension is Dimension.WORKER:
+        column: ColumnElement[Any] = (
+            select(wr.worker_id)
+            .where(wr.id == cr.worker_run_id, wr.tenant_id == cr.tenant_id)
+            .scalar_subquery())
+    else:
+        column = _COLUMNS[dimension]
+    return func.coalesce(column, literal(dimension.null_label))
+
+
+def cost_filter_clauses(filters: CostFilter | None) -> list[ColumnElement[bool]]:
+    """WHERE clauses over cost_records selecting the rows ``filters`` matches."""
+    if filters is None:
+        return []
+    clauses = [_label(d) == value for d, value in filters.dimensions().items()]
+    if filters.retry is not None:
+        clauses.append(cr.is_retry.is_(filters.retry))
+    return clauses
+
+
+def tenant_activity_statement() -> Select[Any]:
+    """tenant_id, min(created_at), max(created_at) over cost_records and worker_runs."""
+    rows = union_all(select(cr.tenant_id.label("tenant_id"), cr.created_at.label("at")),
+                     select(wr.tenant_id, wr.created_at)).subquery("activity")
+    return (select(rows.c.tenant_id, func.min(rows.c.at), func.max(rows.c.at))
+            .group_by(rows.c.tenant_id).order_by(rows.c.tenant_id))

@@ -13,6 +13,7 @@ import base64
 import json
 import shutil
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -163,27 +164,32 @@ async def test_statistics_result_renders_series_and_drivers(
     assert await ink(page, png) > 2_000  # the screenshot is not blank
 
 
-async def test_comparison_result_renders_signed_drivers(browser: Any, tmp_path: Path,
-                                                       app: Application) -> None:
+async def test_comparison_result_renders_signed_drivers(
+        app: Application, seeded: dict[str, str], browser: Any, tmp_path: Path) -> None:
     html, _, _ = await recorded(app)
-    comparison = {"content": [{"type": "text", "text": "{}"}], "isError": False,
-                  "structuredContent": {
-                      "dimension": "feature",
-                      "totals": {"change_cents": 250, "change_pct": 12.5},
-                      "drivers": [{"key": "chat.reply", "change_cents": 400},
-                                  {"key": "search.query", "change_cents": -150},
-                                  {"key": "untagged", "change_cents": 0}]}}
-    shot = tmp_path / "comparison.png"
-    page, frame, png = await render(browser, html, comparison, shot)
+    async with connect(app) as client:
+        result = await client.call_tool(n.COMPARE_PERIODS, {
+            "dimension": "model", "current_start": "2026-03-10T00:00:00Z",
+            "current_end": "2026-03-11T00:00:00Z", "previous_start": "2026-03-09T00:00:00Z",
+            "previous_end": "2026-03-10T00:00:00Z"})
+    assert not result.is_error
+    comparison = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+    data = comparison["structuredContent"]
+    rows = data["drivers"] + ([data["other"]] if "other" in data else [])
+    changes = [Decimal(str(r["change"]["spend_cents"])) for r in rows]
+    assert any(c > 0 for c in changes) and any(c < 0 for c in changes)  # both directions drawn
+
+    page, frame, png = await render(browser, html, comparison, tmp_path / "comparison.png")
     assert await frame.locator("svg.spend-series").count() == 0
     labels = await frame.locator("svg.drivers text.bar-label").all_text_contents()
-    assert labels == ["chat.reply", "search.query", "untagged"]
-    assert await frame.locator("svg.drivers rect.bar.up").count() == 1
-    assert await frame.locator("svg.drivers rect.bar.down").count() == 1
-    assert await frame.locator("svg.drivers text.bar-value").all_text_contents() == [
-        "+$4.00", "-$1.50", "$0.00"]
-    assert "+" not in (await frame.locator("#summary").inner_text()).split("$")[0]
-    assert "$2.50" in await frame.locator("#summary").inner_text()
+    assert labels == [r["key"] for r in rows]
+    assert await frame.locator("svg.drivers rect.bar.up").count() == sum(c > 0 for c in changes)
+    assert await frame.locator("svg.drivers rect.bar.down").count() == sum(c < 0 for c in changes)
+    values = await frame.locator("svg.drivers text.bar-value").all_text_contents()
+    assert values == [("+" if c > 0 else "-" if c < 0 else "") + f"${abs(c) / 100:,.2f}"
+                      for c in changes]
+    total = Decimal(str(data["totals"]["change"]["spend_cents"]))
+    assert f"${abs(total) / 100:,.2f}" in await frame.locator("#summary").inner_text()
     assert await ink(page, png) > 1_000
 
 

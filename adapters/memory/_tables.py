@@ -57,6 +57,8 @@ class CommittedState:
     #: unique index (tenant_id, variant_slug, input_hash) -> provenance id
     provenance_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
     audit: dict[str, Any] = field(default_factory=dict)
+    alert_routes: dict[tuple[str, str], Any] = field(default_factory=dict)
+    notifications: dict[str, Any] = field(default_factory=dict)
 
 
 #: Tables whose keys are unique indexes over inserts (not upserts): a key another unit
@@ -147,6 +149,8 @@ class Tx:
         self.provenance = t["provenance"]
         self.provenance_keys = t["provenance_keys"]
         self.audit = t["audit"]
+        self.alert_routes = t["alert_routes"]
+        self.notifications = t["notifications"]
 
     def now(self) -> datetime:
         return self.clock.now()

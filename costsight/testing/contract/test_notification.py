@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from costsight.core.domain.alerts import DeliveryStatus
 from costsight.testing.contract.alert_builders import notification
-from costsight.testing.contract.builders import OTHER_TENANT, TENANT, T0, at, in_uow, read
+from costsight.testing.contract.builders import OTHER_TENANT, T0, TENANT, at, in_uow, read
 
 
 async def enqueue(storage, *items):

@@ -18,7 +18,8 @@ class MemoryAlertRoute:
         key = (route.tenant_id, route.name)
         stored = self._tx.alert_routes.get(key)
         created = stored.created_at if stored is not None else now
-        row = AlertRoute(**dict(route), created_at=created, updated_at=now)
+        fields = {name: getattr(route, name) for name in NewAlertRoute.model_fields}
+        row = AlertRoute(**fields, created_at=created, updated_at=now)
         self._tx.alert_routes.put(key, row)
         return row, stored is None
 

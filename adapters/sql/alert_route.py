@@ -27,7 +27,8 @@ class SqlAlertRoute:
         self._dialect = dialect
 
     async def upsert_route(self, route: NewAlertRoute, *, now: datetime) -> tuple[AlertRoute, bool]:
-        values: dict[str, Any] = route.model_dump(mode="json", exclude={"secret"})
+        values: dict[str, Any] = route.model_dump(
+            mode="json", include=set(NewAlertRoute.model_fields) - {"secret"})
         values["secret"] = route.secret_value()
         values.update(created_at=now, updated_at=now)
         stmt = self._dialect.insert(alert_routes).values(values)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from costsight.core.domain.alerts import NewAlertRoute
 from costsight.core.domain.audit import AuditRecord
 from costsight.core.domain.costs import (
     Budget,
@@ -107,12 +109,16 @@ class BatchBuffers:
         return items
 
 
-async def write_batch(uow: UnitOfWork, kind: RecordKind, items: list[Parsed]) -> KindCounts:
-    """Write one batch of one kind; ``BatchConflict`` when storage refuses it."""
+async def write_batch(uow: UnitOfWork, kind: RecordKind, items: list[Parsed], *,
+                      now: datetime | None = None) -> KindCounts:
+    """Write one batch of one kind; ``BatchConflict`` when storage refuses it. ``now`` stamps
+    alert routes' created_at / updated_at."""
     if not items:
         return KindCounts()
     records: list[Any] = [item.record for item in items]
     try:
+        if kind is RecordKind.ALERT_ROUTE:
+            return await _alert_routes(uow, records, now or datetime.now(UTC))
         return await _WRITERS[kind](uow, records)
     except Conflict as exc:
         raise BatchConflict(kind, items, exc) from exc
@@ -190,6 +196,23 @@ async def _audit(uow: UnitOfWork, records: list[AuditRecord]) -> KindCounts:
             counts.inserted += 1
         else:
             counts.duplicates += 1
+    return counts
+
+
+async def _alert_routes(uow: UnitOfWork, routes: list[NewAlertRoute],
+                        now: datetime) -> KindCounts:
+    counts = KindCounts()
+    for route in routes:
+        stored = await uow.alert_routes.get_route(route.tenant_id, route.name)
+        if stored is not None and all(getattr(stored, name) == getattr(route, name)
+                                      for name in NewAlertRoute.model_fields):
+            counts.duplicates += 1
+            continue
+        _, inserted = await uow.alert_routes.upsert_route(route, now=now)
+        if inserted:
+            counts.inserted += 1
+        else:
+            counts.updated += 1
     return counts
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from costsight.mcp_server.tools import (
+               alerts,
                anomalies,
                operations,
                predictions_patterns,
@@ -11,4 +12,4 @@ from costsight.mcp_server.tools import (
 )
 
 TOOL_GROUPS = (statistics.group, anomalies.group, predictions_patterns.group,
-               provenance_audit.group, operations.group)
+               provenance_audit.group, operations.group, alerts.group)

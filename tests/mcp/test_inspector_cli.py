@@ -15,6 +15,8 @@ from pathlib import Path
 import anyio
 import pytest
 
+from costsight.mcp_server import tool_names as names
+
 pytestmark = [pytest.mark.sqlite, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +42,7 @@ def _run(command: str, database_url: str) -> dict:
 async def test_readme_inspector_commands(seeded_sqlite_url: str) -> None:
     listing, call = readme_commands()
     tools = await anyio.to_thread.run_sync(_run, listing, seeded_sqlite_url)
-    assert len(tools["tools"]) == 18
+    assert len(tools["tools"]) == len(names.ALL_TOOLS) == 19
     assert all(t["annotations"]["readOnlyHint"] for t in tools["tools"])
     result = await anyio.to_thread.run_sync(_run, call, seeded_sqlite_url)
     assert result["isError"] is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -216,7 +217,7 @@ async def _alert_routes(uow: UnitOfWork, routes: list[NewAlertRoute],
     return counts
 
 
-_WRITERS = {
+_WRITERS: dict[RecordKind, Callable[[UnitOfWork, list[Any]], Awaitable[KindCounts]]] = {
     RecordKind.COST_RECORD: _costs,
     RecordKind.WORKER_RUN: _runs,
     RecordKind.FEATURE_TAG: _tags,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import random
 import uuid
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from costsight.core.domain.alerts import (
 )
 from costsight.core.ports import Storage
 from costsight.core.services.alert_payloads import render_body
-from costsight.core.services.alert_safety import check_destination
+from costsight.core.services.alert_safety import DestinationUnresolved, check_destination
 from costsight.core.timeutil import Clock
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def backoff(attempts: int, settings: DispatchSettings, retry_after: float | None
     (base * 2^(attempts-1)) with full jitter in its upper half; capped at the maximum."""
     if retry_after is not None:
         return min(max(retry_after, 0.0), settings.backoff_max_seconds)
-    exp = settings.backoff_base_seconds * (2 ** max(attempts - 1, 0))
+    exp = math.ldexp(settings.backoff_base_seconds, max(attempts - 1, 0))
     capped = min(exp, settings.backoff_max_seconds)
     return capped * (0.5 + 0.5 * jitter())
 
@@ -156,10 +157,12 @@ class AlertDispatcher:
         async with limit:
             try:
                 await check_destination(route.url, allow_private=self.settings.allow_private)
+                result = await self._post(route, n)
+            except DestinationUnresolved as exc:
+                result = SendResult(None, error=str(exc))
             except UnsafeDestination as exc:
                 await self._record(report, n, token, dead=f"unsafe destination: {exc}")
                 return
-            result = await self._post(route, n)
         secret = route.secret_value()
         if result.status is not None and 200 <= result.status < 300:
             await self._record(report, n, token)

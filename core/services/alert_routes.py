@@ -22,7 +22,7 @@ from costsight.core.pagination import Page
 from costsight.core.ports import Storage
 from costsight.core.services.alert_dispatch import AlertDispatcher, SendResult
 from costsight.core.services.alert_outbox import plan_notifications
-from costsight.core.services.alert_safety import check_destination
+from costsight.core.services.alert_safety import DestinationUnresolved, check_destination
 from costsight.core.timeutil import Clock
 
 ALLOWED_URLS = ("an https:// URL whose host resolves to public addresses "
@@ -37,7 +37,10 @@ class AlertRouteService:
         """ValidationError naming ``url`` unless the dispatcher would call it."""
         try:
             if resolve:
-                await check_destination(url, allow_private=self.allow_private)
+                try:
+                    await check_destination(url, allow_private=self.allow_private)
+                except DestinationUnresolved:
+                    pass  # checked again, with the address it then has, at every delivery
             else:
                 check_url_text(url, allow_private=self.allow_private)
         except UnsafeDestination as exc:
@@ -52,7 +55,7 @@ class AlertRouteService:
             await uow.commit()
         return AlertRouteView.of(stored), inserted
 
-    async def list(self, tenant_id: str) -> list[AlertRouteView]:
+    async def list_routes(self, tenant_id: str) -> list[AlertRouteView]:
         async with self.storage.unit_of_work() as uow:
             return [AlertRouteView.of(r) for r in await uow.alert_routes.list_routes(tenant_id)]
 

@@ -12,6 +12,11 @@ import anyio
 from costsight.core.domain.alerts import UnsafeDestination, check_url_text, is_public_address
 
 
+class DestinationUnresolved(UnsafeDestination):
+    """The host did not resolve (perhaps for now): a delivery retries, adding a route
+    accepts it (every delivery checks again)."""
+
+
 async def check_destination(url: str, *, allow_private: bool) -> None:
     """``UnsafeDestination`` unless ``url`` passes the textual checks and its host resolves
     only to public addresses. Called before every delivery, so a name re-pointed at an
@@ -25,7 +30,7 @@ async def check_destination(url: str, *, allow_private: bool) -> None:
     try:
         infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise UnsafeDestination(f"host {host!r} does not resolve: {exc}") from None
+        raise DestinationUnresolved(f"host {host!r} does not resolve: {exc}") from None
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not is_public_address(address):

@@ -156,7 +156,7 @@ async def run_add(args: argparse.Namespace) -> int:
 
 async def run_list(args: argparse.Namespace) -> int:
     async with application() as app:
-        views = await _service(app).list(args.tenant)
+        views = await _service(app).list_routes(args.tenant)
     if args.json:
         print_json({"routes": [v.model_dump(mode="json") for v in views]})
     else:

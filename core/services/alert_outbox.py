@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from costsight.core.domain.alerts import AlertRoute, Finding, NewNotification, Notification
+from costsight.core.domain.alerts import Finding, NewAlertRoute, NewNotification, Notification
 from costsight.core.ids import new_ids
 from costsight.core.ports import UnitOfWork
 
 NOTIFICATION_PREFIX = "nt_"
 
 
-def plan_notifications(routes: Sequence[AlertRoute], findings: Sequence[Finding],
+def plan_notifications(routes: Sequence[NewAlertRoute], findings: Sequence[Finding],
                        now: datetime) -> list[NewNotification]:
     """One notification per (finding, route that wants it), in finding order."""
     pairs = [(f, r) for f in findings for r in routes if r.matches(f)]

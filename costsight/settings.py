@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     mcp_session_idle_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     #: streamable HTTP: at most this many open sessions; another one gets 503 until one ends
     mcp_max_sessions: int = Field(default=1000, ge=1)
+    #: development only: let alert routes call private, loopback and link-local addresses
+    #: (and plain http); never set it where the dispatcher could reach internal services
+    alerts_allow_private: bool = False
+    #: tries of one notification before it is dead-lettered
+    alerts_max_attempts: int = Field(default=8, ge=1, le=100)
+    alerts_timeout_seconds: float = Field(default=10.0, gt=0, le=120, allow_inf_nan=False)
+    alerts_backoff_base_seconds: float = Field(default=30.0, ge=0, allow_inf_nan=False)
+    alerts_backoff_max_seconds: float = Field(default=3600.0, ge=0, allow_inf_nan=False)
+    #: a claimed notification not recorded within this long is claimed (and sent) again
+    alerts_lease_seconds: float = Field(default=120.0, gt=0, allow_inf_nan=False)
+    #: concurrent requests to one destination URL
+    alerts_per_destination: int = Field(default=4, ge=1, le=64)
     engine: EngineSettings = Field(default_factory=EngineSettings)
 
     def engine_settings(self) -> EngineSettings:

@@ -32,6 +32,7 @@ Which tool to use:
 - "How far does the V2 cost simulator drift from V1?" -> {n.GET_DRIFT_STATS}; rows -> {n.QUERY_PROVENANCE}, counts -> {n.COUNT_PROVENANCE}
 - "Why was an envelope rejected or preempted?" -> {n.LIST_AUDIT_RECORDS}
 - "Are the background jobs running?" -> {n.GET_LEADER_STATUS}
+- "Was the team alerted? Which alerts failed to deliver?" -> {n.LIST_NOTIFICATIONS}
 
 Statistics, breakdowns and comparisons filter by model, feature, user, worker, workflow and
 skill. For a spend spike: {n.LIST_ANOMALIES} -> {n.GET_ANOMALY} -> {n.COMPARE_PERIODS} or

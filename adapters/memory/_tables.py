@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
+from costsight.core.domain.alerts import AlertRoute, Notification
 from costsight.core.domain.anomalies import Anomaly, Breach, DriftTracker
 from costsight.core.domain.audit import StoredAuditRecord
 from costsight.core.domain.costs import Budget, CostRecord, FeatureTag, WorkerRun
@@ -69,6 +70,8 @@ class CommittedState:
     #: unique index (tenant_id, variant_slug, input_hash) -> provenance id
     provenance_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
     audit: dict[str, StoredAuditRecord] = field(default_factory=dict)
+    alert_routes: dict[tuple[str, str], AlertRoute] = field(default_factory=dict)
+    notifications: dict[str, Notification] = field(default_factory=dict)
 
 
 #: Tables whose keys are unique indexes over inserts (not upserts): a key another unit
@@ -157,10 +160,13 @@ class Tx:
         self.provenance = table("provenance", state.provenance)
         self.provenance_keys = table("provenance_keys", state.provenance_keys)
         self.audit = table("audit", state.audit)
+        self.alert_routes = table("alert_routes", state.alert_routes)
+        self.notifications = table("notifications", state.notifications)
         self.tables: list[TxTable[Any, Any]] = [
             self.cost_records, self.request_ids, self.worker_runs, self.feature_tags,
             self.budgets, self.anomalies, self.breaches, self.drift_trackers, self.feedback,
-            self.predictions, self.provenance, self.provenance_keys, self.audit]
+            self.predictions, self.provenance, self.provenance_keys, self.audit,
+            self.alert_routes, self.notifications]
         if [t.name for t in self.tables] != [f.name for f in fields(state)]:
             # a table added to CommittedState but not here would silently never commit
             raise RuntimeError("Tx does not overlay every table of CommittedState")

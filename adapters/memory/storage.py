@@ -12,12 +12,14 @@ from types import TracebackType
 from typing import Self
 
 from costsight.adapters.memory._tables import CommittedState, Tx
+from costsight.adapters.memory.alert_route import MemoryAlertRoute
 from costsight.adapters.memory.analytics import MemoryAnalytics
 from costsight.adapters.memory.anomaly_record import MemoryAnomalyRecord
 from costsight.adapters.memory.audit import MemoryAudit
 from costsight.adapters.memory.cost_anomaly import MemoryCostAnomaly
 from costsight.adapters.memory.cost_write import MemoryCostWrite
 from costsight.adapters.memory.leader_election import LockTable, MemoryLeaderElection
+from costsight.adapters.memory.notification import MemoryNotification
 from costsight.adapters.memory.pattern_detection import MemoryPatternDetection
 from costsight.adapters.memory.pattern_feedback import MemoryPatternFeedback
 from costsight.adapters.memory.prediction import MemoryPrediction
@@ -43,6 +45,8 @@ class MemoryUnitOfWork:
         self.prediction_records = MemoryPredictionRecord(self._tx)
         self.provenance = MemoryProvenance(self._tx)
         self.audit = MemoryAudit(self._tx)
+        self.alert_routes = MemoryAlertRoute(self._tx)
+        self.notifications = MemoryNotification(self._tx)
 
     async def commit(self) -> None:
         """Publish every write of this unit; a unique-key clash with a unit that committed

@@ -285,5 +285,47 @@ leader_leases = Table(
     Column("expires_at", UtcDateTime),
 )
 
+alert_routes = Table(
+    "alert_routes", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("destination", String(16), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("anomaly_types", PortableJson),
+    Column("prediction_types", PortableJson),
+    Column("pattern_types", PortableJson),
+    Column("min_severity", String(16), nullable=False),
+    Column("secret", Text),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("destination IN ('webhook', 'slack')", name="destination"),
+    CheckConstraint("min_severity IN ('low', 'medium', 'high')", name="min_severity"),
+)
+
+notifications = Table(
+    "notifications", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("route_name", String(64), nullable=False),
+    Column("finding_kind", String(16), nullable=False),
+    Column("finding_id", String(64), nullable=False),
+    Column("severity_rank", Integer, nullable=False),
+    Column("finding", PortableJson, nullable=False),
+    Column("status", String(16), nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("sent_at", UtcDateTime),
+    Column("claim_token", String(64)),
+    Column("claimed_until", UtcDateTime),
+    UniqueConstraint("tenant_id", "route_name", "finding_kind", "finding_id", "severity_rank",
+                     name="uq_notifications_finding_severity"),
+    CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
+    Index("ix_notifications_tenant_created", "tenant_id", "created_at"),
+)
+
 #: Every table, parents first (no foreign keys today; order kept stable for truncation).
 ALL_TABLES = tuple(metadata.sorted_tables)

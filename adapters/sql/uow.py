@@ -7,12 +7,14 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from costsight.adapters.sql.alert_route import SqlAlertRoute
 from costsight.adapters.sql.analytics import SqlAnalytics
 from costsight.adapters.sql.anomaly_record import SqlAnomalyRecord
 from costsight.adapters.sql.audit import SqlAudit
 from costsight.adapters.sql.cost_anomaly import SqlCostAnomaly
 from costsight.adapters.sql.cost_write import SqlCostWrite
 from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.notification import SqlNotification
 from costsight.adapters.sql.pattern_detection import SqlPatternDetection
 from costsight.adapters.sql.pattern_feedback import SqlPatternFeedback
 from costsight.adapters.sql.prediction import SqlPrediction
@@ -50,6 +52,8 @@ class SqlUnitOfWork:
         self.prediction_records = SqlPredictionRecord(conn, d)
         self.provenance = SqlProvenance(conn, d)
         self.audit = SqlAudit(conn, d)
+        self.alert_routes = SqlAlertRoute(conn, d)
+        self.notifications = SqlNotification(conn, d)
         return self
 
     @property

@@ -8,6 +8,7 @@ for their column, timestamps that are not ISO 8601 strings.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from costsight.core.domain.alerts import NewAlertRoute, UnsafeDestination, check_url_text
 from costsight.core.domain.audit import AuditRecord
 from costsight.core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
 from costsight.core.domain.provenance import NewProvenance
@@ -39,6 +41,7 @@ class RecordKind(StrEnum):
     COST_RECORD = "cost_record"
     PROVENANCE = "provenance"
     AUDIT_RECORD = "audit_record"
+    ALERT_ROUTE = "alert_route"
 
 
 ALLOWED_TYPES = ", ".join(kind.value for kind in RecordKind)
@@ -50,7 +53,15 @@ MODELS: dict[RecordKind, type[BaseModel]] = {
     RecordKind.BUDGET: BudgetUpsert,
     RecordKind.PROVENANCE: NewProvenance,
     RecordKind.AUDIT_RECORD: AuditRecord,
+    RecordKind.ALERT_ROUTE: NewAlertRoute,
 }
+
+#: The development switch the shell's settings read too (``Settings.alerts_allow_private``).
+ALLOW_PRIVATE_ENV = "COSTSIGHT_ALERTS_ALLOW_PRIVATE"
+
+
+def private_destinations_allowed() -> bool:
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 MONEY_FIELDS = frozenset({"cost_cents", "budget_cents", "daily_limit_cents",
                           "monthly_limit_cents", "v1_cost", "v2_cost"})
@@ -154,6 +165,12 @@ def build_record(kind: RecordKind, fields: Mapping[str, Any]) -> BaseModel:
             value = getattr(record, name)
             if value is not None and value < 0:
                 raise Invalid(name, "a cost must be >= 0 cents")
+    if isinstance(record, NewAlertRoute):
+        # The text of the URL here; the dispatcher checks the resolved address at every try.
+        try:
+            check_url_text(record.url, allow_private=private_destinations_allowed())
+        except UnsafeDestination as exc:
+            raise Invalid("url", f"{exc} (allowed: https:// URLs of public hosts)") from None
     for name, limit in INT_LIMITS.get(kind, {}).items():
         value = getattr(record, name)
         if value is not None and value > limit:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from pydantic import BaseModel
 
+from costsight.core.domain.alerts import NewAlertRoute
 from costsight.core.domain.audit import AuditRecord
 from costsight.core.domain.costs import (
     Budget,
@@ -124,11 +126,15 @@ def records_as(model: type[M], items: list[Parsed]) -> list[M]:
     return [record_as(model, item) for item in items]
 
 
-async def write_batch(uow: UnitOfWork, kind: RecordKind, items: list[Parsed]) -> KindCounts:
-    """Write one batch of one kind; ``BatchConflict`` when storage refuses it."""
+async def write_batch(uow: UnitOfWork, kind: RecordKind, items: list[Parsed], *,
+                      now: datetime) -> KindCounts:
+    """Write one batch of one kind; ``BatchConflict`` when storage refuses it. ``now`` (the
+    ingest service's clock) stamps alert routes' created_at / updated_at."""
     if not items:
         return KindCounts()
     try:
+        if kind is RecordKind.ALERT_ROUTE:
+            return await _alert_routes(uow, records_as(NewAlertRoute, items), now)
         return await _WRITERS[kind](uow, items)
     except Conflict as exc:
         raise BatchConflict(kind, items, exc) from exc
@@ -206,6 +212,23 @@ async def _audit(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
             counts.inserted += 1
         else:
             counts.duplicates += 1
+    return counts
+
+
+async def _alert_routes(uow: UnitOfWork, routes: list[NewAlertRoute],
+                        now: datetime) -> KindCounts:
+    counts = KindCounts()
+    for route in routes:
+        stored = await uow.alert_routes.get_route(route.tenant_id, route.name)
+        if stored is not None and all(getattr(stored, name) == getattr(route, name)
+                                      for name in NewAlertRoute.model_fields):
+            counts.duplicates += 1
+            continue
+        _, inserted = await uow.alert_routes.upsert_route(route, now=now)
+        if inserted:
+            counts.inserted += 1
+        else:
+            counts.updated += 1
     return counts
 
 

@@ -24,6 +24,7 @@ class JobLock(IntEnum):
     BASELINE_BACKFILL = 7004
     PREDICTION_CYCLE = 7005
     PATTERN_CYCLE = 7006
+    ALERT_DISPATCHER = 7007
 
 
 def check_lock_id(lock_id: int) -> int:

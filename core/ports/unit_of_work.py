@@ -5,12 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
+from costsight.core.ports.alert_route import AlertRoutePort
 from costsight.core.ports.analytics import AnalyticsPort
 from costsight.core.ports.anomaly_record import AnomalyRecordPort
 from costsight.core.ports.audit import AuditPort
 from costsight.core.ports.cost_anomaly import CostAnomalyPort
 from costsight.core.ports.cost_write import CostWritePort
 from costsight.core.ports.leader_election import LeaderElectionPort
+from costsight.core.ports.notification import NotificationPort
 from costsight.core.ports.pattern_detection import PatternDetectionPort
 from costsight.core.ports.pattern_feedback import PatternFeedbackPort
 from costsight.core.ports.prediction import PredictionPort
@@ -48,6 +50,10 @@ class UnitOfWork(Protocol):
     def provenance(self) -> ProvenancePort: ...
     @property
     def audit(self) -> AuditPort: ...
+    @property
+    def alert_routes(self) -> AlertRoutePort: ...
+    @property
+    def notifications(self) -> NotificationPort: ...
 
     async def commit(self) -> None:
         """Make every write of this unit durable and visible to others."""

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
+from costsight.core.domain.alerts import finding_from_anomaly
 from costsight.core.domain.anomalies import (
     Anomaly,
     AnomalyType,
@@ -31,6 +32,7 @@ from costsight.core.plugins.facade import EngineFailure, Engines
 from costsight.core.ports import Storage
 from costsight.core.ports.anomaly_record import AnomalyRecordPort
 from costsight.core.ports.cost_anomaly import CostAnomalyPort
+from costsight.core.services.alert_outbox import enqueue_findings
 from costsight.core.services.cycle_support import (
     CycleResult,
     resolve_as_of,
@@ -61,6 +63,7 @@ class AnomalyCycle:
         tenants = await resolve_tenants(self.storage, tenant_id)
         anomalies: list[Anomaly] = []
         engine_errors: list[EngineFailure] = []
+        notified = 0
         for tenant in tenants:
             async with self.storage.unit_of_work() as uow:
                 port = uow.cost_anomalies
@@ -71,12 +74,16 @@ class AnomalyCycle:
                     await port.record_breaches(found.breaches)
                 if found.drift_trackers:
                     await port.save_drift_trackers(found.drift_trackers)
-                anomalies.extend(await _persist(uow.anomaly_records, found.anomalies, instant))
+                stored = await _persist(uow.anomaly_records, found.anomalies, instant)
+                anomalies.extend(stored)
+                notified += len(await enqueue_findings(
+                    uow, [finding_from_anomaly(a) for a in stored], instant))
                 await uow.commit()
             engine_errors.extend(outcome.failures)
         facts = [_fact(a, instant) for a in anomalies if a.severity is Severity.HIGH]
         return AnomalyCycleResult(as_of=instant, tenant_ids=tenants, anomalies=anomalies,
-                                  facts=facts, engine_errors=engine_errors)
+                                  facts=facts, engine_errors=engine_errors,
+                                  notifications=notified)
 
     async def preview(self, tenant_id: str, *,
                       as_of: datetime | None = None) -> list[DetectedAnomaly]:

@@ -48,6 +48,8 @@ class CycleResult(BaseModel):
     as_of: UtcDateTime
     tenant_ids: list[str]
     engine_errors: list[EngineFailure] = Field(default_factory=list)
+    #: notifications written to the outbox with the findings (see ``alert_outbox``)
+    notifications: int = 0
 
     @property
     def errors(self) -> list[str]:

@@ -181,9 +181,11 @@ class IngestService:
                             return
                         valid += 1
                         for kind in due:
-                            totals[kind].add(await write_batch(uow, kind, buffers.take(kind)))
+                            totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
+                                                                  now=self.clock.now()))
                 for kind in _flush_all_order(buffers):
-                    totals[kind].add(await write_batch(uow, kind, buffers.take(kind)))
+                    totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
+                                                                  now=self.clock.now()))
             except BatchConflict as exc:
                 for rejection in _conflict_rejections(exc):
                     sink(rejection)
@@ -236,7 +238,7 @@ class IngestService:
     async def _in_own_unit(self, kind: RecordKind, items: list[Parsed],
                            guard: SourceGuard) -> KindCounts:
         async with self.storage.unit_of_work() as uow:
-            counts = await write_batch(uow, kind, items)
+            counts = await write_batch(uow, kind, items, now=self.clock.now())
             guard.check()
             await uow.commit()
         guard.committed_batches += 1

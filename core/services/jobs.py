@@ -21,6 +21,7 @@ import anyio
 
 from costsight.core.application import Application
 from costsight.core.ports.leader_election import JobLock, LeaderElectionPort, Lease
+from costsight.core.services.alert_dispatch import AlertDispatcher
 from costsight.core.services.anomaly_cycle import AnomalyCycleResult
 from costsight.core.services.cycle_support import CycleResult
 from costsight.core.services.pattern_cycle import PatternCycleResult
@@ -57,8 +58,10 @@ class JobOutcome:
                 "summary": self.summary, "error": self.error}
 
 
-def default_jobs(app: Application) -> list[Job]:
-    """Anomaly detection (alert-worker lock), predictions and patterns, for every tenant."""
+def default_jobs(app: Application, *, dispatcher: AlertDispatcher | None = None) -> list[Job]:
+    """Anomaly detection (alert-worker lock), predictions and patterns, for every tenant;
+    with a ``dispatcher``, alert delivery too (its own lock, after the cycles that fill the
+    outbox)."""
 
     async def anomalies(as_of: datetime) -> dict[str, Any]:
         result = await app.anomaly_cycle.run(None, as_of=as_of)
@@ -75,9 +78,22 @@ def default_jobs(app: Application) -> list[Job]:
         return {"tenants": len(result.tenant_ids), "patterns": len(result.feedback),
                 "errors": _errors(result)}
 
-    return [Job("anomaly_detection", JobLock.ALERT_WORKER, anomalies),
+    jobs = [Job("anomaly_detection", JobLock.ALERT_WORKER, anomalies),
             Job("predictions", JobLock.PREDICTION_CYCLE, predictions),
             Job("patterns", JobLock.PATTERN_CYCLE, patterns)]
+    if dispatcher is not None:
+        jobs.append(alert_dispatch_job(dispatcher))
+    return jobs
+
+
+def alert_dispatch_job(dispatcher: AlertDispatcher) -> Job:
+    """Deliver every due notification, under the alert-dispatcher lock."""
+
+    async def dispatch(as_of: datetime) -> dict[str, Any]:
+        report = await dispatcher.dispatch_once()
+        return report.as_dict()
+
+    return Job("alert_dispatch", JobLock.ALERT_DISPATCHER, dispatch)
 
 
 def _errors(result: CycleResult) -> list[dict[str, Any]]:

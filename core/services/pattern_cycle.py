@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
+from costsight.core.domain.alerts import finding_from_pattern
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.engines import PatternContext
 from costsight.core.plugins.facade import EngineFailure, Engines
 from costsight.core.ports import Storage
+from costsight.core.services.alert_outbox import enqueue_findings
 from costsight.core.services.cycle_support import (
     CycleResult,
     resolve_as_of,
@@ -46,6 +48,7 @@ class PatternCycle:
         cost_since = instant - timedelta(days=s.cost_spike_lookback_days)
         feedback: list[PatternFeedback] = []
         engine_errors: list[EngineFailure] = []
+        notified = 0
         for tenant in tenants:
             async with self.storage.unit_of_work() as uow:
                 port = uow.patterns
@@ -57,9 +60,12 @@ class PatternCycle:
                         tenant, cost_since, instant, per_worker=s.cost_spike_runs_per_worker)))
                 outcome = self.engines.detect_patterns(context)
                 if outcome.output:
-                    feedback.extend(await uow.pattern_feedback.upsert_feedback(
-                        outcome.output, open_since=window_start, now=instant))
+                    stored = await uow.pattern_feedback.upsert_feedback(
+                        outcome.output, open_since=window_start, now=instant)
+                    feedback.extend(stored)
+                    notified += len(await enqueue_findings(
+                        uow, [finding_from_pattern(f) for f in stored], instant))
                 await uow.commit()
             engine_errors.extend(outcome.failures)
         return PatternCycleResult(as_of=instant, tenant_ids=tenants, feedback=feedback,
-                                  engine_errors=engine_errors)
+                                  engine_errors=engine_errors, notifications=notified)

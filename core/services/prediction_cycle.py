@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
+from costsight.core.domain.alerts import finding_from_prediction
 from costsight.core.domain.predictions import Prediction
 from costsight.core.engines import PredictionContext
 from costsight.core.plugins.facade import EngineFailure, Engines
 from costsight.core.ports import Storage
+from costsight.core.services.alert_outbox import enqueue_findings
 from costsight.core.services.cycle_support import (
     CycleResult,
     resolve_as_of,
@@ -47,6 +49,7 @@ class PredictionCycle:
         since = instant - timedelta(days=s.prediction_lookback_days)
         predictions: list[Prediction] = []
         engine_errors: list[EngineFailure] = []
+        notified = 0
         for tenant in tenants:
             async with self.storage.unit_of_work() as uow:
                 port = uow.predictions
@@ -61,9 +64,12 @@ class PredictionCycle:
                         tenant, since, instant, limit=FAILURE_PATTERN_LIMIT)))
                 outcome = self.engines.predict(context)
                 if outcome.output:
-                    predictions.extend(await uow.prediction_records.upsert_predictions(
-                        outcome.output, now=instant))
+                    stored = await uow.prediction_records.upsert_predictions(
+                        outcome.output, now=instant)
+                    predictions.extend(stored)
+                    notified += len(await enqueue_findings(
+                        uow, [finding_from_prediction(p) for p in stored], instant))
                 await uow.commit()
             engine_errors.extend(outcome.failures)
         return PredictionCycleResult(as_of=instant, tenant_ids=tenants, predictions=predictions,
-                                     engine_errors=engine_errors)
+                                     engine_errors=engine_errors, notifications=notified)

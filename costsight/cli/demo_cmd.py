@@ -8,6 +8,9 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
+
+from rich.table import Table
 
 from costsight.bootstrap import migrate_database
 from costsight.cli.common import (
@@ -20,8 +23,10 @@ from costsight.cli.common import (
     stdout_console,
 )
 from costsight.cli.render import anomaly_table, findings_json, pattern_table, prediction_table
+from costsight.core.domain.alerts import NewNotification
 from costsight.core.timeutil import SystemClock, parse_instant
 from costsight.demo import DEFAULT_DAYS, DEFAULT_SEED, DemoWorkload, generate_workload
+from costsight.demo.alerts import DEMO_ROUTE, route_preview
 from costsight.demo.catalog import QUIET_TENANT, TENANTS
 from costsight.demo.generator import REPLAY_DAYS, default_end
 from costsight.demo.replay import DayFindings, load_workload, replay_detection
@@ -79,13 +84,45 @@ async def run(args: argparse.Namespace) -> int:
         print_json({"end": end.isoformat(), "seed": args.seed, "ingest": report.as_dict(),
                     "days": [{"as_of": d.as_of.isoformat(),
                               **findings_json(d.anomalies, d.predictions, d.patterns)}
-                             for d in days]})
+                             for d in days],
+                    "alert_route_preview": {
+                        "route": DEMO_ROUTE.name, "tenant_id": DEMO_ROUTE.tenant_id,
+                        "notifications": [_preview_dict(n) for n in route_preview(days)]}})
         return EXIT_OK
     out.print(f"stored: {report.inserted} new rows, {report.duplicates} already present "
               f"(cost records, runs, tags, budgets, provenance, audit)")
     _report(days)
+    _alert_preview(days)
     _connect_help(config.database_url)
     return EXIT_OK
+
+
+def _preview_dict(n: NewNotification) -> dict[str, Any]:
+    f = n.finding
+    return {"as_of": n.created_at.isoformat(), "kind": f.kind.value, "finding_id": f.finding_id,
+            "type": f.finding_type, "severity": f.severity.value, "title": f.title}
+
+
+def _alert_preview(days: list[DayFindings]) -> None:
+    out = stdout_console()
+    notes = route_preview(days)
+    out.print()
+    r = DEMO_ROUTE
+    out.print(f"[bold]Alerts[/] the route {r.name!r} of tenant {r.tenant_id!r} ({r.destination.value}, "
+              f"severity >= {r.min_severity.value}, no patterns) would receive "
+              f"{len(notes)} notification(s) over these days:")
+    table = Table(title_justify="left")
+    for column in ("as of", "kind", "type", "severity", "title"):
+        table.add_column(column)
+    for n in notes:
+        f = n.finding
+        table.add_row(f"{n.created_at:%Y-%m-%d}", f.kind.value, f.finding_type,
+                      f.severity.value, f.title)
+    out.print(table)
+    out.print(f"  add it for real: costsight alerts add --tenant {r.tenant_id} --name {r.name} "
+              "--destination slack --min-severity high --pattern-types none "
+              "--url https://hooks.slack.com/services/... --secret-env ALERT_SECRET",
+              soft_wrap=True)
 
 
 def _write_jsonl(path: Path, workload: DemoWorkload) -> None:

@@ -1,4 +1,4 @@
-"""``costsight``: migrate, ingest, detect, plugins, serve, worker, demo.
+"""``costsight``: migrate, ingest, detect, plugins, serve, worker, alerts, demo.
 
 Configured by ``COSTSIGHT_*`` environment variables (``COSTSIGHT_DATABASE_URL`` defaults to
 ``sqlite+aiosqlite:///./costsight.db``). Exit status: 0 success, 1 rejected input, 2 error.
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import anyio
 
 from costsight.cli import (
+    alerts_cmd,
     demo_cmd,
     detect_cmd,
     ingest_cmd,
@@ -29,7 +30,7 @@ from costsight.cli.common import EXIT_ERROR
 from costsight.core.errors import CostsightError
 
 COMMANDS = (migrate_cmd, ingest_cmd, detect_cmd, plugins_cmd, serve_cmd, worker_cmd,
-            demo_cmd)
+            alerts_cmd, demo_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,8 +8,16 @@ from collections.abc import Callable
 
 import anyio
 
-from costsight.cli.common import EXIT_ERROR, EXIT_OK, application, print_json, stdout_console
-from costsight.core.services.jobs import JobOutcome, JobRunner
+from costsight.alerting import alert_dispatcher
+from costsight.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    application,
+    print_json,
+    settings,
+    stdout_console,
+)
+from costsight.core.services.jobs import JobOutcome, JobRunner, default_jobs
 
 DEFAULT_INTERVAL = 300.0
 
@@ -17,7 +25,8 @@ DEFAULT_INTERVAL = 300.0
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "worker", help="run the detection jobs periodically under leader locks",
-        description="Run anomaly detection, predictions and patterns every interval, each "
+        description="Run anomaly detection, predictions, patterns and alert delivery every "
+                    "interval, each "
                     "under its leader lock: with several workers on one database each job "
                     "runs once per interval. Stops cleanly on SIGTERM / SIGINT.")
     p.add_argument("--interval", type=float, default=DEFAULT_INTERVAL, metavar="SECONDS",
@@ -46,8 +55,9 @@ def _printer(as_json: bool) -> Callable[[JobOutcome], None]:
 
 
 async def run(args: argparse.Namespace) -> int:
-    async with application() as app:
-        runner = JobRunner(app, interval=args.interval)
+    config = settings()
+    async with application(config) as app, alert_dispatcher(app, config) as dispatcher:
+        runner = JobRunner(app, default_jobs(app, dispatcher=dispatcher), interval=args.interval)
         if args.once:
             outcomes = await runner.run_once()
             if args.json:

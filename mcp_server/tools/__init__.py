@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from costsight.mcp_server.tools import (
+               alerts,
                anomalies,
                comparison,
                forecasts,
@@ -15,4 +16,4 @@ from costsight.mcp_server.tools import (
 
 TOOL_GROUPS = (tenants.group, statistics.group, comparison.group, forecasts.group,
                anomalies.group, predictions_patterns.group, provenance_audit.group,
-               operations.group)
+               operations.group, alerts.group)

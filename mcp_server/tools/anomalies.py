@@ -78,11 +78,9 @@ async def list_anomalies(ctx: ToolContext, status: StatusParam = "any",
                          start: FilterStart = "", end: FilterEnd = "",
                          limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                          tenant_id: TenantIdParam = "") -> AnomalyList:
-    """Stored cost anomalies of the tenant, newest first: spikes, drift, budget alerts.
-
-    Answers "any open cost anomalies?" (status='open'). Each has type, severity, entity,
-    current and expected spend, deviation and a derived cause. Details: get_anomaly; what
-    the detectors would find now: preview_anomalies.
+    """Stored cost anomalies (spikes, drift, budgets), newest first; "any open anomalies?":
+    status='open'. Each: type, severity, entity, current vs expected spend, cause. Details:
+    get_anomaly; detect now: preview_anomalies.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     since, before = filter_range(start, end)
@@ -110,10 +108,8 @@ async def get_anomaly(ctx: ToolContext, anomaly_id: AnomalyIdParam,
 @group.tool(names.PREVIEW_ANOMALIES, title="Preview anomaly detection")
 async def preview_anomalies(ctx: ToolContext, as_of: AsOfParam = "",
                             tenant_id: TenantIdParam = "") -> AnomalyPreview:
-    """Run the anomaly detectors now (or as of an instant) without storing anything.
-
-    Answers "is anything abnormal right now?" or "what would detection have said that day?"
-    (as_of). Stored anomalies: list_anomalies.
+    """Run the anomaly detectors now, or as of an instant, storing nothing: "is anything
+    abnormal right now?". Stored anomalies: list_anomalies.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     now = state.app.clock.now()

@@ -69,11 +69,9 @@ async def compare_periods(ctx: ToolContext, dimension: DimensionParam = "feature
                           worker: WorkerFilter = "", workflow: WorkflowFilter = "",
                           skill: SkillFilter = "",
                           tenant_id: TenantIdParam = "") -> PeriodComparison:
-    """Spend, calls and tokens of two windows by one dimension, with the drivers of the change.
-
-    Answers "compare this week with last week by feature": per value the absolute and
-    relative change, ranked by |spend change|, and totals. Default: this week so far
-    (from Monday 00:00 UTC) against the same span a week earlier.
+    """Spend, calls and tokens of two windows by a dimension: per value the absolute and
+    relative change, ranked by |spend change| (the drivers), and totals. Default: this week
+    so far against the same span a week earlier.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     current, previous = compare_windows(current_start, current_end, previous_start,

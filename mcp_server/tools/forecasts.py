@@ -77,11 +77,9 @@ class CostForecast(ReadModel):
 async def get_cost_forecast(ctx: ToolContext, subject_type: SubjectTypeParam = "tenant",
                             subject_id: SubjectIdParam = "", horizon_days: HorizonParam = 0,
                             tenant_id: TenantIdParam = "") -> CostForecast:
-    """Projected daily spend with 80%/95% intervals, the projection to the period's end and,
-    for a budget, the probability and date of a breach.
-
-    Answers "will we exceed the budget, and when?". available=false (with reason) when no
-    forecast exists; it never guesses.
+    """Projected daily spend with 80%/95% intervals to the period's end; for a budget the
+    probability and date of a breach ("will we exceed the budget, and when?").
+    available=false (with reason) when no forecast exists.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     subject = optional_text(subject_id)

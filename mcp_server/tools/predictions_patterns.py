@@ -69,10 +69,8 @@ async def list_pattern_feedback(ctx: ToolContext, pattern_type: PatternTypeParam
                                 acknowledged: AcknowledgedParam = "any",
                                 limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                                 tenant_id: TenantIdParam = "") -> FeedbackList:
-    """Repeated failure signatures and per-worker cost spikes in the tenant's worker runs.
-
-    Answers "are the same errors repeating?" and "which worker suddenly got expensive?".
-    Advisory. Totals: get_pattern_stats.
+    """Repeated failure signatures and per-worker cost spikes in worker runs: "are errors
+    repeating?", "which worker got expensive?". Totals: get_pattern_stats.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     ack = optional_choice(acknowledged)
@@ -102,11 +100,9 @@ async def list_predictions(ctx: ToolContext, prediction_type: PredictionTypePara
                            include_expired: IncludeExpiredParam = False,
                            limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                            tenant_id: TenantIdParam = "") -> PredictionList:
-    """Advisory predictions about the tenant's workers, newest first.
-
-    Answers "which workers will likely fail?" ('failure_likelihood') or "overrun their cost?"
-    ('cost_overrun'), with confidence 0..1 and contributing factors. Totals:
-    get_prediction_stats.
+    """Advisory predictions about workers, newest first: "which will likely fail?"
+    ('failure_likelihood') or "overrun their cost?" ('cost_overrun'), with confidence 0..1
+    and factors. Totals: get_prediction_stats.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     filters = PredictionFilter(prediction_type=optional_text(prediction_type),

@@ -74,10 +74,8 @@ async def query_provenance(ctx: ToolContext, variant: VariantParam = "", source:
                            start: FilterStart = "", end: FilterEnd = "",
                            limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                            tenant_id: TenantIdParam = "") -> ProvenanceList:
-    """Provenance rows of the cost simulator: which variant estimated what from which input.
-
-    Answers "what did V2 estimate for this input?". Rows carry v1_cost, v2_cost and
-    cost_delta. Counts: count_provenance; V1/V2 drift: get_drift_stats.
+    """Cost-simulator provenance rows ("what did V2 estimate for this input?"): variant,
+    input, v1_cost, v2_cost, cost_delta. Counts: count_provenance; drift: get_drift_stats.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     filters = _provenance_filter(variant, source, input_hash, run_id, start, end)
@@ -104,10 +102,8 @@ async def count_provenance(ctx: ToolContext, variant: VariantParam = "", source:
 @group.tool(names.GET_DRIFT_STATS, title="V1/V2 drift statistics")
 async def get_drift_stats(ctx: ToolContext, variant: VariantParam = "", start: FilterStart = "",
                           end: FilterEnd = "", tenant_id: TenantIdParam = "") -> DriftStats:
-    """How far the V2 cost simulator drifts from V1, over rows holding both costs.
-
-    Answers "how far does V2 drift from V1?": avg, min, max, stddev of cost_delta and counts
-    of MATCH, MINOR_DRIFT, MAJOR_DRIFT, MISMATCH.
+    """How far the V2 cost simulator drifts from V1 (rows holding both): avg, min, max,
+    stddev of cost_delta and counts per verdict.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     first, last = filter_range(start, end)
@@ -122,10 +118,8 @@ async def list_audit_records(ctx: ToolContext, envelope_id: EnvelopeIdParam = ""
                              start: FilterStart = "", end: FilterEnd = "",
                              limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                              tenant_id: TenantIdParam = "") -> AuditList:
-    """The audit trail of envelope coordination decisions, newest first.
-
-    Answers "why was this envelope rejected or preempted?": class, decision, reason and the
-    conflicting envelope.
+    """Envelope coordination decisions, newest first ("why was it rejected or preempted?"):
+    class, decision, reason, conflicting envelope.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     first, last = filter_range(start, end)

@@ -106,10 +106,8 @@ async def get_usage_statistics(ctx: ToolContext, start: StatsStart = "", end: St
                                worker: WorkerFilter = "", workflow: WorkflowFilter = "",
                                skill: SkillFilter = "",
                                tenant_id: TenantIdParam = "") -> UsageStatistics:
-    """Runs, LLM calls, tokens and retries of the tenant over a window: series and totals.
-
-    Answers "how many runs / LLM calls / tokens, how many retries?". Filters narrow the LLM
-    calls only. For money use get_cost_statistics.
+    """Runs, LLM calls, tokens and retries over a window: series and totals. Filters narrow
+    the LLM calls only. Money: get_cost_statistics.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     window = stats_window(start, end, state.app.clock.now())
@@ -126,10 +124,8 @@ async def get_cost_statistics(ctx: ToolContext, start: StatsStart = "", end: Sta
                               worker: WorkerFilter = "", workflow: WorkflowFilter = "",
                               skill: SkillFilter = "",
                               tenant_id: TenantIdParam = "") -> CostStatistics:
-    """Spend of the tenant over a window: a series, totals, by model and by feature.
-
-    Answers "what did we spend this week, per day, on which models?". Top N of another
-    dimension: get_cost_breakdown; two windows: compare_periods.
+    """Spend over a window ("what did we spend this week, per day, on which models?"): a
+    series, totals, by model and feature. Other dimensions: get_cost_breakdown.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     window = stats_window(start, end, state.app.clock.now())
@@ -182,9 +178,8 @@ async def list_dimension_values(ctx: ToolContext, dimension: DimensionParam, sta
 async def list_feature_tags(ctx: ToolContext, include_inactive: IncludeInactiveParam = False,
                             limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                             tenant_id: TenantIdParam = "") -> FeatureTagList:
-    """The tenant's registered feature tags with display names and budgets.
-
-    Answers "which features are registered?" (unregistered tags read as 'unclassified').
+    """Registered feature tags with display names and budgets (unregistered tags read as
+    'unclassified').
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     key = page_key(tenant, {"include_inactive": include_inactive})
@@ -197,9 +192,8 @@ async def list_feature_tags(ctx: ToolContext, include_inactive: IncludeInactiveP
 
 @group.tool(names.GET_BUDGET_STATUS, title="Budget status")
 async def get_budget_status(ctx: ToolContext, tenant_id: TenantIdParam = "") -> BudgetStatusReport:
-    """Where every active budget stands now: today's and this month's spend against its limits.
-
-    Answers "are we over budget?" (status: no_limit, ok, warning, exceeded).
+    """Every active budget now ("are we over budget?"): today's and this month's spend
+    against its limits, and a status.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     return await state.budgets.budget_status(tenant)

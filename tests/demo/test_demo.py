@@ -130,8 +130,13 @@ def test_costsight_demo_end_to_end_twice_stores_nothing_twice(tmp_path: Path) ->
         assert finding in first.out
     assert "missing" not in first.out and "no findings" in first.out
     assert "costsight serve" in first.out and str(tmp_path / "costsight.db") in first.out
+    assert "the route 'oncall-slack' of tenant 'acme'" in first.out
     second = run_subprocess(["demo", "--end", END.isoformat(), "--json"], url, cwd=tmp_path)
     assert second.code == 0, second.err
     report = second.json()["ingest"]
     assert report["inserted"] == 0 and report["duplicates"] > 10_000
+    preview = second.json()["alert_route_preview"]
+    assert preview["route"] == "oncall-slack" and preview["notifications"]
+    assert {n["severity"] for n in preview["notifications"]} == {"high"}
+    assert "pattern" not in {n["kind"] for n in preview["notifications"]}
     assert "audit_persistence_failed" not in second.err

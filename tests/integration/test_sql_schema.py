@@ -142,12 +142,13 @@ async def test_unknown_newer_revision_is_refused_as_such(sql_url: str) -> None:
         await _set_revision(sql_url, HEAD_REVISION)
 
 
-async def test_known_older_revision_is_refused_with_the_upgrade_command(
-        sql_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import costsight.adapters.sql.migrate as migrate
-
-    # Pretend this code shipped a later revision: the database's 0001 is then stale.
-    monkeypatch.setattr(migrate, "HEAD_REVISION", "0002")
-    with pytest.raises(SchemaOutOfDate, match=r"'0001', this code needs '0002'; run "
-                                              r"`costsight migrate`"):
-        await SqlStorage.open(sql_url)
+async def test_known_older_revision_is_refused_with_the_upgrade_command(sql_url: str) -> None:
+    # The first revision is older than any head with a later migration (0002, 0003, ...).
+    assert HEAD_REVISION != "0001"
+    await _set_revision(sql_url, "0001")
+    try:
+        with pytest.raises(SchemaOutOfDate, match=rf"'0001', this code needs '{HEAD_REVISION}'; "
+                                                  r"run `costsight migrate`"):
+            await SqlStorage.open(sql_url)
+    finally:
+        await _set_revision(sql_url, HEAD_REVISION)

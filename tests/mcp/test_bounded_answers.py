@@ -21,6 +21,7 @@ from costsight.core.errors import ValidationError
 from costsight.core.timeutil import FixedClock
 from costsight.mcp_server import tool_names as names
 from costsight.mcp_server.answers import BUDGET_ENV, DEFAULT_BUDGET, budget_from_env
+from costsight.testing.contract.alert_builders import notification
 from tests.contract.builders import (
     T0,
     audit,
@@ -67,6 +68,7 @@ EXTREME: dict[str, dict[str, Any]] = {
     names.COUNT_PROVENANCE: {},
     names.GET_DRIFT_STATS: {},
     names.LIST_AUDIT_RECORDS: {"limit": 500},
+    names.LIST_NOTIFICATIONS: {"limit": 500},
     names.GET_LEADER_STATUS: {},
 }
 
@@ -99,6 +101,9 @@ async def heavy(memory_storage: Any) -> Application:
         await uow.provenance.write_batch([provenance(i) for i in range(MANY)])
         for i in range(MANY):
             await uow.audit.append(audit(f"audit-{i:03d}"))
+        await uow.notifications.enqueue([
+            notification(f"delivery-{i:03d}", finding_id=f"ca_{i:03d}")
+            for i in range(MANY)])
         await uow.commit()
     return Application(memory_storage, clock=FixedClock(T0), load_entrypoints=False)
 

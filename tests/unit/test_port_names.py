@@ -42,8 +42,8 @@ PORTS = _ports()
 def test_the_walk_finds_every_port() -> None:
     # Guards the walk itself: an empty or shrunken list would make the pairing vacuous.
     assert sorted(port.__name__ for _, port in PORTS) == [
-        "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
-        "LeaderElectionPort", "PatternDetectionPort", "PatternFeedbackPort", "PredictionPort",
+        "AlertRoutePort", "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
+        "LeaderElectionPort", "NotificationPort", "PatternDetectionPort", "PatternFeedbackPort", "PredictionPort",
         "PredictionRecordPort", "ProvenancePort"]
 
 

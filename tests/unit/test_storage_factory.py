@@ -16,6 +16,8 @@ MEMORY = {
     "prediction_records": "costsight.adapters.memory.prediction_record.MemoryPredictionRecord",
     "provenance": "costsight.adapters.memory.provenance.MemoryProvenance",
     "audit": "costsight.adapters.memory.audit.MemoryAudit",
+    "alert_routes": "costsight.adapters.memory.alert_route.MemoryAlertRoute",
+    "notifications": "costsight.adapters.memory.notification.MemoryNotification",
 }
 SQL = {
     "analytics": "costsight.adapters.sql.analytics.SqlAnalytics",
@@ -28,6 +30,8 @@ SQL = {
     "prediction_records": "costsight.adapters.sql.prediction_record.SqlPredictionRecord",
     "provenance": "costsight.adapters.sql.provenance.SqlProvenance",
     "audit": "costsight.adapters.sql.audit.SqlAudit",
+    "alert_routes": "costsight.adapters.sql.alert_route.SqlAlertRoute",
+    "notifications": "costsight.adapters.sql.notification.SqlNotification",
 }
 LEADER = {
     "memory": ("costsight.adapters.memory.leader_election.MemoryLeaderElection", None),

@@ -1,0 +1,1 @@
+"""Driven adapters over HTTP: the alert dispatcher's sender."""

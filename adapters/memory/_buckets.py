@@ -1,9 +1,12 @@
-"""Time buckets and input checks shared by the memory read ports."""
+"""Time buckets, running sums and input checks shared by the memory read ports."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+from costsight.core.domain.costs import CostRecord
 from costsight.core.domain.statistics import Resolution, TimeWindow
 from costsight.core.errors import ValidationError
 from costsight.core.timeutil import require_aware
@@ -42,3 +45,21 @@ def aware(value: datetime, field: str) -> datetime:
         return require_aware(value)
     except ValueError as exc:
         raise ValidationError(field, str(exc), allowed="an aware UTC datetime") from None
+
+
+@dataclass
+class Sums:
+    """Running sums over cost records: what the SQL adapter's SUM/COUNT columns compute."""
+
+    spend_cents: Decimal = Decimal(0)
+    requests: int = 0
+    retries: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def add(self, record: CostRecord) -> None:
+        self.spend_cents += record.cost_cents
+        self.requests += 1
+        self.retries += int(record.is_retry)
+        self.input_tokens += record.input_tokens
+        self.output_tokens += record.output_tokens

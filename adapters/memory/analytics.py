@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 
-from costsight.adapters.memory._buckets import bucket_of, bucket_starts, in_window
+from costsight.adapters.memory._buckets import Sums, bucket_of, bucket_starts, in_window
 from costsight.adapters.memory._paging import keyset_page
 from costsight.adapters.memory._tables import Tx
 from costsight.core.domain.costs import CostRecord
@@ -75,16 +74,12 @@ class MemoryAnalytics:
     async def cost_spend(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
                          filters: CostFilter | None = None) -> list[SpendBucket]:
         resolution = Resolution(resolution)
-        totals: dict[datetime, list] = {
-            start: [Decimal(0), 0, 0, 0] for start in bucket_starts(window, resolution)}
+        totals = {start: Sums() for start in bucket_starts(window, resolution)}
         for r in self._costs(tenant_id, window, filters):
-            bucket = totals[bucket_of(r.created_at, resolution)]
-            bucket[0] += r.cost_cents
-            bucket[1] += 1
-            bucket[2] += r.input_tokens
-            bucket[3] += r.output_tokens
-        return [SpendBucket(ts=ts, spend_cents=s, requests=n, input_tokens=i, output_tokens=o)
-                for ts, (s, n, i, o) in totals.items()]
+            totals[bucket_of(r.created_at, resolution)].add(r)
+        return [SpendBucket(ts=ts, spend_cents=s.spend_cents, requests=s.requests,
+                            input_tokens=s.input_tokens, output_tokens=s.output_tokens)
+                for ts, s in totals.items()]
 
     def _labeller(self, tenant_id: str, dimension: Dimension) -> Callable[[CostRecord], str]:
         """The dimension's value of a record, nulls shown as unknown / untagged."""
@@ -108,15 +103,12 @@ class MemoryAnalytics:
     async def cost_breakdown(self, tenant_id: str, window: TimeWindow, dimension: Dimension,
                              filters: CostFilter | None = None) -> list[BreakdownRow]:
         label = self._labeller(tenant_id, dimension)
-        groups: dict[str, list] = {}
+        groups: dict[str, Sums] = {}
         for r in self._costs(tenant_id, window, filters):
-            group = groups.setdefault(label(r), [Decimal(0), 0, 0, 0])
-            group[0] += r.cost_cents
-            group[1] += 1
-            group[2] += r.input_tokens
-            group[3] += r.output_tokens
-        rows = [BreakdownRow(key=key, spend_cents=s, requests=n, input_tokens=i, output_tokens=o)
-                for key, (s, n, i, o) in groups.items()]
+            groups.setdefault(label(r), Sums()).add(r)
+        rows = [BreakdownRow(key=key, spend_cents=s.spend_cents, requests=s.requests,
+                             input_tokens=s.input_tokens, output_tokens=s.output_tokens)
+                for key, s in groups.items()]
         return sorted(rows, key=lambda row: (-row.spend_cents, row.key))
 
     async def dimension_values(self, tenant_id: str, dimension: Dimension,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from costsight.adapters.memory._buckets import aware
+from costsight.adapters.memory._buckets import Sums, aware
 from costsight.adapters.memory._tables import Tx
 from costsight.core.domain.anomalies import (
     Breach,
@@ -52,22 +53,17 @@ class MemoryCostAnomaly:
                           first_day: date, until: datetime) -> list[DailyUsage]:
         until = aware(until, "until")
         types = [EntityType(t) for t in dict.fromkeys(entity_types)]
-        groups: dict[tuple[str, str, date], list] = {}
+        groups: dict[tuple[str, str, date], Sums] = {}
         for r in self._costs_until(tenant_id, day_start(first_day), until):
             day = r.created_at.date()
             for entity_type in types:
                 entity_id = _entity_of(r, entity_type)
-                if entity_id is None:
-                    continue
-                group = groups.setdefault((entity_type.value, entity_id, day),
-                                          [Decimal(0), 0, 0, 0])
-                group[0] += r.cost_cents
-                group[1] += 1
-                group[2] += 1 if r.is_retry else 0
-                group[3] += r.input_tokens
-        return [DailyUsage(entity_type=EntityType(et), entity_id=eid, day=day, spend_cents=s,
-                           requests=n, retries=retries, input_tokens=tokens)
-                for (et, eid, day), (s, n, retries, tokens) in sorted(groups.items())]
+                if entity_id is not None:
+                    groups.setdefault((entity_type.value, entity_id, day), Sums()).add(r)
+        return [DailyUsage(entity_type=EntityType(et), entity_id=eid, day=day,
+                           spend_cents=s.spend_cents, requests=s.requests, retries=s.retries,
+                           input_tokens=s.input_tokens)
+                for (et, eid, day), s in sorted(groups.items())]
 
     async def entity_usage_summaries(
             self, tenant_id: str, entity_types: Sequence[EntityType], *, baseline_first: date,
@@ -76,35 +72,33 @@ class MemoryCostAnomaly:
         types = [EntityType(t) for t in dict.fromkeys(entity_types)]
         yesterday = day - timedelta(days=1)
         start = min(baseline_first, yesterday)
-        groups: dict[tuple[str, str], dict[str, object]] = {}
+        groups: dict[tuple[str, str], _EntityUsage] = {}
         for r in self._costs_until(tenant_id, day_start(start), until):
             on = r.created_at.date()
-            in_baseline = baseline_first <= on <= baseline_last
-            prefix = "today" if on == day else "yesterday" if on == yesterday else None
             for entity_type in types:
                 entity_id = _entity_of(r, entity_type)
                 if entity_id is None:
                     continue
                 # Listed even when the record falls in no window (a day between the baseline
                 # and yesterday, or after ``day``): the entity had usage in the range.
-                group = groups.setdefault((entity_type.value, entity_id), {"days": set()})
-                if in_baseline:
-                    group["baseline_spend_cents"] = (
-                        group.get("baseline_spend_cents", Decimal(0)) + r.cost_cents)
-                    group["days"].add(on)
-                if prefix is not None:
-                    for name, value in (("spend_cents", r.cost_cents), ("requests", 1),
-                                        ("retries", int(r.is_retry)),
-                                        ("input_tokens", r.input_tokens)):
-                        key = f"{prefix}_{name}"
-                        group[key] = group.get(key, 0) + value
-        out = []
-        for (entity_type, entity_id), group in sorted(groups.items()):
-            days = group.pop("days")
-            out.append(EntityUsageSummary(entity_type=EntityType(entity_type),
-                                          entity_id=entity_id, baseline_days=len(days),
-                                          **group))
-        return out
+                group = groups.setdefault((entity_type.value, entity_id), _EntityUsage())
+                if baseline_first <= on <= baseline_last:
+                    group.baseline_spend_cents += r.cost_cents
+                    group.baseline_days.add(on)
+                if on == day:
+                    group.today.add(r)
+                elif on == yesterday:
+                    group.yesterday.add(r)
+        return [EntityUsageSummary(
+                    entity_type=EntityType(entity_type), entity_id=entity_id,
+                    baseline_spend_cents=g.baseline_spend_cents, baseline_days=len(g.baseline_days),
+                    today_spend_cents=g.today.spend_cents, today_requests=g.today.requests,
+                    today_retries=g.today.retries, today_input_tokens=g.today.input_tokens,
+                    yesterday_spend_cents=g.yesterday.spend_cents,
+                    yesterday_requests=g.yesterday.requests,
+                    yesterday_retries=g.yesterday.retries,
+                    yesterday_input_tokens=g.yesterday.input_tokens)
+                for (entity_type, entity_id), g in sorted(groups.items())]
 
     async def budget_spend(self, tenant_id: str, day: date, until: datetime) -> list[BudgetSpend]:
         until = aware(until, "until")
@@ -154,3 +148,11 @@ class MemoryCostAnomaly:
     async def save_drift_trackers(self, trackers: Sequence[DriftTracker]) -> None:
         for t in trackers:
             self._tx.drift_trackers.put((t.tenant_id, t.entity_type, t.entity_id), t)
+
+
+@dataclass
+class _EntityUsage:
+    baseline_spend_cents: Decimal = Decimal(0)
+    baseline_days: set[date] = field(default_factory=set)
+    today: Sums = field(default_factory=Sums)
+    yesterday: Sums = field(default_factory=Sums)

@@ -47,9 +47,10 @@ class MemoryCostWrite:
         inserted: list[str] = []
         duplicates: list[str] = []
         for record in records:
-            key = (record.tenant_id, record.request_id) if record.request_id else None
-            if key is not None and key in self._tx.request_ids:
-                duplicates.append(record.request_id)  # type: ignore[arg-type]
+            request_id = record.request_id
+            key = (record.tenant_id, request_id) if request_id else None
+            if request_id and key in self._tx.request_ids:
+                duplicates.append(request_id)
                 continue
             stored = CostRecord.model_construct(
                 **{**dict(record), "feature_tag": self._stored_tag(record),

@@ -78,7 +78,7 @@ class SqlAnalytics:
         return and_(tenant_col == tenant_id, created_at >= window.start,
                     created_at < window.end)
 
-    async def _series(self, stmt: Select[Any]) -> list[Any]:
+    async def _series(self, stmt: Select[*tuple[Any, ...]]) -> list[Any]:
         return list(await self._conn.execute(stmt))
 
     async def cost_metrics(self, tenant_id: str, window: TimeWindow, resolution: Resolution,

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, exists, null, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from costsight.adapters.sql.cost_staging import COLUMNS, stage_and_insert
 from costsight.adapters.sql.dialects import SqlDialect
@@ -90,7 +91,8 @@ class CostRecordWriter:
         return {row[0] for row in result}
 
     def _values_insert(self) -> Any:
-        params = {c: bindparam(f"p_{c}", type_=cost_records.c[c].type) for c in COLUMNS}
+        params: dict[str, ColumnElement[Any]] = {
+            c: bindparam(f"p_{c}", type_=cost_records.c[c].type) for c in COLUMNS}
         tag = params["feature_tag"]
         text_type = feature_tags.c.tag.type
         active = exists().where(

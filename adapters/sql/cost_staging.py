@@ -110,8 +110,10 @@ async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequ
     if dialect.bulk_copy:
         await conn.exec_driver_sql(sql.create)
         await conn.exec_driver_sql(sql.clear)  # a second batch in the same transaction
-        raw = await conn.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(
+        driver = (await conn.get_raw_connection()).driver_connection
+        if driver is None:  # only after the pool invalidated it; the caller's transaction is gone
+            raise RuntimeError("the Postgres connection was invalidated mid-transaction")
+        await driver.copy_records_to_table(
             stage.name, records=stage_tuples(ids, records), columns=list(sql.stage_columns))
         result = await conn.execute(sql.insert)
         return {row[0] for row in result}

@@ -165,9 +165,9 @@ class SqlCostWrite:
                 values[name.replace("_cents", "_micros")] = micros(value)
             else:
                 values[name] = value
-        stmt = (sql_update(cost_budgets).where(b.id == existing.id).values(values)
-                .returning(*cost_budgets.c))
-        return budget_from_row((await self._conn.execute(stmt)).one())
+        update = (sql_update(cost_budgets).where(b.id == existing.id).values(values)
+                  .returning(*cost_budgets.c))
+        return budget_from_row((await self._conn.execute(update)).one())
 
     async def list_budgets(self, tenant_id: str, *, active_only: bool = False) -> list[Budget]:
         b = cost_budgets.c

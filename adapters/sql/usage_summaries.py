@@ -131,7 +131,8 @@ async def entity_usage_summaries(conn: AsyncConnection, dialect: SqlDialect, ten
         found = await _union(conn, kinds, measures, in_range)
     found.sort(key=lambda r: (r[0], r[1]))
     # Validating (pydantic-core) is cheaper per row than model_construct's Python loop.
-    return [EntityUsageSummary(entity_type=kind, entity_id=entity_id, **measures.read(values))
+    return [EntityUsageSummary(entity_type=EntityType(kind), entity_id=entity_id,
+                               **measures.read(values))
             for kind, entity_id, values in found]
 
 

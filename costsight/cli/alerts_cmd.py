@@ -32,7 +32,7 @@ from costsight.core.services.alert_routes import AlertRouteService, parse_status
 SEVERITIES = ("low", "medium", "high")
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "alerts", help="alert routes (webhook, Slack) and notification delivery",
         description="Send findings to people: routes per tenant (a JSON webhook or a Slack "

@@ -42,7 +42,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    asyncio.run(_run_from_url(context.config.get_main_option("sqlalchemy.url")))
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic needs a connection or sqlalchemy.url (costsight migrate "
+                           "passes the connection)")
+    asyncio.run(_run_from_url(url))
 
 
 if context.is_offline_mode():

@@ -350,7 +350,7 @@ def test_time_window_must_be_forward_and_at_most_90_days() -> None:
         window(at(10, 0), at(10, 0))
 
 
-async def _filter_fixture(storage) -> None:
+async def _filter_fixture(storage: Storage) -> None:
     await upsert_runs(storage, completed_run(1, worker_id="summariser"),
                       completed_run(2, worker_id="classifier"))
     await record(
@@ -377,8 +377,9 @@ async def _filter_fixture(storage) -> None:
     (CostFilter(retry=False, model="gpt-4o"), (Decimal("1.25"), 1, 10, 1)),
     (CostFilter(model="no-such-model"), (Decimal(0), 0, 0, 0)),
 ])
-async def test_cost_filters_narrow_spend_metrics_and_breakdowns(storage, filters,
-                                                                expected) -> None:
+async def test_cost_filters_narrow_spend_metrics_and_breakdowns(
+        storage: Storage, filters: CostFilter,
+        expected: tuple[Decimal, int, int, int]) -> None:
     await _filter_fixture(storage)
     win = window(at(10, 0), at(11, 0))
     buckets = await read(storage, lambda uow: uow.analytics.cost_spend(
@@ -396,7 +397,7 @@ async def test_cost_filters_narrow_spend_metrics_and_breakdowns(storage, filters
     assert sum(r.requests for r in by_model) == expected[1]
 
 
-async def test_tenant_activity_spans_costs_and_runs_per_tenant(storage) -> None:
+async def test_tenant_activity_spans_costs_and_runs_per_tenant(storage: Storage) -> None:
     await upsert_runs(storage, worker_run(1, created_at=at(8, 3)))
     await record(storage, cost(created_at=at(9, 5)), cost(created_at=at(12, 7)),
                  cost(tenant_id=OTHER_TENANT, created_at=at(11, 1)))

@@ -3,27 +3,33 @@ outcomes only under the current claim, tenant-scoped listing)."""
 
 from __future__ import annotations
 
-from costsight.core.domain.alerts import DeliveryStatus
+from datetime import datetime
+
+from costsight.core.domain.alerts import DeliveryStatus, NewNotification, Notification
+from costsight.core.ports import Storage, UnitOfWork
+from costsight.core.ports.notification import NotificationPort
 from costsight.testing.contract.alert_builders import notification
 from costsight.testing.contract.builders import OTHER_TENANT, T0, TENANT, at, in_uow, read
 
 
-async def enqueue(storage, *items):
+async def enqueue(storage: Storage, *items: NewNotification) -> list[Notification]:
     return await in_uow(storage, lambda uow: uow.notifications.enqueue(list(items)))
 
 
-async def claim(storage, token, *, now=T0, limit=10, lease=60.0):
+async def claim(storage: Storage, token: str, *, now: datetime = T0, limit: int = 10,
+                lease: float = 60.0) -> list[Notification]:
     return await in_uow(storage, lambda uow: uow.notifications.claim(
         now=now, limit=limit, lease_seconds=lease, claim_token=token))
 
 
-async def listed(storage, tenant=TENANT, status=None):
+async def listed(storage: Storage, tenant: str = TENANT,
+                 status: DeliveryStatus | None = None) -> list[Notification]:
     page = await read(storage, lambda uow: uow.notifications.list_notifications(
         tenant, status=status, limit=500))
     return page.items
 
 
-async def test_enqueue_stores_pending_notifications_due_at_creation(storage) -> None:
+async def test_enqueue_stores_pending_notifications_due_at_creation(storage: Storage) -> None:
     stored = await enqueue(storage, notification("n-1"), notification("n-2", finding_id="ca_2"))
     assert [n.id for n in stored] == ["n-1", "n-2"]
     got = await listed(storage)
@@ -35,7 +41,7 @@ async def test_enqueue_stores_pending_notifications_due_at_creation(storage) -> 
 
 
 async def test_the_same_finding_at_the_same_or_lower_severity_is_not_enqueued_again(
-        storage) -> None:
+        storage: Storage) -> None:
     await enqueue(storage, notification("n-1", severity="medium"))
     assert await enqueue(storage, notification("n-2", severity="medium")) == []
     assert await enqueue(storage, notification("n-3", severity="low")) == []
@@ -47,12 +53,12 @@ async def test_the_same_finding_at_the_same_or_lower_severity_is_not_enqueued_ag
     assert sorted(n.id for n in await listed(storage)) == ["n-1", "n-4", "n-5"]
 
 
-async def test_duplicates_inside_one_batch_are_stored_once(storage) -> None:
+async def test_duplicates_inside_one_batch_are_stored_once(storage: Storage) -> None:
     stored = await enqueue(storage, notification("n-1"), notification("n-2"))
     assert [n.id for n in stored] == ["n-1"]
 
 
-async def test_claims_are_leased_and_never_handed_out_twice(storage) -> None:
+async def test_claims_are_leased_and_never_handed_out_twice(storage: Storage) -> None:
     await enqueue(storage, *(notification(f"n-{i}", finding_id=f"ca_{i}",
                                           created_at=at(10, 12, i)) for i in range(5)))
     first = await claim(storage, "w1", now=at(10, 13), limit=3)
@@ -67,18 +73,20 @@ async def test_claims_are_leased_and_never_handed_out_twice(storage) -> None:
     assert all(n.attempts == 2 for n in again)
 
 
-async def test_not_yet_due_notifications_are_not_claimed(storage) -> None:
+async def test_not_yet_due_notifications_are_not_claimed(storage: Storage) -> None:
     await enqueue(storage, notification("n-1", created_at=at(10, 14)))
     assert await claim(storage, "w1", now=at(10, 13)) == []
     assert [n.id for n in await claim(storage, "w1", now=at(10, 14))] == ["n-1"]
 
 
-async def test_outcomes_need_the_current_claim(storage) -> None:
+async def test_outcomes_need_the_current_claim(storage: Storage) -> None:
     await enqueue(storage, notification("n-1"), notification("n-2", finding_id="ca_2"),
                   notification("n-3", finding_id="ca_3"))
     await claim(storage, "old", now=T0, lease=1)
     await claim(storage, "new", now=at(10, 12, 1))
-    ports = lambda uow: uow.notifications  # noqa: E731
+    def ports(uow: UnitOfWork) -> NotificationPort:
+        return uow.notifications
+
     assert not await in_uow(storage, lambda uow: ports(uow).record_sent("n-1", "old", now=T0))
     assert await in_uow(storage, lambda uow: ports(uow).record_sent("n-1", "new",
                                                                     now=at(10, 12, 2)))
@@ -98,7 +106,7 @@ async def test_outcomes_need_the_current_claim(storage) -> None:
     assert [n.id for n in await claim(storage, "w", now=at(10, 13))] == ["n-2"]
 
 
-async def test_listing_is_per_tenant_newest_first_and_paged(storage) -> None:
+async def test_listing_is_per_tenant_newest_first_and_paged(storage: Storage) -> None:
     await enqueue(storage, *(notification(f"n-{i}", finding_id=f"ca_{i}",
                                           created_at=at(10, 12, i)) for i in range(3)))
     await enqueue(storage, notification("x-1", tenant_id=OTHER_TENANT))
@@ -111,7 +119,7 @@ async def test_listing_is_per_tenant_newest_first_and_paged(storage) -> None:
     assert [n.id for n in await listed(storage, OTHER_TENANT)] == ["x-1"]
 
 
-async def test_a_rolled_back_enqueue_stores_nothing(storage) -> None:
+async def test_a_rolled_back_enqueue_stores_nothing(storage: Storage) -> None:
     await in_uow(storage, lambda uow: uow.notifications.enqueue([notification("n-1")]),
                  commit=False)
     assert await listed(storage) == []

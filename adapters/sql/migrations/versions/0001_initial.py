@@ -20,7 +20,7 @@ NOT_NULL_REQUEST = sa.text("request_id IS NOT NULL")
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _tenant() -> sa.Column:
+def _tenant() -> sa.Column[str]:
     return sa.Column("tenant_id", sa.String(64), nullable=False)
 
 

@@ -25,6 +25,7 @@ from costsight.core.domain.costs import BudgetPeriod, BudgetType
 from costsight.core.domain.predictions import PredictionType, SubjectType
 from costsight.core.domain.statistics import Dimension, Resolution, TimeWindow
 from costsight.core.errors import OutOfScope, ValidationError
+from costsight.core.services.budget_status import BudgetState
 from costsight.mcp_server.state import ServerState, ToolContext, tenant_for
 
 GLOSSARY_URI = "costsight://glossary"
@@ -33,6 +34,7 @@ SUMMARY_TEMPLATE = "costsight://tenant/{tenant_id}/summary"
 JSON = "application/json"
 SUMMARY_DAYS = 30
 SUMMARY_TOP = 5
+NEEDS_ATTENTION = (BudgetState.WARNING, BudgetState.EXCEEDED)
 
 METRICS = {
     "spend_cents": "money spent on LLM calls, US cents (exact, up to 6 decimals)",
@@ -119,7 +121,7 @@ async def tenant_summary(tenant_id: str, ctx: ToolContext) -> str:
     budgets = await state.budgets.budget_status(tenant)
     attention = [row.model_dump(mode="json", include={"budget_id", "budget_type", "entity_id",
                                                       "status"})
-                 for row in budgets.budgets if row.status.value in ("warning", "exceeded")]
+                 for row in budgets.budgets if row.status in NEEDS_ATTENTION]
     return compact({
         "tenant_id": tenant,
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat(),

@@ -113,6 +113,10 @@ async def test_summary_resource_reads_the_last_30_days(app: Application,
     assert summary["top_models"][0]["key"] == "claude-3-5-sonnet"
     assert [f["key"] for f in summary["top_features"]] == ["search.query", "chat.reply"]
     assert summary["budgets"]["active"] == 3
+    # on T0's day u1 spent 10 cents of a 5-cent daily limit; chat.reply 1.75 of 2 this month
+    assert {(b["budget_type"], b["entity_id"], b["status"])
+            for b in summary["budgets"]["needing_attention"]} == {
+        ("user", "u1", "exceeded"), ("feature", "chat.reply", "warning")}
 
 
 async def test_budgets_resource_lists_the_active_budgets(app: Application,

@@ -12,7 +12,6 @@ server's, narrowed by the bearer token on HTTP) is refused with INVALID_PARAMS.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from costsight.core.domain.predictions import PredictionType, SubjectType
 from costsight.core.domain.statistics import Dimension, Resolution, TimeWindow
 from costsight.core.errors import OutOfScope, ValidationError
 from costsight.core.services.budget_status import BudgetState
+from costsight.mcp_server.answers import compact
 from costsight.mcp_server.state import ServerState, ToolContext, tenant_for
 
 GLOSSARY_URI = "costsight://glossary"
@@ -101,10 +101,6 @@ async def scoped(ctx: ToolContext, tenant_id: str) -> tuple[ServerState, str]:
     except ValidationError as exc:
         raise MCPError(code=INVALID_PARAMS, message=str(exc),
                        data={"tenant_id": tenant_id}) from None
-
-
-def compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 async def tenant_budgets(tenant_id: str, ctx: ToolContext) -> str:

@@ -21,6 +21,8 @@ from costsight.core.domain.costs import (
 )
 from costsight.core.domain.upserts import plan_worker_runs
 from costsight.core.errors import Conflict, NotFound
+from costsight.core.money import micros_to_cents
+from costsight.core.pricing.costing import PriceResolver, price_costs
 
 #: Budget fields an upsert may change; the key fields never change.
 _BUDGET_FIELDS = ("daily_limit_cents", "monthly_limit_cents", "warn_threshold_pct",
@@ -30,8 +32,9 @@ _BUDGET_FIELDS = ("daily_limit_cents", "monthly_limit_cents", "warn_threshold_pc
 class MemoryCostWrite:
     """CostWritePort over the unit of work's tables."""
 
-    def __init__(self, tx: Tx) -> None:
+    def __init__(self, tx: Tx, price_book: PriceResolver | None = None) -> None:
         self._tx = tx
+        self._price_book = price_book
 
     # --- cost records -----------------------------------------------------------------------
 
@@ -46,7 +49,8 @@ class MemoryCostWrite:
         """Idempotent by (tenant, request_id), including repeats inside the batch."""
         inserted: list[str] = []
         duplicates: list[str] = []
-        for record in records:
+        costs = await price_costs(records, self._price_book)
+        for record, cost in zip(records, costs, strict=True):
             request_id = record.request_id
             key = (record.tenant_id, request_id) if request_id else None
             if request_id and key in self._tx.request_ids:
@@ -54,7 +58,8 @@ class MemoryCostWrite:
                 continue
             stored = CostRecord.model_construct(
                 **{**dict(record), "feature_tag": self._stored_tag(record),
-                   "id": ids.new_id(ids.COST_RECORD)})
+                   "id": ids.new_id(ids.COST_RECORD), "cost_cents": micros_to_cents(cost.micros),
+                   "cost_source": cost.source, "price_id": cost.price_id})
             self._tx.cost_records.put(stored.id, stored)
             if key is not None:
                 self._tx.request_ids.put(key, stored.id)

@@ -9,6 +9,7 @@ for their column, timestamps that are not ISO 8601 strings.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,10 +93,17 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "line"
 
 
+_FIELD_MESSAGE = re.compile(r"^Value error, ([a-z_]+): (.*)$", re.DOTALL)
+
+
 def _pydantic_invalid(exc: PydanticValidationError) -> Invalid:
     errors = exc.errors(include_url=False)
     first = errors[0]
     reason = first.get("msg", "invalid value")
+    # A whole-record rule names its field first ("cost_cents: required unless ...").
+    named = _FIELD_MESSAGE.match(reason) if not first.get("loc") else None
+    if named is not None and len(errors) == 1:
+        return Invalid(named.group(1), named.group(2))
     if len(errors) > 1:
         more = "; ".join(f"{_loc(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[1:4])
         extra = f" (also {more}" + ("; ..." if len(errors) > 4 else "") + ")"

@@ -147,6 +147,10 @@ def _span_to_record(span: Span, attrs: Attributes,
         input_tokens += cached
     output_tokens = attrs.count("gen_ai.usage.output_tokens",
                                 "gen_ai.usage.completion_tokens") or 0
+    reasoning = attrs.count("gen_ai.usage.reasoning.output_tokens",
+                            "gen_ai.usage.reasoning_tokens")
+    if (reasoning or 0) > output_tokens:
+        output_tokens += reasoning or 0  # likewise: reasoning is part of the output tokens
     reported = attrs.decimal(REPORTED_COST_ATTRIBUTE)
     worker_run_id = attrs.text("costsight.worker_run_id")
     user_id = attrs.text("user.id", "enduser.id")
@@ -158,8 +162,7 @@ def _span_to_record(span: Span, attrs: Attributes,
         "output_tokens": output_tokens,
         "cache_read_tokens": cache_read,
         "cache_write_tokens": cache_write,
-        "reasoning_tokens": attrs.count("gen_ai.usage.reasoning.output_tokens",
-                                        "gen_ai.usage.reasoning_tokens"),
+        "reasoning_tokens": reasoning,
         "cost_cents": reported,
         "created_at": ended,
         "user_id": user_id,

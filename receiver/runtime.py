@@ -8,8 +8,10 @@ then is the application closed.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import signal
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import anyio
 import uvicorn
@@ -37,6 +39,23 @@ def tokens_from(settings: Settings, tokens_file: str | None) -> TokenTable:
                               allowed=f"a JSON file mapping bearer tokens to tenant scopes "
                                       f"(or {TOKENS_ENV})")
     return TokenTable(load_tokens(path, field="--tokens-file"))
+
+
+@contextmanager
+def _stop_signals_return() -> Iterator[None]:
+    """uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
+    it found. Found ours, that signal only ends ``serve`` normally, so the application is closed
+    and the command exits 0 after the accepted requests are done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopping = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in stopping}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _config(receiver: Receiver, host: str, port: int) -> uvicorn.Config:
@@ -75,7 +94,8 @@ async def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
         receiver = Receiver(app, tokens, limits or ReceiverLimits.from_settings(settings))
         if host not in LOOPBACK_HOSTS:
             log.warning("receiving OTLP on non-loopback host %s: put TLS in front of it", host)
-        await uvicorn.Server(_config(receiver, host, port)).serve()
+        with _stop_signals_return():
+            await uvicorn.Server(_config(receiver, host, port)).serve()
         return receiver
     finally:
         await app.aclose()

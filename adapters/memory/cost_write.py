@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from costsight.adapters.memory._tables import Tx
 from costsight.core import ids
@@ -10,7 +11,9 @@ from costsight.core.domain.costs import (
     UNCLASSIFIED,
     Budget,
     BudgetUpsert,
+    CostChange,
     CostRecord,
+    CostSource,
     FeatureTag,
     FeatureTagUpdate,
     NewCostRecord,
@@ -65,6 +68,27 @@ class MemoryCostWrite:
                 self._tx.request_ids.put(key, stored.id)
             inserted.append(stored.id)
         return RecordResult(inserted_ids=inserted, duplicate_request_ids=duplicates)
+
+    async def records_to_reprice(self, tenant_id: str, since: datetime, until: datetime | None,
+                                 *, after_id: str | None, limit: int) -> list[CostRecord]:
+        rows = self._tx.cost_records.rows(
+            lambda r: r.tenant_id == tenant_id and r.cost_source is not CostSource.REPORTED
+            and r.created_at >= since and (until is None or r.created_at < until)
+            and (after_id is None or r.id > after_id))
+        return sorted(rows, key=lambda r: r.id)[:limit]
+
+    async def update_costs(self, tenant_id: str, changes: Sequence[CostChange]) -> int:
+        changed = 0
+        for change in changes:
+            row = self._tx.cost_records.get(change.id)
+            if row is None or row.tenant_id != tenant_id or row.cost_source is CostSource.REPORTED:
+                continue
+            new = {"cost_cents": change.cost_cents, "cost_source": change.cost_source,
+                   "price_id": change.price_id}
+            if any(getattr(row, k) != v for k, v in new.items()):
+                self._tx.cost_records.put(row.id, row.model_copy(update=new))
+                changed += 1
+        return changed
 
     # --- worker runs ------------------------------------------------------------------------
 

@@ -91,6 +91,21 @@ class CostRecord(NewCostRecord):
     price_id: Annotated[str, StringConstraints(max_length=128)] | None = None
 
 
+class CostChange(Frozen):
+    """A repriced record's new cost (repricing never changes a ``reported`` record)."""
+
+    id: str
+    cost_cents: Annotated[Cents, Field(ge=0)]
+    cost_source: CostSource
+    price_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+
+    @model_validator(mode="after")
+    def _not_reported(self) -> CostChange:
+        if self.cost_source is CostSource.REPORTED:
+            raise ValueError("cost_source: a repriced record is priced or unpriced")
+        return self
+
+
 class RecordResult(Frozen):
     """Outcome of recording cost records: ids written, and request ids already stored."""
 

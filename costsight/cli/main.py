@@ -1,4 +1,4 @@
-"""``costsight``: migrate, ingest, detect, plugins, serve, worker, alerts, demo.
+"""``costsight``: migrate, ingest, detect, plugins, serve, worker, alerts, prices, reprice, demo.
 
 Configured by ``COSTSIGHT_*`` environment variables (``COSTSIGHT_DATABASE_URL`` defaults to
 ``sqlite+aiosqlite:///./costsight.db``). Exit status: 0 success, 1 rejected input, 2 error.
@@ -23,6 +23,8 @@ from costsight.cli import (
     ingest_cmd,
     migrate_cmd,
     plugins_cmd,
+    prices_cmd,
+    reprice_cmd,
     serve_cmd,
     worker_cmd,
 )
@@ -30,7 +32,7 @@ from costsight.cli.common import EXIT_ERROR
 from costsight.core.errors import CostsightError
 
 COMMANDS = (migrate_cmd, ingest_cmd, detect_cmd, plugins_cmd, serve_cmd, worker_cmd,
-            alerts_cmd, demo_cmd)
+            alerts_cmd, prices_cmd, reprice_cmd, demo_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -68,7 +68,7 @@ class SqlCostWrite:
         if until is not None:
             stmt = stmt.where(c.created_at < until)
         if after_id is not None:
-            stmt = stmt.where(c.id > after_id)
+            stmt = stmt.where(self._dialect.text_key(c.id) > after_id)
         stmt = stmt.order_by(self._dialect.text_key(c.id)).limit(limit)
         return [cost_record_from_row(row) for row in await self._conn.execute(stmt)]
 

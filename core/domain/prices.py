@@ -10,10 +10,12 @@ tokens exceed (the "cliff" model of genai-prices).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import ValidationError as PydanticError
 
 from costsight.core.domain.base import Frozen, TenantId
 from costsight.core.money import MICROS_PER_CENT, Cents
@@ -22,7 +24,8 @@ from costsight.core.timeutil import UtcDateTime
 #: Rates beyond this (micro-cents per unit group) are refused: 10^15 = $10M per unit group.
 MAX_RATE_MICROS = 10**15
 
-Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+Kind = Annotated[str, StringConstraints(pattern=_KIND.pattern)]
 ModelName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 ProviderName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 RateMicros = Annotated[int, Field(ge=0, le=MAX_RATE_MICROS)]
@@ -106,3 +109,67 @@ class PriceLookup(Frozen):
     provider: str | None = None
     model: str
     at: UtcDateTime
+
+
+def _micros_of(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise ValueError(f"{where}: expected a number of cents (e.g. 250 or \"0.075\")")
+    try:
+        amount = Decimal(value) * MICROS_PER_CENT
+    except ArithmeticError:
+        raise ValueError(f"{where}: not a number") from None
+    if not amount.is_finite() or amount < 0 or amount > MAX_RATE_MICROS:
+        raise ValueError(f"{where}: must be 0 .. {MAX_RATE_MICROS // MICROS_PER_CENT} cents")
+    if amount != amount.to_integral_value():
+        raise ValueError(f"{where}: at most 6 decimals (exact micro-cents)")
+    return int(amount)
+
+
+def rates_from_cents(raw: object) -> dict[str, Rate]:
+    """Rates as written by people (ingest lines, the CLI): cents per unit group of each kind,
+    ``{"input_mtok": 250, "output_mtok": "1000"}``, or tiered,
+    ``{"input_mtok": {"base": 125, "tiers": [{"start": 200000, "rate": 250}]}}``.
+    Errors start with the field (``rates.input_mtok``)."""
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError("rates: expected an object of kind -> cents per unit group, e.g. "
+                         "{\"input_mtok\": 250, \"output_mtok\": 1000}")
+    out: dict[str, Rate] = {}
+    for kind, value in raw.items():
+        where = f"rates.{kind}"
+        if not isinstance(kind, str) or not _KIND.match(kind):
+            raise ValueError(f"{where}: a kind is lowercase letters, digits and '_' "
+                             "(e.g. input_mtok, output_mtok, cache_read_mtok)")
+        if isinstance(value, dict):
+            unknown = set(value) - {"base", "tiers"}
+            if unknown or "base" not in value:
+                raise ValueError(f"{where}: a tiered rate is {{\"base\": cents, \"tiers\": "
+                                 "[{\"start\": tokens, \"rate\": cents}, ...]}")
+            tiers = value.get("tiers") or []
+            if not isinstance(tiers, list) or not all(
+                    isinstance(t, dict) and set(t) == {"start", "rate"} for t in tiers):
+                raise ValueError(f"{where}.tiers: a list of {{\"start\": tokens, "
+                                 "\"rate\": cents}")
+            try:
+                out[kind] = Rate(base=_micros_of(value["base"], f"{where}.base"),
+                                 tiers=tuple(Tier(start=int(t["start"]),
+                                                  rate=_micros_of(t["rate"], f"{where}.tiers"))
+                                             for t in tiers))
+            except PydanticError as exc:
+                reason = exc.errors(include_url=False)[0].get("msg", "invalid")
+                raise ValueError(f"{where}.tiers: {reason}") from None
+            except (TypeError, ArithmeticError):
+                raise ValueError(f"{where}.tiers: start must be a whole number of tokens") \
+                    from None
+        else:
+            out[kind] = Rate(base=_micros_of(value, where))
+    return out
+
+
+def rates_as_cents(rates: dict[str, Rate]) -> dict[str, Any]:
+    """The inverse of :func:`rates_from_cents` (what ``prices list --json`` prints)."""
+    def cents(micros: int) -> Decimal:
+        return Decimal(format((Decimal(micros) / MICROS_PER_CENT).normalize(), "f"))
+    return {kind: cents(rate.base) if not rate.tiers else
+            {"base": cents(rate.base),
+             "tiers": [{"start": t.start, "rate": cents(t.rate)} for t in rate.tiers]}
+            for kind, rate in rates.items()}

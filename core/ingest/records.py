@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from costsight.core.domain.alerts import NewAlertRoute, UnsafeDestination, check_url_text
 from costsight.core.domain.audit import AuditRecord
 from costsight.core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
+from costsight.core.domain.prices import NewModelPrice, rates_from_cents
 from costsight.core.domain.provenance import NewProvenance
 from costsight.core.errors import ValidationError
 from costsight.core.money import MAX_CENTS
@@ -39,6 +40,7 @@ class RecordKind(StrEnum):
     FEATURE_TAG = "feature_tag"
     BUDGET = "budget"
     WORKER_RUN = "worker_run"
+    MODEL_PRICE = "model_price"
     COST_RECORD = "cost_record"
     PROVENANCE = "provenance"
     AUDIT_RECORD = "audit_record"
@@ -55,6 +57,7 @@ MODELS: dict[RecordKind, type[BaseModel]] = {
     RecordKind.PROVENANCE: NewProvenance,
     RecordKind.AUDIT_RECORD: AuditRecord,
     RecordKind.ALERT_ROUTE: NewAlertRoute,
+    RecordKind.MODEL_PRICE: NewModelPrice,
 }
 
 #: The development switch the shell's settings read too (``Settings.alerts_allow_private``).
@@ -66,7 +69,8 @@ def private_destinations_allowed() -> bool:
 
 MONEY_FIELDS = frozenset({"cost_cents", "budget_cents", "daily_limit_cents",
                           "monthly_limit_cents", "v1_cost", "v2_cost"})
-TIMESTAMP_FIELDS = frozenset({"created_at", "started_at", "completed_at", "decision_timestamp"})
+TIMESTAMP_FIELDS = frozenset({"created_at", "started_at", "completed_at", "decision_timestamp",
+                              "effective_from"})
 
 #: Integer columns narrower than what the domain model bounds (the database would overflow).
 INT_LIMITS: dict[RecordKind, dict[str, int]] = {
@@ -162,6 +166,12 @@ def build_record(kind: RecordKind, fields: Mapping[str, Any]) -> BaseModel:
         data["payload"] = _floats(data["payload"])
     for name in MONEY_FIELDS.intersection(data):
         _check_magnitude(name, data[name])
+    if kind is RecordKind.MODEL_PRICE:
+        try:  # cents per unit group as written -> exact integer micro-cents
+            data["rates"] = rates_from_cents(data.get("rates"))
+        except ValueError as exc:
+            field, _, reason = str(exc).partition(": ")
+            raise Invalid(field, reason) from None
     try:
         record = MODELS[kind].model_validate(data)
     except PydanticValidationError as exc:

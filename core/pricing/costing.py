@@ -36,11 +36,13 @@ UNPRICED = Costed(0, CostSource.UNPRICED)
 
 
 async def price_costs(records: Sequence[NewCostRecord],
-                       price_book: PriceResolver | None) -> list[Costed]:
-    """One ``Costed`` per record, in order; resolves each needed price once per batch."""
+                      price_book: PriceResolver | None, *,
+                      reprice: bool = False) -> list[Costed]:
+    """One ``Costed`` per record, in order; resolves each needed price once per batch.
+    ``reprice`` prices every record, whatever cost it carries (repricing stored records)."""
     out: list[Costed | None] = [
-        None if r.cost_cents is None else Costed(cents_to_micros(r.cost_cents),
-                                                 CostSource.REPORTED)
+        None if reprice or r.cost_cents is None
+        else Costed(cents_to_micros(r.cost_cents), CostSource.REPORTED)
         for r in records]
     todo = [i for i, c in enumerate(out) if c is None]
     if todo and price_book is not None:

@@ -1,4 +1,5 @@
-"""``costsight``: migrate, ingest, detect, plugins, serve, receive, worker, alerts, demo.
+"""``costsight``: migrate, ingest, detect, plugins, serve, receive, worker, alerts, prices,
+reprice, demo.
 
 Configured by ``COSTSIGHT_*`` environment variables (``COSTSIGHT_DATABASE_URL`` defaults to
 ``sqlite+aiosqlite:///./costsight.db``). Exit status: 0 success, 1 rejected input, 2 error.
@@ -23,7 +24,9 @@ from costsight.cli import (
     ingest_cmd,
     migrate_cmd,
     plugins_cmd,
+    prices_cmd,
     receive_cmd,
+    reprice_cmd,
     serve_cmd,
     worker_cmd,
 )
@@ -31,7 +34,7 @@ from costsight.cli.common import EXIT_ERROR
 from costsight.core.errors import CostsightError
 
 COMMANDS = (migrate_cmd, ingest_cmd, detect_cmd, plugins_cmd, serve_cmd, receive_cmd,
-            worker_cmd, alerts_cmd, demo_cmd)
+            worker_cmd, alerts_cmd, prices_cmd, reprice_cmd, demo_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -66,6 +66,10 @@ cost_records = Table(
     Index("ix_cost_records_tenant_feature", "tenant_id", "feature_tag"),
     Index("ix_cost_records_tenant_user", "tenant_id", "user_id"),
     Index("ix_cost_records_worker_run", "worker_run_id"),
+    # Only unpriced rows (rare): the anomaly reads find days with unpriced calls cheaply.
+    Index("ix_cost_records_unpriced", "tenant_id", "created_at",
+          postgresql_where=text("cost_source = 'unpriced'"),
+          sqlite_where=text("cost_source = 'unpriced'")),
     Index("uq_cost_records_tenant_request", "tenant_id", "request_id", unique=True,
           postgresql_where=text("request_id IS NOT NULL"),
           sqlite_where=text("request_id IS NOT NULL")),

@@ -30,6 +30,9 @@ def upgrade() -> None:
         batch.create_check_constraint(
             op.f("ck_cost_records_cost_source"),
             "cost_source IN ('reported', 'priced', 'unpriced')")
+    op.create_index("ix_cost_records_unpriced", "cost_records", ["tenant_id", "created_at"],
+                    postgresql_where=sa.text("cost_source = 'unpriced'"),
+                    sqlite_where=sa.text("cost_source = 'unpriced'"))
     op.create_table(
         "model_prices",
         sa.Column("id", sa.String(64), nullable=False),
@@ -50,6 +53,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_model_prices_model", table_name="model_prices")
     op.drop_table("model_prices")
+    op.drop_index("ix_cost_records_unpriced", table_name="cost_records")
     with op.batch_alter_table("cost_records") as batch:
         batch.drop_constraint("ck_cost_records_cost_source", type_="check")
         for name in ("price_id", "cost_source", "reasoning_tokens", "cache_write_tokens",

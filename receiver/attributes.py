@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 Scalar = str | bool | int | float
 
@@ -18,23 +18,14 @@ def to_dict(pairs: Iterable[KeyValue]) -> dict[str, Scalar]:
     """Scalar attributes by key (arrays, maps and bytes carry nothing we map, so are left out)."""
     out: dict[str, Scalar] = {}
     for pair in pairs:
-        value = scalar(pair.value)
-        if value is not None:
-            out[pair.key] = value
+        value = pair.value
+        kind = value.WhichOneof("value")
+        if kind in _SCALAR_KINDS:
+            out[pair.key] = getattr(value, kind)
     return out
 
 
-def scalar(value: AnyValue) -> Scalar | None:
-    kind = value.WhichOneof("value")
-    if kind == "string_value":
-        return value.string_value
-    if kind == "bool_value":
-        return value.bool_value
-    if kind == "int_value":
-        return value.int_value
-    if kind == "double_value":
-        return value.double_value
-    return None
+_SCALAR_KINDS = frozenset({"string_value", "bool_value", "int_value", "double_value"})
 
 
 class Attributes:
@@ -60,7 +51,9 @@ class Attributes:
         if found is None:
             return None
         key, value = found
-        if isinstance(value, bool) or not isinstance(value, str | int):
+        if type(value) is str:
+            return value.strip() or None
+        if isinstance(value, bool) or not isinstance(value, int):
             raise BadAttribute(f"{key} must be a string, got {value!r}")
         text = str(value).strip()
         return text or None

@@ -24,13 +24,14 @@ from benchmarks.machine import describe_machine, load_average
 from benchmarks.mcp_overhead import mcp_overhead
 from benchmarks.measure import log
 from benchmarks.memory import ingest_memory
+from benchmarks.otlp_receiver import otlp_receiver
 from benchmarks.plans import FULL, PLANS, Plan
 from benchmarks.report import render_explain, render_summary
 from benchmarks.stats import StatsBench
 from benchmarks.workload import build_workload
 
 NAMES = ("ingest_postgres", "stats_postgres", "ingest_sqlite", "detect_scaling", "mcp_overhead",
-         "ingest_memory")
+         "ingest_memory", "otlp_receiver")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -82,6 +83,7 @@ async def run(plan: Plan, chosen: tuple[str, ...], seed: int) -> dict[str, Any]:
         "mcp_overhead": lambda: mcp_overhead(workload, plan.mcp_rows, plan.mcp_calls),
         "ingest_memory": lambda: anyio.to_thread.run_sync(
             ingest_memory, workload, plan.memory_lines),
+        "otlp_receiver": lambda: otlp_receiver(workload, plan.otlp_spans, seed),
     }
     for name in NAMES:
         if name not in chosen or name not in steps:

@@ -23,6 +23,8 @@ class Plan:
     mcp_rows: int
     mcp_calls: int
     memory_lines: int
+    #: spans sent through the OTLP receiver (requests of 512)
+    otlp_spans: int
     batch_size: int = DEFAULT_BATCH_SIZE
 
 
@@ -30,14 +32,15 @@ FULL = Plan("full", postgres_checkpoints=(100_000, 1_000_000, 10_000_000),
             postgres_headline=1_000_000,
             sqlite_checkpoints=(100_000, 1_000_000), stats_repeats=5,
             detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=10_000,
-            mcp_rows=100_000, mcp_calls=300, memory_lines=1_000_000)
+            mcp_rows=100_000, mcp_calls=300, memory_lines=1_000_000, otlp_spans=204_800)
 QUICK = Plan("quick", postgres_checkpoints=(100_000, 200_000), postgres_headline=200_000,
              sqlite_checkpoints=(100_000, 200_000), stats_repeats=3,
              detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=10_000,
-             mcp_rows=50_000, mcp_calls=100, memory_lines=200_000)
+             mcp_rows=50_000, mcp_calls=100, memory_lines=200_000, otlp_spans=51_200)
 #: Seconds, not minutes: proves the harness runs end to end (numbers are meaningless).
 TINY = Plan("tiny", postgres_checkpoints=(1_000, 2_000), postgres_headline=2_000,
             sqlite_checkpoints=(1_000, 2_000),
             stats_repeats=1, detect_sizes=(10, 20), detect_repeats=1, detect_baseline_max=20,
-            mcp_rows=1_000, mcp_calls=4, memory_lines=1_000, batch_size=500)
+            mcp_rows=1_000, mcp_calls=4, memory_lines=1_000, otlp_spans=1_024,
+            batch_size=500)
 PLANS = {p.name: p for p in (FULL, QUICK, TINY)}

@@ -79,6 +79,13 @@ def _memory(r: dict[str, Any]) -> list[str]:
             f"(goal {r['goal']}, {_ok(r)}); {r['seconds']} s, {r['lines_per_s']:,} lines/s", ""]
 
 
+def _otlp(r: dict[str, Any]) -> list[str]:
+    return [f"### otlp_receiver: {r['spans']:,} GenAI spans in {r['requests']} OTLP/HTTP "
+            f"requests of {r['batch']} ({r['database']}) - receiver {r['receiver_spans_per_s']:,} "
+            f"spans/s, port {r['port_records_per_s']:,} records/s, ratio_vs_port "
+            f"**{r['ratio_vs_port']}** (goal {r['goal']}, {_ok(r)})", ""]
+
+
 def render_summary(results: dict[str, Any]) -> str:
     m = results["machine"]
     out = [f"## Run: plan {results['plan']}, seed {results['seed']}, {m['date_utc']}", "",
@@ -100,6 +107,8 @@ def render_summary(results: dict[str, Any]) -> str:
         out += _mcp(results["mcp_overhead"])
     if "ingest_memory" in results:
         out += _memory(results["ingest_memory"])
+    if "otlp_receiver" in results:
+        out += _otlp(results["otlp_receiver"])
     return "\n".join(out)
 
 

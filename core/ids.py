@@ -11,6 +11,7 @@ BUDGET = "cb_"
 ANOMALY = "ca_"
 BREACH = "bh_"
 DRIFT = "dt_"
+MODEL_PRICE = "mp_"
 
 
 def new_id(prefix: str) -> str:

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     alerts_lease_seconds: float = Field(default=120.0, gt=0, allow_inf_nan=False)
     #: concurrent requests to one destination URL
     alerts_per_destination: int = Field(default=4, ge=1, le=64)
+    #: `costsight receive`: bearer tokens -> tenant scopes (the MCP tokens-file format)
+    receiver_tokens_file: str | None = None
+    #: `costsight receive`: largest request body, compressed or decompressed (413 above)
+    receiver_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    #: `costsight receive`: requests admitted at once; another one gets 503 + Retry-After
+    receiver_max_pending: int = Field(default=64, ge=1)
+    #: `costsight receive`: units of work writing at once
+    receiver_write_concurrency: int = Field(default=4, ge=1, le=64)
     engine: EngineSettings = Field(default_factory=EngineSettings)
 
     def engine_settings(self) -> EngineSettings:

@@ -1,4 +1,5 @@
-"""Bearer tokens for streamable HTTP: a JSON file mapping each token to a tenant scope.
+"""Bearer tokens for streamable HTTP: a JSON file mapping each token to a tenant scope
+(the format of ``costsight.bearer_tokens``, which the OTLP receiver shares).
 
 ``{"token-abc": ["tenant-a"], "token-ops": "*"}`` - a list of tenant ids, one id, or ``"*"``
 for every tenant. A request without a token, or with a token not in the file, gets 401 from the
@@ -14,9 +15,6 @@ server's own origin (it issues no tokens itself: tokens come from the tokens fil
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,8 +27,9 @@ from mcp.shared.auth import ProtectedResourceMetadata
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from costsight import bearer_tokens
 from costsight.core.errors import ValidationError
-from costsight.mcp_server.scope import ALL_TENANTS, TenantScope
+from costsight.core.tenant_scope import ALL_TENANTS, TenantScope
 
 TOKENS_ENV = "COSTSIGHT_MCP_TOKENS_FILE"
 PUBLIC_URL_ENV = "COSTSIGHT_MCP_PUBLIC_URL"
@@ -42,31 +41,10 @@ log = logging.getLogger(__name__)
 
 def load_tokens(path: str | Path) -> dict[str, TenantScope]:
     """Read and validate a tokens file; errors name the file and what is allowed."""
-    field = f"{TOKENS_ENV} ({path})"
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationError(field, f"cannot be read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise ValidationError(field, f"is not JSON: {exc}") from None
-    if not isinstance(raw, dict) or not raw:
-        raise ValidationError(field, "must be a non-empty JSON object",
-                              allowed='{"<token>": ["tenant-a"], "<ops token>": "*"}')
-    tokens: dict[str, TenantScope] = {}
-    for token, scope in raw.items():
-        if not token.strip():
-            raise ValidationError(field, "has an empty token", allowed="non-empty token strings")
-        try:
-            tokens[token] = TenantScope.parse(scope)
-        except ValidationError as exc:
-            raise ValidationError(field, f"token {_label(token)}: {exc.reason}",
-                                  allowed=exc.allowed) from None
-    return tokens
+    return bearer_tokens.load_tokens(path, field=TOKENS_ENV)
 
 
-def _label(token: str) -> str:
-    """A non-secret name for a token (logs, client_id)."""
-    return "tok-" + hashlib.sha256(token.encode()).hexdigest()[:8]
+_label = bearer_tokens.token_label
 
 
 def scope_claims(scope: TenantScope) -> list[str]:
@@ -113,18 +91,14 @@ class TokenFileVerifier:
     """The SDK's TokenVerifier over a fixed token -> scope map (compared in constant time)."""
 
     def __init__(self, tokens: dict[str, TenantScope]) -> None:
-        self._tokens = [(token.encode(), scope) for token, scope in tokens.items()]
+        self._table = bearer_tokens.TokenTable(tokens)
 
     @classmethod
     def from_file(cls, path: str | Path) -> TokenFileVerifier:
         return cls(load_tokens(path))
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        presented = token.encode()
-        found: TenantScope | None = None
-        for known, scope in self._tokens:
-            if hmac.compare_digest(known, presented):
-                found = scope
+        found = self._table.scope_of(token)
         if found is None:
             return None
         return AccessToken(token=token, client_id=_label(token), scopes=scope_claims(found))

@@ -37,7 +37,7 @@ LowerChoice = BeforeValidator(_lower)
 
 TenantIdParam = Annotated[str, Field(
     max_length=64,
-    description="Tenant id; empty: the one in scope.")]
+    description="Empty: tenant in scope.")]
 LimitParam = Annotated[int, Field(
     ge=1, le=MAX_LIMIT,
     description="Page size.")]
@@ -46,21 +46,22 @@ CursorParam = Annotated[str, Field(
     description="A next_cursor.")]
 StatsStart = Annotated[str, Field(
     max_length=64,
-    description=f"Window start (ISO 8601); empty: {DEFAULT_STATS_DAYS} days before end.")]
+    description=f"Start (ISO 8601); empty: {DEFAULT_STATS_DAYS} days before end.")]
 StatsEnd = Annotated[str, Field(
     max_length=64,
-    description="Window end, exclusive; empty: now.")]
+    description="End, exclusive; empty: now.")]
 FilterStart = Annotated[str, Field(
     max_length=64,
-    description="Only items at or after this instant.")]
+    description="Items at or after this instant.")]
 FilterEnd = Annotated[str, Field(
     max_length=64,
-    description="Only items before this instant.")]
+    description="Items before this instant.")]
 ResolutionParam = Annotated[Literal["hour", "day"], BeforeValidator(_lower), Field(
     description="Series bucket size (UTC).")]
 DimensionParam = Annotated[
-    Literal["model", "feature", "user", "worker", "workflow", "skill"], BeforeValidator(_lower),
-    Field(description="Group by (no value: 'unknown'/'untagged').")]
+    Literal["model", "feature", "user", "worker", "workflow", "skill", "cost_source"],
+    BeforeValidator(_lower),
+    Field(description="Group by; no value reads 'unknown'.")]
 
 
 def optional_text(value: str) -> str | None:

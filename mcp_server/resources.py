@@ -48,6 +48,7 @@ METRICS = {
     "pct_of_total": "a value's spend as a percentage of the window's total spend",
     "usage_pct": "a budget period's spend as a percentage of its limit",
     "freshness_sec": "age in seconds of the newest bucket with data",
+    "unpriced_calls": "calls with no known price: stored with cost 0, flagged",
 }
 DIMENSIONS = {
     Dimension.MODEL: "the LLM model a call used",
@@ -56,6 +57,7 @@ DIMENSIONS = {
     Dimension.WORKER: "the agent worker that made the call",
     Dimension.WORKFLOW: "the workflow the worker ran",
     Dimension.SKILL: "the skill the worker used",
+    Dimension.COST_SOURCE: "how a call's cost was obtained: reported, priced, unpriced",
 }
 ANOMALY_TYPES = {
     AnomalyType.ABSOLUTE_SPIKE: "spend in the latest bucket far above its recent baseline",

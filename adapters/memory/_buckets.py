@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from costsight.core.domain.costs import CostRecord
+from costsight.core.domain.costs import CostRecord, CostSource
 from costsight.core.domain.statistics import Resolution, TimeWindow
 from costsight.core.errors import ValidationError
 from costsight.core.timeutil import require_aware
@@ -56,8 +56,13 @@ class Sums:
     retries: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    unpriced_calls: int = 0
+    unpriced_tokens: int = 0
 
     def add(self, record: CostRecord) -> None:
+        if record.cost_source is CostSource.UNPRICED:
+            self.unpriced_calls += 1
+            self.unpriced_tokens += record.input_tokens + record.output_tokens
         self.spend_cents += record.cost_cents
         self.requests += 1
         self.retries += int(record.is_retry)

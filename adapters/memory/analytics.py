@@ -78,7 +78,8 @@ class MemoryAnalytics:
         for r in self._costs(tenant_id, window, filters):
             totals[bucket_of(r.created_at, resolution)].add(r)
         return [SpendBucket(ts=ts, spend_cents=s.spend_cents, requests=s.requests,
-                            input_tokens=s.input_tokens, output_tokens=s.output_tokens)
+                            input_tokens=s.input_tokens, output_tokens=s.output_tokens,
+                            unpriced_calls=s.unpriced_calls, unpriced_tokens=s.unpriced_tokens)
                 for ts, s in totals.items()]
 
     def _labeller(self, tenant_id: str, dimension: Dimension) -> Callable[[CostRecord], str]:
@@ -97,6 +98,7 @@ class MemoryAnalytics:
         attribute = {
             Dimension.MODEL: "model", Dimension.FEATURE: "feature_tag", Dimension.USER: "user_id",
             Dimension.WORKFLOW: "workflow_id", Dimension.SKILL: "skill_id",
+            Dimension.COST_SOURCE: "cost_source",
         }[dimension]
         return lambda record: getattr(record, attribute) or null
 
@@ -107,7 +109,8 @@ class MemoryAnalytics:
         for r in self._costs(tenant_id, window, filters):
             groups.setdefault(label(r), Sums()).add(r)
         rows = [BreakdownRow(key=key, spend_cents=s.spend_cents, requests=s.requests,
-                             input_tokens=s.input_tokens, output_tokens=s.output_tokens)
+                             input_tokens=s.input_tokens, output_tokens=s.output_tokens,
+                             unpriced_calls=s.unpriced_calls, unpriced_tokens=s.unpriced_tokens)
                 for key, s in groups.items()]
         return sorted(rows, key=lambda row: (-row.spend_cents, row.key))
 

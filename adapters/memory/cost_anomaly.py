@@ -17,7 +17,12 @@ from costsight.core.domain.anomalies import (
     EntityType,
     EntityUsageSummary,
 )
-from costsight.core.domain.costs import BudgetType, CostRecord
+from costsight.core.domain.costs import BudgetType, CostRecord, CostSource
+from costsight.core.pricing.unpriced_days import (
+    EntityDay,
+    baselines_without_unpriced_days,
+    without_unpriced_days,
+)
 from costsight.core.timeutil import day_start, month_start
 
 
@@ -60,10 +65,27 @@ class MemoryCostAnomaly:
                 entity_id = _entity_of(r, entity_type)
                 if entity_id is not None:
                     groups.setdefault((entity_type.value, entity_id, day), Sums()).add(r)
-        return [DailyUsage(entity_type=EntityType(et), entity_id=eid, day=day,
+        rows = [DailyUsage(entity_type=EntityType(et), entity_id=eid, day=day,
                            spend_cents=s.spend_cents, requests=s.requests, retries=s.retries,
                            input_tokens=s.input_tokens)
                 for (et, eid, day), s in sorted(groups.items())]
+        return without_unpriced_days(rows, self._unpriced_days(
+            tenant_id, types, day_start(first_day), until))
+
+    def _unpriced_days(self, tenant_id: str, types: Sequence[EntityType], since: datetime,
+                       until: datetime) -> dict[EntityDay, Decimal]:
+        """Each (entity, day) with an unpriced call -> the entity's whole spend that day."""
+        records = self._costs_until(tenant_id, since, until)
+        bad = {(t.value, entity_id, r.created_at.date())
+               for r in records if r.cost_source is CostSource.UNPRICED
+               for t in types if (entity_id := _entity_of(r, t)) is not None}
+        out = dict.fromkeys(bad, Decimal(0))
+        for r in records:
+            for t in types:
+                key = (t.value, _entity_of(r, t) or "", r.created_at.date())
+                if key in out:
+                    out[key] += r.cost_cents
+        return out
 
     async def entity_usage_summaries(
             self, tenant_id: str, entity_types: Sequence[EntityType], *, baseline_first: date,
@@ -89,7 +111,7 @@ class MemoryCostAnomaly:
                     group.today.add(r)
                 elif on == yesterday:
                     group.yesterday.add(r)
-        return [EntityUsageSummary(
+        summaries = [EntityUsageSummary(
                     entity_type=EntityType(entity_type), entity_id=entity_id,
                     baseline_spend_cents=g.baseline_spend_cents, baseline_days=len(g.baseline_days),
                     today_spend_cents=g.today.spend_cents, today_requests=g.today.requests,
@@ -99,6 +121,10 @@ class MemoryCostAnomaly:
                     yesterday_retries=g.yesterday.retries,
                     yesterday_input_tokens=g.yesterday.input_tokens)
                 for (entity_type, entity_id), g in sorted(groups.items())]
+        unpriced = self._unpriced_days(tenant_id, types, day_start(baseline_first),
+                                       min(until, day_start(baseline_last + timedelta(days=1))))
+        return baselines_without_unpriced_days(summaries, unpriced, baseline_first,
+                                               baseline_last)
 
     async def budget_spend(self, tenant_id: str, day: date, until: datetime) -> list[BudgetSpend]:
         until = aware(until, "until")

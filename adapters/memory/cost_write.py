@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from costsight.adapters.memory._tables import Tx
 from costsight.core import ids
@@ -10,7 +11,9 @@ from costsight.core.domain.costs import (
     UNCLASSIFIED,
     Budget,
     BudgetUpsert,
+    CostChange,
     CostRecord,
+    CostSource,
     FeatureTag,
     FeatureTagUpdate,
     NewCostRecord,
@@ -21,6 +24,8 @@ from costsight.core.domain.costs import (
 )
 from costsight.core.domain.upserts import plan_worker_runs
 from costsight.core.errors import Conflict, NotFound
+from costsight.core.money import micros_to_cents
+from costsight.core.pricing.costing import PriceResolver, price_costs
 
 #: Budget fields an upsert may change; the key fields never change.
 _BUDGET_FIELDS = ("daily_limit_cents", "monthly_limit_cents", "warn_threshold_pct",
@@ -30,8 +35,9 @@ _BUDGET_FIELDS = ("daily_limit_cents", "monthly_limit_cents", "warn_threshold_pc
 class MemoryCostWrite:
     """CostWritePort over the unit of work's tables."""
 
-    def __init__(self, tx: Tx) -> None:
+    def __init__(self, tx: Tx, price_book: PriceResolver | None = None) -> None:
         self._tx = tx
+        self._price_book = price_book
 
     # --- cost records -----------------------------------------------------------------------
 
@@ -46,7 +52,8 @@ class MemoryCostWrite:
         """Idempotent by (tenant, request_id), including repeats inside the batch."""
         inserted: list[str] = []
         duplicates: list[str] = []
-        for record in records:
+        costs = await price_costs(records, self._price_book)
+        for record, cost in zip(records, costs, strict=True):
             request_id = record.request_id
             key = (record.tenant_id, request_id) if request_id else None
             if request_id and key in self._tx.request_ids:
@@ -54,12 +61,34 @@ class MemoryCostWrite:
                 continue
             stored = CostRecord.model_construct(
                 **{**dict(record), "feature_tag": self._stored_tag(record),
-                   "id": ids.new_id(ids.COST_RECORD)})
+                   "id": ids.new_id(ids.COST_RECORD), "cost_cents": micros_to_cents(cost.micros),
+                   "cost_source": cost.source, "price_id": cost.price_id})
             self._tx.cost_records.put(stored.id, stored)
             if key is not None:
                 self._tx.request_ids.put(key, stored.id)
             inserted.append(stored.id)
         return RecordResult(inserted_ids=inserted, duplicate_request_ids=duplicates)
+
+    async def records_to_reprice(self, tenant_id: str, since: datetime, until: datetime | None,
+                                 *, after_id: str | None, limit: int) -> list[CostRecord]:
+        rows = self._tx.cost_records.rows(
+            lambda r: r.tenant_id == tenant_id and r.cost_source is not CostSource.REPORTED
+            and r.created_at >= since and (until is None or r.created_at < until)
+            and (after_id is None or r.id > after_id))
+        return sorted(rows, key=lambda r: r.id)[:limit]
+
+    async def update_costs(self, tenant_id: str, changes: Sequence[CostChange]) -> int:
+        changed = 0
+        for change in changes:
+            row = self._tx.cost_records.get(change.id)
+            if row is None or row.tenant_id != tenant_id or row.cost_source is CostSource.REPORTED:
+                continue
+            new = {"cost_cents": change.cost_cents, "cost_source": change.cost_source,
+                   "price_id": change.price_id}
+            if any(getattr(row, k) != v for k, v in new.items()):
+                self._tx.cost_records.put(row.id, row.model_copy(update=new))
+                changed += 1
+        return changed
 
     # --- worker runs ------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from costsight.adapters.memory.pattern_detection import MemoryPatternDetection
 from costsight.adapters.memory.pattern_feedback import MemoryPatternFeedback
 from costsight.adapters.memory.prediction import MemoryPrediction
 from costsight.adapters.memory.prediction_record import MemoryPredictionRecord
+from costsight.adapters.memory.price_book import MemoryPriceBook
 from costsight.adapters.memory.provenance import MemoryProvenance
 from costsight.core.errors import CostsightError
 from costsight.core.timeutil import Clock, SystemClock
@@ -36,7 +37,8 @@ class MemoryUnitOfWork:
         self._storage = storage
         self._tx = Tx(storage._state, storage.clock, storage._next_provenance_id)
         self.analytics = MemoryAnalytics(self._tx)
-        self.costs = MemoryCostWrite(self._tx)
+        self.price_book = MemoryPriceBook(self._tx)
+        self.costs = MemoryCostWrite(self._tx, self.price_book)
         self.cost_anomalies = MemoryCostAnomaly(self._tx)
         self.anomaly_records = MemoryAnomalyRecord(self._tx)
         self.patterns = MemoryPatternDetection(self._tx)

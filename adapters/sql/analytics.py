@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, literal, select, union
+from sqlalchemy import Select, and_, case, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -45,7 +45,13 @@ DIMENSION_COLUMNS: dict[Dimension, ColumnElement[Any]] = {
     Dimension.WORKER: wr.worker_id,
     Dimension.WORKFLOW: cr.workflow_id,
     Dimension.SKILL: cr.skill_id,
+    Dimension.COST_SOURCE: cr.cost_source,
 }
+
+_UNPRICED = cr.cost_source == "unpriced"
+#: COUNT / SUM of the unpriced calls and their tokens, beside every spend sum.
+UNPRICED_CALLS = func.sum(case((_UNPRICED, 1), else_=0))
+UNPRICED_TOKENS = func.sum(case((_UNPRICED, cr.input_tokens + cr.output_tokens), else_=0))
 
 
 def bucket_starts(window: TimeWindow, resolution: Resolution) -> list[datetime]:
@@ -118,12 +124,13 @@ class SqlAnalytics:
                          filters: CostFilter | None = None) -> list[SpendBucket]:
         ts = self._dialect.bucket(cr.created_at, resolution)
         stmt = (select(ts, func.sum(cr.cost_micros), func.count(), func.sum(cr.input_tokens),
-                       func.sum(cr.output_tokens))
+                       func.sum(cr.output_tokens), UNPRICED_CALLS, UNPRICED_TOKENS)
                 .where(self._in_window(cr.created_at, cr.tenant_id, tenant_id, window),
                        *cost_filter_clauses(filters))
                 .group_by(ts))
         found = {r[0]: SpendBucket(ts=r[0], spend_cents=micros_to_cents(r[1]), requests=r[2],
-                                   input_tokens=int(r[3] or 0), output_tokens=int(r[4] or 0))
+                                   input_tokens=int(r[3] or 0), output_tokens=int(r[4] or 0),
+                                   unpriced_calls=int(r[5] or 0), unpriced_tokens=int(r[6] or 0))
                  for r in await self._series(stmt)}
         return _fill(window, resolution, found, lambda t: SpendBucket(ts=t))
 
@@ -141,13 +148,14 @@ class SqlAnalytics:
                              filters: CostFilter | None = None) -> list[BreakdownRow]:
         label, source = self._labelled(dimension)
         stmt = (select(label, func.sum(cr.cost_micros), func.count(), func.sum(cr.input_tokens),
-                       func.sum(cr.output_tokens))
+                       func.sum(cr.output_tokens), UNPRICED_CALLS, UNPRICED_TOKENS)
                 .select_from(source)
                 .where(self._in_window(cr.created_at, cr.tenant_id, tenant_id, window),
                        *cost_filter_clauses(filters))
                 .group_by(label))
         rows = [BreakdownRow(key=r[0], spend_cents=micros_to_cents(r[1]), requests=r[2],
-                             input_tokens=int(r[3] or 0), output_tokens=int(r[4] or 0))
+                             input_tokens=int(r[3] or 0), output_tokens=int(r[4] or 0),
+                             unpriced_calls=int(r[5] or 0), unpriced_tokens=int(r[6] or 0))
                 for r in await self._conn.execute(stmt)]
         rows.sort(key=lambda b: (-b.spend_cents, b.key))
         return rows

@@ -18,6 +18,7 @@ from costsight.adapters.sql.tables import (
     cost_drift_tracking,
     cost_records,
 )
+from costsight.adapters.sql.unpriced_days import unpriced_entity_days
 from costsight.adapters.sql.usage_summaries import entity_usage_summaries
 from costsight.core.domain.anomalies import Breach as BreachDay
 from costsight.core.domain.anomalies import (
@@ -30,6 +31,10 @@ from costsight.core.domain.anomalies import (
 from costsight.core.domain.costs import BudgetType
 from costsight.core.ids import BREACH, DRIFT, new_id
 from costsight.core.money import cents_to_micros, micros_to_cents
+from costsight.core.pricing.unpriced_days import (
+    baselines_without_unpriced_days,
+    without_unpriced_days,
+)
 from costsight.core.timeutil import day_start, month_start
 
 cr = cost_records.c
@@ -72,14 +77,24 @@ class SqlCostAnomaly:
                            retries=int(r[5] or 0), input_tokens=int(r[6] or 0))
                 for r in await self._conn.execute(stmt)]
         rows.sort(key=lambda u: (u.entity_type.value, u.entity_id, u.day))
-        return rows
+        unpriced = await unpriced_entity_days(self._conn, self._dialect, tenant_id, kinds,
+                                              first_day, until)
+        return without_unpriced_days(rows, unpriced)
 
     async def entity_usage_summaries(
             self, tenant_id: str, entity_types: Sequence[EntityType], *, baseline_first: date,
             baseline_last: date, day: date, until: datetime) -> list[EntityUsageSummary]:
-        return await entity_usage_summaries(
+        summaries = await entity_usage_summaries(
             self._conn, self._dialect, tenant_id, entity_types, baseline_first=baseline_first,
             baseline_last=baseline_last, day=day, until=until)
+        if not summaries:
+            return summaries
+        kinds = list(dict.fromkeys(EntityType(e) for e in entity_types))
+        unpriced = await unpriced_entity_days(self._conn, self._dialect, tenant_id, kinds,
+                                              baseline_first, min(until, day_start(
+                                                  baseline_last + timedelta(days=1))))
+        return baselines_without_unpriced_days(summaries, unpriced, baseline_first,
+                                               baseline_last)
 
     async def budget_spend(self, tenant_id: str, day: date, until: datetime) -> list[BudgetSpend]:
         b = cost_budgets.c

@@ -23,6 +23,7 @@ _COLUMNS: dict[Dimension, ColumnElement[Any]] = {
     Dimension.USER: cr.user_id,
     Dimension.WORKFLOW: cr.workflow_id,
     Dimension.SKILL: cr.skill_id,
+    Dimension.COST_SOURCE: cr.cost_source,
 }
 
 

@@ -22,7 +22,7 @@ from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.tables import cost_records, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord, RecordResult
 from costsight.core.ids import COST_RECORD, new_ids
-from costsight.core.money import cents_to_micros
+from costsight.core.pricing.costing import Costed, PriceResolver, price_costs
 
 #: Batches at least this large go through the staging table. Below it the staging statements
 #: cost more than the per-row work they save (measured per batch, uncommitted: SQLite staged
@@ -32,14 +32,17 @@ from costsight.core.money import cents_to_micros
 STAGING_THRESHOLD = {"postgresql": 64, "sqlite": 16}
 
 
-def _values(record_id: str, r: NewCostRecord) -> dict[str, Any]:
+def _values(record_id: str, r: NewCostRecord, cost: Costed) -> dict[str, Any]:
     return {
         "id": record_id, "tenant_id": r.tenant_id, "user_id": r.user_id,
         "feature_tag": r.feature_tag, "request_id": r.request_id, "workflow_id": r.workflow_id,
         "skill_id": r.skill_id, "worker_run_id": r.worker_run_id, "model": r.model,
         "input_tokens": r.input_tokens, "output_tokens": r.output_tokens,
-        "cost_micros": cents_to_micros(r.cost_cents), "is_retry": r.is_retry,
-        "created_at": r.created_at,
+        "cost_micros": cost.micros, "is_retry": r.is_retry,
+        "created_at": r.created_at, "provider": r.provider,
+        "cache_read_tokens": r.cache_read_tokens, "cache_write_tokens": r.cache_write_tokens,
+        "reasoning_tokens": r.reasoning_tokens, "cost_source": cost.source.value,
+        "price_id": cost.price_id,
     }
 
 
@@ -47,9 +50,11 @@ class CostRecordWriter:
     """``record_costs`` of the cost write port."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect, *,
-                 copy_threshold: int | None = None) -> None:
+                 copy_threshold: int | None = None,
+                 price_book: PriceResolver | None = None) -> None:
         self._conn = conn
         self._dialect = dialect
+        self._price_book = price_book
         # Named for the COPY it once chose; tests lower or raise it to pick a path.
         self.copy_threshold = (STAGING_THRESHOLD[dialect.name] if copy_threshold is None
                                else copy_threshold)
@@ -58,30 +63,32 @@ class CostRecordWriter:
         if not records:
             return RecordResult()
         ids = new_ids(COST_RECORD, len(records))
+        costs = await price_costs(records, self._price_book)
         if any(r.request_id is not None for r in records):
             await self._dialect.serialize_idempotent_writes(self._conn)
         if len(records) >= self.copy_threshold:
-            inserted = await stage_and_insert(self._conn, self._dialect, ids, records)
+            inserted = await stage_and_insert(self._conn, self._dialect, ids, records, costs)
         else:
-            inserted = await self._executemany(ids, records)
+            inserted = await self._executemany(ids, records, costs)
         return RecordResult(
             inserted_ids=[i for i in ids if i in inserted],
             duplicate_request_ids=[r.request_id for i, r in zip(ids, records, strict=True)
                                    if i not in inserted and r.request_id is not None],
         )
 
-    async def _executemany(self, ids: list[str], records: Sequence[NewCostRecord]) -> set[str]:
+    async def _executemany(self, ids: list[str], records: Sequence[NewCostRecord],
+                           costs: Sequence[Costed]) -> set[str]:
         # One INSERT (executemany) whose VALUES normalise the tag with EXISTS: the first
         # statement of the unit is a write, so concurrent SQLite writers queue on the lock.
         seen: set[tuple[str, str]] = set()
         rows = []
-        for record_id, r in zip(ids, records, strict=True):
+        for record_id, r, cost in zip(ids, records, costs, strict=True):
             if r.request_id is not None:
                 key = (r.tenant_id, r.request_id)
                 if key in seen:
                     continue
                 seen.add(key)
-            params = {f"p_{c}": v for c, v in _values(record_id, r).items()}
+            params = {f"p_{c}": v for c, v in _values(record_id, r, cost).items()}
             # Each bound name appears once in the statement: asyncpg's numbered parameters
             # and insertmanyvalues batching do not mix with a name used twice.
             params.update(tag_null=r.feature_tag, tag_eq=r.feature_tag,

@@ -42,12 +42,13 @@ from sqlalchemy.schema import CreateTable
 from costsight.adapters.sql.dialects import SqlDialect, dialect_for
 from costsight.adapters.sql.tables import cost_records, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord
-from costsight.core.money import cents_to_micros
+from costsight.core.pricing.costing import Costed
 
 #: Columns of ``cost_records`` written per record, in the order of the staged tuples.
 COLUMNS = ("id", "tenant_id", "user_id", "feature_tag", "request_id", "workflow_id", "skill_id",
            "worker_run_id", "model", "input_tokens", "output_tokens", "cost_micros", "is_retry",
-           "created_at")
+           "created_at", "provider", "cache_read_tokens", "cache_write_tokens",
+           "reasoning_tokens", "cost_source", "price_id")
 
 _stage_meta = MetaData()
 #: Per-connection staging table (Postgres: dropped at commit; SQLite: emptied every batch).
@@ -68,6 +69,12 @@ stage = Table(
     Column("cost_micros", BigInteger, nullable=False),
     Column("is_retry", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("provider", String(64)),
+    Column("cache_read_tokens", Integer, nullable=False),
+    Column("cache_write_tokens", Integer, nullable=False),
+    Column("reasoning_tokens", Integer, nullable=False),
+    Column("cost_source", String(16), nullable=False),
+    Column("price_id", String(128)),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
@@ -93,18 +100,21 @@ def _as_is(value: datetime) -> datetime:
 
 
 def stage_tuples(ids: Sequence[str], records: Sequence[NewCostRecord],
+                 costs: Sequence[Costed],
                  timestamp: Callable[[datetime], Any] = _as_is) -> list[tuple[Any, ...]]:
     """One tuple per record in the column order of ``stage``: input ordinal, then COLUMNS."""
     return [
         (ordinal, record_id, r.tenant_id, r.user_id, r.feature_tag, r.request_id,
          r.workflow_id, r.skill_id, r.worker_run_id, r.model, r.input_tokens, r.output_tokens,
-         cents_to_micros(r.cost_cents), r.is_retry, timestamp(r.created_at))
-        for ordinal, (record_id, r) in enumerate(zip(ids, records, strict=True))
+         c.micros, r.is_retry, timestamp(r.created_at), r.provider, r.cache_read_tokens,
+         r.cache_write_tokens, r.reasoning_tokens, c.source.value, c.price_id)
+        for ordinal, (record_id, r, c) in enumerate(zip(ids, records, costs, strict=True))
     ]
 
 
 async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequence[str],
-                           records: Sequence[NewCostRecord]) -> set[str]:
+                           records: Sequence[NewCostRecord],
+                           costs: Sequence[Costed]) -> set[str]:
     """Stage the records and insert them into ``cost_records``; the ids actually inserted."""
     sql = _statements(dialect.name)
     if dialect.bulk_copy:
@@ -114,13 +124,13 @@ async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequ
         if driver is None:  # only after the pool invalidated it; the caller's transaction is gone
             raise RuntimeError("the Postgres connection was invalidated mid-transaction")
         await driver.copy_records_to_table(
-            stage.name, records=stage_tuples(ids, records), columns=list(sql.stage_columns))
+            stage.name, records=stage_tuples(ids, records, costs), columns=list(sql.stage_columns))
         result = await conn.execute(sql.insert)
         return {row[0] for row in result}
     # The first statement is a write: SQLite's write lock is taken here, as before (engine.py).
     await conn.exec_driver_sql(sql.create)
     await conn.exec_driver_sql(sql.clear)  # rows of a batch that failed half-way
-    await conn.exec_driver_sql(sql.stage_insert, stage_tuples(ids, records, sqlite_timestamp))
+    await conn.exec_driver_sql(sql.stage_insert, stage_tuples(ids, records, costs, sqlite_timestamp))
     result = await conn.execute(sql.insert)
     inserted = {row[0] for row in result}
     await conn.exec_driver_sql(sql.clear)

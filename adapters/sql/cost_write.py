@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
@@ -14,16 +15,20 @@ from costsight.adapters.sql.cost_records import CostRecordWriter
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rows import (
     budget_from_row,
+    cost_record_from_row,
     feature_tag_from_row,
     micros,
     worker_run_from_row,
     worker_run_values,
 )
-from costsight.adapters.sql.tables import cost_budgets, feature_tags, worker_runs
+from costsight.adapters.sql.tables import cost_budgets, cost_records, feature_tags, worker_runs
 from costsight.adapters.sql.types import utc_now
 from costsight.core.domain.costs import (
     Budget,
     BudgetUpsert,
+    CostChange,
+    CostRecord,
+    CostSource,
     FeatureTag,
     FeatureTagUpdate,
     NewCostRecord,
@@ -35,6 +40,8 @@ from costsight.core.domain.costs import (
 from costsight.core.domain.upserts import plan_worker_runs
 from costsight.core.errors import Conflict, NotFound
 from costsight.core.ids import BUDGET, FEATURE_TAG, new_id
+from costsight.core.money import cents_to_micros
+from costsight.core.pricing.costing import PriceResolver
 
 _ID_CHUNK = 500
 _RUN_FIELDS = tuple(c.name for c in worker_runs.c if c.name != "id")
@@ -43,13 +50,60 @@ _RUN_FIELDS = tuple(c.name for c in worker_runs.c if c.name != "id")
 class SqlCostWrite:
     """Writes metering data inside the unit's transaction; never commits."""
 
-    def __init__(self, conn: AsyncConnection, dialect: SqlDialect) -> None:
+    def __init__(self, conn: AsyncConnection, dialect: SqlDialect,
+                 price_book: PriceResolver | None = None) -> None:
         self._conn = conn
         self._dialect = dialect
-        self.records = CostRecordWriter(conn, dialect)
+        self.records = CostRecordWriter(conn, dialect, price_book=price_book)
 
     async def record_costs(self, records: Sequence[NewCostRecord]) -> RecordResult:
         return await self.records.record_costs(records)
+
+    async def records_to_reprice(self, tenant_id: str, since: datetime, until: datetime | None,
+                                 *, after_id: str | None, limit: int) -> list[CostRecord]:
+        c = cost_records.c
+        stmt = select(cost_records).where(
+            c.tenant_id == tenant_id, c.cost_source != CostSource.REPORTED.value,
+            c.created_at >= since)
+        if until is not None:
+            stmt = stmt.where(c.created_at < until)
+        if after_id is not None:
+            stmt = stmt.where(self._dialect.text_key(c.id) > after_id)
+        stmt = stmt.order_by(self._dialect.text_key(c.id)).limit(limit)
+        return [cost_record_from_row(row) for row in await self._conn.execute(stmt)]
+
+    async def update_costs(self, tenant_id: str, changes: Sequence[CostChange]) -> int:
+        """THE one UPDATE of cost_micros / cost_source / price_id (repricing). ``before`` holds
+        each changed row's old values: derived data (rollups) is maintained here."""
+        if not changes:
+            return 0
+        c = cost_records.c
+        wanted = {ch.id: ch for ch in changes}
+        before: dict[str, tuple[int, str, str | None]] = {}
+        ids = sorted(wanted)
+        for k in range(0, len(ids), _ID_CHUNK):
+            rows = await self._conn.execute(
+                select(c.id, c.cost_micros, c.cost_source, c.price_id).where(
+                    c.tenant_id == tenant_id, c.id.in_(ids[k:k + _ID_CHUNK]),
+                    c.cost_source != CostSource.REPORTED.value))
+            for row in rows:
+                before[row.id] = (row.cost_micros, row.cost_source, row.price_id)
+        updates = []
+        for record_id, (old_micros, old_source, old_price) in before.items():
+            ch = wanted[record_id]
+            new = (cents_to_micros(ch.cost_cents), ch.cost_source.value, ch.price_id)
+            if new != (old_micros, old_source, old_price):
+                updates.append({"b_id": record_id, "b_micros": new[0], "b_source": new[1],
+                                "b_price": new[2]})
+        if updates:
+            await self._conn.execute(
+                sql_update(cost_records)
+                .where(c.id == bindparam("b_id"), c.tenant_id == tenant_id,
+                       c.cost_source != CostSource.REPORTED.value)
+                .values(cost_micros=bindparam("b_micros"), cost_source=bindparam("b_source"),
+                        price_id=bindparam("b_price")),
+                updates)
+        return len(updates)
 
     # -- worker runs -------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from costsight.core.domain.costs import Budget, FeatureTag, WorkerRun
+from costsight.core.domain.costs import Budget, CostRecord, CostSource, FeatureTag, WorkerRun
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.money import cents_to_micros, micros_to_cents
 
@@ -76,3 +76,16 @@ def feedback_from_row(row: Row[Any]) -> PatternFeedback:
         last_seen_at=m["last_seen_at"], acknowledged=bool(m["acknowledged"]),
         acknowledged_at=m["acknowledged_at"], acknowledged_by=m["acknowledged_by"],
     )
+
+
+def cost_record_from_row(row: Row[Any]) -> CostRecord:
+    m = row._mapping
+    return CostRecord.model_construct(
+        id=m["id"], tenant_id=m["tenant_id"], model=m["model"], provider=m["provider"],
+        input_tokens=m["input_tokens"], output_tokens=m["output_tokens"],
+        cache_read_tokens=m["cache_read_tokens"], cache_write_tokens=m["cache_write_tokens"],
+        reasoning_tokens=m["reasoning_tokens"], cost_cents=micros_to_cents(m["cost_micros"]),
+        cost_source=CostSource(m["cost_source"]), price_id=m["price_id"],
+        created_at=m["created_at"], user_id=m["user_id"], feature_tag=m["feature_tag"],
+        request_id=m["request_id"], workflow_id=m["workflow_id"], skill_id=m["skill_id"],
+        worker_run_id=m["worker_run_id"], is_retry=m["is_retry"])

@@ -55,13 +55,42 @@ cost_records = Table(
     Column("cost_micros", BigInteger, nullable=False),
     Column("is_retry", Boolean, nullable=False, server_default=false()),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("provider", String(64)),
+    Column("cache_read_tokens", Integer, nullable=False, server_default=text("0")),
+    Column("cache_write_tokens", Integer, nullable=False, server_default=text("0")),
+    Column("reasoning_tokens", Integer, nullable=False, server_default=text("0")),
+    Column("cost_source", String(16), nullable=False, server_default=text("'reported'")),
+    Column("price_id", String(128)),
+    CheckConstraint("cost_source IN ('reported', 'priced', 'unpriced')", name="cost_source"),
     Index("ix_cost_records_tenant_created", "tenant_id", "created_at"),
     Index("ix_cost_records_tenant_feature", "tenant_id", "feature_tag"),
     Index("ix_cost_records_tenant_user", "tenant_id", "user_id"),
     Index("ix_cost_records_worker_run", "worker_run_id"),
+    # Only unpriced rows (rare): the anomaly reads find days with unpriced calls cheaply.
+    Index("ix_cost_records_unpriced", "tenant_id", "created_at",
+          postgresql_where=text("cost_source = 'unpriced'"),
+          sqlite_where=text("cost_source = 'unpriced'")),
     Index("uq_cost_records_tenant_request", "tenant_id", "request_id", unique=True,
           postgresql_where=text("request_id IS NOT NULL"),
           sqlite_where=text("request_id IS NOT NULL")),
+)
+
+#: Price book overrides (genai-prices supplies the defaults). ``tenant_id`` '' is the global
+#: scope, ``provider`` '' matches any provider; ``rates`` maps a token kind to integer
+#: micro-cents per million units ({"base": n, "tiers": [[start, n], ...]}).
+model_prices = Table(
+    "model_prices", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False, server_default=text("''")),
+    Column("provider", String(64), nullable=False, server_default=text("''")),
+    Column("model", String(128), nullable=False),
+    Column("effective_from", UtcDateTime, nullable=False),
+    Column("rates", PortableJson, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "provider", "model", "effective_from",
+                     name="uq_model_prices_scope_model_from"),
+    Index("ix_model_prices_model", "model"),
 )
 
 feature_tags = Table(

@@ -19,6 +19,7 @@ from costsight.adapters.sql.pattern_detection import SqlPatternDetection
 from costsight.adapters.sql.pattern_feedback import SqlPatternFeedback
 from costsight.adapters.sql.prediction import SqlPrediction
 from costsight.adapters.sql.prediction_record import SqlPredictionRecord
+from costsight.adapters.sql.price_book import SqlPriceBook
 from costsight.adapters.sql.provenance import SqlProvenance
 
 
@@ -43,7 +44,8 @@ class SqlUnitOfWork:
         self._conn = conn
         d = self._dialect
         self.analytics = SqlAnalytics(conn, d)
-        self.costs = SqlCostWrite(conn, d)
+        self.price_book = SqlPriceBook(conn, d)
+        self.costs = SqlCostWrite(conn, d, self.price_book)
         self.cost_anomalies = SqlCostAnomaly(conn, d)
         self.anomaly_records = SqlAnomalyRecord(conn, d)
         self.patterns = SqlPatternDetection(conn, d)

@@ -18,14 +18,36 @@ Tag = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 TokenCount = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
+class CostSource(StrEnum):
+    """How a stored record's cost was obtained."""
+
+    REPORTED = "reported"  # the writer gave cost_cents
+    PRICED = "priced"      # priced by costsight from the price book (price_id names the entry)
+    UNPRICED = "unpriced"  # no price known: cost 0, flagged (never a silent zero)
+
+
+#: Token fields whose presence lets a record omit cost_cents (it is priced instead).
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+                "reasoning_tokens")
+
+
 class NewCostRecord(Frozen):
-    """One metered LLM call as written by a client (the id is assigned on write)."""
+    """One metered LLM call as written by a client (the id is assigned on write).
+
+    ``cost_cents`` None means "price it": the write prices the record from the unit of work's
+    price book at ``created_at`` (OpenTelemetry GenAI semantics: ``input_tokens`` include the
+    cached tokens, ``output_tokens`` include the reasoning tokens).
+    """
 
     tenant_id: TenantId
     model: Id64
+    provider: Id64 | None = None
     input_tokens: TokenCount = 0
     output_tokens: TokenCount = 0
-    cost_cents: Annotated[Cents, Field(ge=0)]
+    cache_read_tokens: TokenCount = 0
+    cache_write_tokens: TokenCount = 0
+    reasoning_tokens: TokenCount = 0
+    cost_cents: Annotated[Cents, Field(ge=0)] | None = None
     created_at: UtcDateTime
     user_id: Id64 | None = None
     feature_tag: Tag | None = None
@@ -35,11 +57,53 @@ class NewCostRecord(Frozen):
     worker_run_id: Id64 | None = None
     is_retry: bool = False
 
+    @model_validator(mode="after")
+    def _tokens_consistent(self) -> NewCostRecord:
+        # Messages start with the field name: the ingest reader reports it as the field.
+        cached = self.cache_read_tokens + self.cache_write_tokens
+        if cached > self.input_tokens:
+            field = ("cache_read_tokens" if self.cache_read_tokens > self.input_tokens
+                     else "cache_write_tokens" if self.cache_write_tokens else "cache_read_tokens")
+            raise ValueError(
+                f"{field}: cache_read_tokens + cache_write_tokens ({cached}) must be at most "
+                f"input_tokens ({self.input_tokens}): cached tokens are part of the input tokens")
+        if self.reasoning_tokens > self.output_tokens:
+            raise ValueError(
+                f"reasoning_tokens: must be at most output_tokens ({self.output_tokens}): "
+                "reasoning tokens are part of the output tokens")
+        if self.cost_cents is None and not self.model_fields_set.intersection(TOKEN_FIELDS):
+            raise ValueError(
+                "cost_cents: required unless the record carries token counts (any of "
+                f"{', '.join(TOKEN_FIELDS)}) to price it from the price book")
+        return self
+
 
 class CostRecord(NewCostRecord):
-    """A stored cost record (feature_tag already normalised to a known tag or ``unclassified``)."""
+    """A stored cost record (feature_tag already normalised to a known tag or ``unclassified``).
+
+    ``cost_cents`` is always set once stored: as given (``reported``), priced from the entry
+    ``price_id`` (``priced``), or 0 with ``cost_source`` ``unpriced``.
+    """
 
     id: str
+    cost_cents: Cents
+    cost_source: CostSource = CostSource.REPORTED
+    price_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+
+
+class CostChange(Frozen):
+    """A repriced record's new cost (repricing never changes a ``reported`` record)."""
+
+    id: str
+    cost_cents: Annotated[Cents, Field(ge=0)]
+    cost_source: CostSource
+    price_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+
+    @model_validator(mode="after")
+    def _not_reported(self) -> CostChange:
+        if self.cost_source is CostSource.REPORTED:
+            raise ValueError("cost_source: a repriced record is priced or unpriced")
+        return self
 
 
 class RecordResult(Frozen):

@@ -33,6 +33,7 @@ class Dimension(StrEnum):
     WORKER = "worker"
     WORKFLOW = "workflow"
     SKILL = "skill"
+    COST_SOURCE = "cost_source"  # reported / priced / unpriced
 
     @property
     def null_label(self) -> str:
@@ -68,6 +69,9 @@ class SpendBucket(Frozen):
     requests: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    #: calls with cost_source unpriced (cost 0, no known price) and their input + output tokens
+    unpriced_calls: int = 0
+    unpriced_tokens: int = 0
 
 
 class BreakdownRow(Frozen):
@@ -78,6 +82,8 @@ class BreakdownRow(Frozen):
     requests: int
     input_tokens: int
     output_tokens: int
+    unpriced_calls: int = 0
+    unpriced_tokens: int = 0
 
 
 class CostFilter(Frozen):

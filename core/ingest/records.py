@@ -9,6 +9,7 @@ for their column, timestamps that are not ISO 8601 strings.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from costsight.core.domain.alerts import NewAlertRoute, UnsafeDestination, check_url_text
 from costsight.core.domain.audit import AuditRecord
 from costsight.core.domain.costs import BudgetUpsert, NewCostRecord, NewFeatureTag, WorkerRun
+from costsight.core.domain.prices import NewModelPrice, rates_from_cents
 from costsight.core.domain.provenance import NewProvenance
 from costsight.core.errors import ValidationError
 from costsight.core.money import MAX_CENTS
@@ -38,6 +40,7 @@ class RecordKind(StrEnum):
     FEATURE_TAG = "feature_tag"
     BUDGET = "budget"
     WORKER_RUN = "worker_run"
+    MODEL_PRICE = "model_price"
     COST_RECORD = "cost_record"
     PROVENANCE = "provenance"
     AUDIT_RECORD = "audit_record"
@@ -54,6 +57,7 @@ MODELS: dict[RecordKind, type[BaseModel]] = {
     RecordKind.PROVENANCE: NewProvenance,
     RecordKind.AUDIT_RECORD: AuditRecord,
     RecordKind.ALERT_ROUTE: NewAlertRoute,
+    RecordKind.MODEL_PRICE: NewModelPrice,
 }
 
 #: The development switch the shell's settings read too (``Settings.alerts_allow_private``).
@@ -65,7 +69,8 @@ def private_destinations_allowed() -> bool:
 
 MONEY_FIELDS = frozenset({"cost_cents", "budget_cents", "daily_limit_cents",
                           "monthly_limit_cents", "v1_cost", "v2_cost"})
-TIMESTAMP_FIELDS = frozenset({"created_at", "started_at", "completed_at", "decision_timestamp"})
+TIMESTAMP_FIELDS = frozenset({"created_at", "started_at", "completed_at", "decision_timestamp",
+                              "effective_from"})
 
 #: Integer columns narrower than what the domain model bounds (the database would overflow).
 INT_LIMITS: dict[RecordKind, dict[str, int]] = {
@@ -92,10 +97,17 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "line"
 
 
+_FIELD_MESSAGE = re.compile(r"^Value error, ([a-z_]+): (.*)$", re.DOTALL)
+
+
 def _pydantic_invalid(exc: PydanticValidationError) -> Invalid:
     errors = exc.errors(include_url=False)
     first = errors[0]
     reason = first.get("msg", "invalid value")
+    # A whole-record rule names its field first ("cost_cents: required unless ...").
+    named = _FIELD_MESSAGE.match(reason) if not first.get("loc") else None
+    if named is not None and len(errors) == 1:
+        return Invalid(named.group(1), named.group(2))
     if len(errors) > 1:
         more = "; ".join(f"{_loc(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[1:4])
         extra = f" (also {more}" + ("; ..." if len(errors) > 4 else "") + ")"
@@ -154,6 +166,12 @@ def build_record(kind: RecordKind, fields: Mapping[str, Any]) -> BaseModel:
         data["payload"] = _floats(data["payload"])
     for name in MONEY_FIELDS.intersection(data):
         _check_magnitude(name, data[name])
+    if kind is RecordKind.MODEL_PRICE:
+        try:  # cents per unit group as written -> exact integer micro-cents
+            data["rates"] = rates_from_cents(data.get("rates"))
+        except ValueError as exc:
+            field, _, reason = str(exc).partition(": ")
+            raise Invalid(field, reason) from None
     try:
         record = MODELS[kind].model_validate(data)
     except PydanticValidationError as exc:

@@ -19,6 +19,7 @@ from costsight.core.domain.costs import (
     NewFeatureTag,
     WorkerRun,
 )
+from costsight.core.domain.prices import NewModelPrice
 from costsight.core.domain.provenance import NewProvenance
 from costsight.core.errors import Conflict
 from costsight.core.ingest.parser import Parsed
@@ -31,7 +32,7 @@ M = TypeVar("M", bound=BaseModel)
 
 #: Kinds whose rows must be stored before a cost batch is written: a cost record's feature tag
 #: is classified against the stored tags, and its worker_run_id names a stored run.
-COST_DEPENDENCIES = (RecordKind.FEATURE_TAG, RecordKind.WORKER_RUN)
+COST_DEPENDENCIES = (RecordKind.FEATURE_TAG, RecordKind.WORKER_RUN, RecordKind.MODEL_PRICE)
 
 
 @dataclass
@@ -198,6 +199,24 @@ async def _budgets(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
     return counts
 
 
+async def _prices(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
+    """Overrides by (scope, provider, model, effective_from): identical rates are duplicates."""
+    counts = KindCounts()
+    for price in records_as(NewModelPrice, items):
+        same = [p for p in await uow.price_book.list_prices(price.tenant_id, model=price.model)
+                if (p.tenant_id, p.provider, p.effective_from)
+                == (price.tenant_id, price.provider, price.effective_from)]
+        if same and same[0].rates == price.rates:
+            counts.duplicates += 1
+            continue
+        await uow.price_book.set_price(price)
+        if same:
+            counts.updated += 1
+        else:
+            counts.inserted += 1
+    return counts
+
+
 async def _provenance(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
     ids = await uow.provenance.write_missing(records_as(NewProvenance, items))
     inserted = sum(1 for row_id in ids if row_id is not None)
@@ -239,4 +258,5 @@ _WRITERS: dict[RecordKind, Callable[[UnitOfWork, list[Parsed]], Awaitable[KindCo
     RecordKind.BUDGET: _budgets,
     RecordKind.PROVENANCE: _provenance,
     RecordKind.AUDIT_RECORD: _audit,
+    RecordKind.MODEL_PRICE: _prices,
 }

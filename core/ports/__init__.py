@@ -17,6 +17,7 @@ its contract tests in ``tests/contract/test_x.py`` (``tests/unit/test_port_names
 | ProvenancePort         | provenance_async                        |
 | AuditPort              | audit_persistence                       |
 | LeaderElectionPort     | leader                                  |
+| PriceBookPort          | (new) model prices for cost at ingest   |
 """
 
 from costsight.core.ports.analytics import AnalyticsPort
@@ -29,11 +30,12 @@ from costsight.core.ports.pattern_detection import PatternDetectionPort
 from costsight.core.ports.pattern_feedback import PatternFeedbackPort
 from costsight.core.ports.prediction import PredictionPort
 from costsight.core.ports.prediction_record import PredictionRecordPort
+from costsight.core.ports.price_book import PriceBookPort
 from costsight.core.ports.provenance import ProvenancePort
 from costsight.core.ports.unit_of_work import Storage, UnitOfWork
 
 __all__ = [
     "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
     "JobLock", "Lease", "LeaderElectionPort", "PatternDetectionPort", "PatternFeedbackPort",
-    "PredictionPort", "PredictionRecordPort", "ProvenancePort", "Storage", "UnitOfWork",
+    "PredictionPort", "PredictionRecordPort", "PriceBookPort", "ProvenancePort", "Storage", "UnitOfWork",
 ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from costsight.core.domain.costs import (
     Budget,
     BudgetUpsert,
+    CostChange,
+    CostRecord,
     FeatureTag,
     FeatureTagUpdate,
     NewCostRecord,
@@ -30,6 +33,18 @@ class CostWritePort(Protocol):
         A feature_tag that is not an **active** feature tag of the record's tenant (and is not
         ``unclassified`` already) is stored as ``unclassified``. An empty batch is a no-op.
         """
+        ...
+
+    async def records_to_reprice(self, tenant_id: str, since: datetime, until: datetime | None,
+                                 *, after_id: str | None, limit: int) -> list[CostRecord]:
+        """The tenant's ``priced`` and ``unpriced`` records created in [since, until) (no
+        upper bound when None) whose id is greater than ``after_id``, by id, at most ``limit``
+        (keyset pages: pass the last id back). ``reported`` records are never returned."""
+        ...
+
+    async def update_costs(self, tenant_id: str, changes: Sequence[CostChange]) -> int:
+        """Set cost, cost_source and price_id of the tenant's listed records; a ``reported``
+        record or another tenant's id is left alone. Returns how many rows changed."""
         ...
 
     async def upsert_worker_runs(self, runs: Sequence[WorkerRun]) -> UpsertResult:

@@ -17,6 +17,7 @@ from costsight.core.ports.pattern_detection import PatternDetectionPort
 from costsight.core.ports.pattern_feedback import PatternFeedbackPort
 from costsight.core.ports.prediction import PredictionPort
 from costsight.core.ports.prediction_record import PredictionRecordPort
+from costsight.core.ports.price_book import PriceBookPort
 from costsight.core.ports.provenance import ProvenancePort
 
 
@@ -54,6 +55,8 @@ class UnitOfWork(Protocol):
     def alert_routes(self) -> AlertRoutePort: ...
     @property
     def notifications(self) -> NotificationPort: ...
+    @property
+    def price_book(self) -> PriceBookPort: ...
 
     async def commit(self) -> None:
         """Make every write of this unit durable and visible to others."""

@@ -105,6 +105,8 @@ class SpendTotals(ReadModel):
     requests: int
     input_tokens: int
     output_tokens: int
+    unpriced_calls: int = 0
+    unpriced_tokens: int = 0
 
 
 class ShareRow(ReadModel):
@@ -116,6 +118,7 @@ class ShareRow(ReadModel):
     requests: int
     input_tokens: int
     output_tokens: int
+    unpriced_calls: int = 0
     pct_of_total: float = Field(description="spend / total spend x 100, 2 decimals")
 
 
@@ -135,6 +138,7 @@ class CostStatistics(ReadModel):
     freshness_sec: int
     by_model_omitted: int | None = Field(None, description="rows left out to fit")
     by_feature_omitted: int | None = Field(None, description="rows left out to fit")
+    unpriced: str | None = None
 
 
 class CostBreakdown(ReadModel):
@@ -144,6 +148,7 @@ class CostBreakdown(ReadModel):
     rows: list[ShareRow] = Field(description="the top N values by spend, descending")
     other: OtherRow = Field(description="the remaining values summed (groups = 0 if none)")
     group_count: int = Field(description="distinct values of the dimension in the window")
+    unpriced: str | None = None
 
 
 def bucket_key(ts: datetime, resolution: Resolution) -> str:
@@ -161,14 +166,26 @@ def freshness(now: datetime, last_bucket: datetime | None) -> int:
 def share_rows(rows: list[BreakdownRow], total: Decimal) -> list[ShareRow]:
     return [ShareRow(key=r.key, spend_cents=r.spend_cents, spend_usd=cents_to_usd(r.spend_cents),
                      requests=r.requests, input_tokens=r.input_tokens,
-                     output_tokens=r.output_tokens, pct_of_total=pct(r.spend_cents, total))
+                     output_tokens=r.output_tokens, unpriced_calls=r.unpriced_calls,
+                     pct_of_total=pct(r.spend_cents, total))
             for r in rows]
 
 
 def spend_totals(spend: Decimal, requests: int, input_tokens: int,
-                 output_tokens: int) -> SpendTotals:
+                 output_tokens: int, unpriced_calls: int = 0,
+                 unpriced_tokens: int = 0) -> SpendTotals:
     return SpendTotals(spend_cents=spend, spend_usd=cents_to_usd(spend), requests=requests,
-                       input_tokens=input_tokens, output_tokens=output_tokens)
+                       input_tokens=input_tokens, output_tokens=output_tokens,
+                       unpriced_calls=unpriced_calls, unpriced_tokens=unpriced_tokens)
+
+
+def unpriced_note(totals: SpendTotals) -> str | None:
+    """What an answer says when some calls had no known price (they count 0 in spend)."""
+    if not totals.unpriced_calls:
+        return None
+    return (f"{totals.unpriced_calls} call(s), {totals.unpriced_tokens} tokens, have no known "
+            "price: they count 0 in spend, so spend is understated (set a price, then "
+            "`costsight reprice`).")
 
 
 class StatisticsService:
@@ -270,9 +287,12 @@ class StatisticsService:
             series=[SpendPoint(ts=bucket_key(b.ts, resolution), spend_cents=b.spend_cents,
                                requests=b.requests, input_tokens=b.input_tokens,
                                output_tokens=b.output_tokens) for b in buckets],
-            totals=spend_totals(total, sum(b.requests for b in buckets),
-                                sum(b.input_tokens for b in buckets),
-                                sum(b.output_tokens for b in buckets)),
+            totals=(totals := spend_totals(total, sum(b.requests for b in buckets),
+                                           sum(b.input_tokens for b in buckets),
+                                           sum(b.output_tokens for b in buckets),
+                                           sum(b.unpriced_calls for b in buckets),
+                                           sum(b.unpriced_tokens for b in buckets))),
+            unpriced=unpriced_note(totals),
             by_model=share_rows(models, total),
             by_feature=share_rows(features, total),
             sources=[SOURCE_COST] if active else [SOURCE_NONE],
@@ -293,16 +313,20 @@ class StatisticsService:
             key="other", spend_cents=rest_spend, spend_usd=cents_to_usd(rest_spend),
             requests=sum(r.requests for r in rest), input_tokens=sum(r.input_tokens for r in rest),
             output_tokens=sum(r.output_tokens for r in rest), pct_of_total=pct(rest_spend, total),
-            groups=len(rest))
+            unpriced_calls=sum(r.unpriced_calls for r in rest), groups=len(rest))
+        totals = spend_totals(total, sum(r.requests for r in rows),
+                              sum(r.input_tokens for r in rows),
+                              sum(r.output_tokens for r in rows),
+                              sum(r.unpriced_calls for r in rows),
+                              sum(r.unpriced_tokens for r in rows))
         return CostBreakdown(
             window=WindowEcho(start=iso(window.start), end=iso(window.end)),
             dimension=dimension,
-            totals=spend_totals(total, sum(r.requests for r in rows),
-                                sum(r.input_tokens for r in rows),
-                                sum(r.output_tokens for r in rows)),
+            totals=totals,
             rows=share_rows(top, total),
             other=other,
             group_count=len(rows),
+            unpriced=unpriced_note(totals),
         )
 
 

@@ -1,4 +1,5 @@
-"""``costsight``: migrate, ingest, detect, plugins, serve, worker, alerts, demo.
+"""``costsight``: migrate, ingest, detect, plugins, serve, receive, worker, alerts, prices,
+reprice, demo.
 
 Configured by ``COSTSIGHT_*`` environment variables (``COSTSIGHT_DATABASE_URL`` defaults to
 ``sqlite+aiosqlite:///./costsight.db``). Exit status: 0 success, 1 rejected input, 2 error.
@@ -23,14 +24,17 @@ from costsight.cli import (
     ingest_cmd,
     migrate_cmd,
     plugins_cmd,
+    prices_cmd,
+    receive_cmd,
+    reprice_cmd,
     serve_cmd,
     worker_cmd,
 )
 from costsight.cli.common import EXIT_ERROR
 from costsight.core.errors import CostsightError
 
-COMMANDS = (migrate_cmd, ingest_cmd, detect_cmd, plugins_cmd, serve_cmd, worker_cmd,
-            alerts_cmd, demo_cmd)
+COMMANDS = (migrate_cmd, ingest_cmd, detect_cmd, plugins_cmd, serve_cmd, receive_cmd,
+            worker_cmd, alerts_cmd, prices_cmd, reprice_cmd, demo_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

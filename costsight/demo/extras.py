@@ -50,7 +50,7 @@ def budgets(costs: Sequence[NewCostRecord], end: datetime) -> list[BudgetUpsert]
     """acme: a daily support.reply budget the retry loop blows through; globex: a monthly
     tenant budget already 11 % over at ``end``; initech: a generous tenant budget."""
     month_start = day_start(end.date().replace(day=1))
-    globex_mtd = sum((r.cost_cents for r in costs
+    globex_mtd = sum((r.cost_cents or Decimal(0) for r in costs
                       if r.tenant_id == "globex" and month_start <= r.created_at <= end),
                      Decimal(0))
     initech_daily = _tenant_weekday_spend("initech")

@@ -46,8 +46,8 @@ group = ToolGroup()
 S = TypeVar("S", CostStatistics, UsageStatistics)
 
 TopNParam = Annotated[int, Field(ge=1, le=MAX_TOP_N,
-                                 description=f"Top values to list (1..{MAX_TOP_N}); the rest "
-                                             "is summed into 'other'.")]
+                                 description=f"Top values (1..{MAX_TOP_N}); the rest sums "
+                                             "into 'other'.")]
 IncludeInactiveParam = Annotated[bool, Field(description="Also list deactivated tags.")]
 NARROW_SERIES = "a shorter window (start/end) or filters (model, feature, ...)"
 NARROW_LIST = "a smaller limit or more specific filters"
@@ -143,9 +143,8 @@ async def get_cost_breakdown(ctx: ToolContext, dimension: DimensionParam, start:
                              worker: WorkerFilter = "", workflow: WorkflowFilter = "",
                              skill: SkillFilter = "",
                              tenant_id: TenantIdParam = "") -> CostBreakdown:
-    """The top N values of one dimension by spend over a window, plus 'other'.
-
-    Answers "which users / features / workers / workflows / skills / models cost the most?".
+    """The top N values of a dimension by spend over a window, plus 'other': "which
+    users / models / features / workers cost the most?".
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     window = stats_window(start, end, state.app.clock.now())
@@ -159,9 +158,8 @@ async def list_dimension_values(ctx: ToolContext, dimension: DimensionParam, sta
                                 end: StatsEnd = "", limit: LimitParam = DEFAULT_LIMIT,
                                 cursor: CursorParam = "",
                                 tenant_id: TenantIdParam = "") -> DimensionValues:
-    """The distinct values of a dimension in the tenant's cost records, ascending.
-
-    Answers "which models / users / features exist?", e.g. to pick a filter value.
+    """The distinct values of a dimension in the tenant's cost records, ascending: "which
+    models / users exist?", e.g. to pick a filter.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     window = optional_window(start, end)

@@ -75,8 +75,12 @@ def test_tiny_run_reports_every_benchmark() -> None:
     memory = out["ingest_memory"]
     assert memory["lines"] == 1_000 and 0 < memory["peak_rss_mb"] < 500
 
+    otlp = out["otlp_receiver"]
+    assert otlp["spans"] == 1_024 and otlp["requests"] == 2
+    assert otlp["ratio_vs_port"] > 0 and otlp["receiver_spans_per_s"] > 0
+
     assert set(out["goals_met"]) == {"ingest_postgres", "stats_postgres", "ingest_sqlite",
-                                     "detect_scaling", "ingest_memory"}
+                                     "detect_scaling", "ingest_memory", "otlp_receiver"}
     assert out["machine"]["cores"] >= 1 and out["machine"]["postgresql"]
 
 

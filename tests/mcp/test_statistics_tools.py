@@ -67,7 +67,9 @@ async def test_cost_statistics_totals_and_shares(app: Application, seeded) -> No
     assert [(p["ts"], p["spend_cents"], p["requests"]) for p in out["series"]] == [
         ("2026-03-09", 1.75, 2), ("2026-03-10", 10, 1)]
     assert out["totals"] == {"spend_cents": 11.75, "spend_usd": 0.1175, "requests": 3,
-                             "input_tokens": 1300, "output_tokens": 650}
+                             "input_tokens": 1300, "output_tokens": 650, "unpriced_calls": 0,
+                             "unpriced_tokens": 0}
+    assert "unpriced" not in out  # said only when there are unpriced calls
     assert [(r["key"], r["spend_cents"], r["pct_of_total"]) for r in out["by_model"]] == [
         ("claude-3-5-sonnet", 10, 85.11), ("gpt-4o", 1.5, 12.77), ("gpt-4o-mini", 0.25, 2.13)]
     assert [(r["key"], r["spend_usd"], r["pct_of_total"]) for r in out["by_feature"]] == [
@@ -99,7 +101,7 @@ async def test_cost_breakdown_top_n_and_other(app: Application, seeded) -> None:
         ("claude-3-5-sonnet", 10, 85.11)]
     assert out["other"] == {"key": "other", "spend_cents": 1.75, "spend_usd": 0.0175,
                             "requests": 2, "input_tokens": 300, "output_tokens": 150,
-                            "pct_of_total": 14.89, "groups": 2}
+                            "unpriced_calls": 0, "pct_of_total": 14.89, "groups": 2}
     assert out["totals"]["spend_cents"] == 11.75
 
 
@@ -108,6 +110,7 @@ async def test_cost_breakdown_top_n_and_other(app: Application, seeded) -> None:
     ("worker", [("unknown", 10.25), ("worker-a", 1.5)]),
     ("workflow", [("unknown", 10.25), ("wf1", 1.5)]),
     ("skill", [("unknown", 10.25), ("s1", 1.5)]),
+    ("cost_source", [("reported", 11.75)]),
 ])
 async def test_cost_breakdown_by_every_dimension(app: Application, seeded, dimension: str,
                                                  expected: list[tuple[str, float]]) -> None:
@@ -192,3 +195,27 @@ async def test_budget_status_rejects_a_tenant_outside_the_scope(app: Application
     async with connect(app) as client:
         text = await call_err(client, names.GET_BUDGET_STATUS, tenant_id="tenant-b")
     assert "tenant_id" in text and "tenant-b" in text and "tenant-a" in text
+
+
+async def test_unpriced_calls_are_counted_and_said_in_the_cost_answers(app: Application,
+                                                                       seeded) -> None:
+    from tests.contract.builders import at, cost
+    async with app.storage.unit_of_work() as uow:
+        await uow.costs.record_costs([
+            cost(created_at=at(10, 10), model="no-such-model-xyz", cost_cents=None,
+                 input_tokens=70, output_tokens=30),
+            cost(created_at=at(10, 11), model="no-such-model-xyz", cost_cents=None,
+                 input_tokens=7, output_tokens=3)])
+        await uow.commit()
+    async with connect(app) as client:
+        stats = await call(client, names.GET_COST_STATISTICS, **TWO_DAYS)
+        by_source = await call(client, names.GET_COST_BREAKDOWN, dimension="cost_source",
+                               **TWO_DAYS)
+    assert (stats["totals"]["unpriced_calls"], stats["totals"]["unpriced_tokens"]) == (2, 110)
+    assert stats["totals"]["spend_cents"] == 11.75  # unpriced calls count 0, flagged
+    assert "2 call(s), 110 tokens, have no known price" in stats["unpriced"]
+    assert [(r["key"], r["requests"], r["unpriced_calls"]) for r in stats["by_model"]][-1] == (
+        "no-such-model-xyz", 2, 2)
+    assert [(r["key"], r["requests"]) for r in by_source["rows"]] == [
+        ("reported", 3), ("unpriced", 2)]
+    assert "have no known price" in by_source["unpriced"]

@@ -42,6 +42,7 @@ def test_wheel_holds_only_the_costsight_package(tmp_path: Path) -> None:
     for module in ("costsight/bootstrap.py", "costsight/cli/main.py",
                    "costsight/core/application.py", "costsight/adapters/sql/storage.py",
                    "costsight/plugins/anomaly/spike.py", "costsight/mcp_server/server.py",
+                   "costsight/receiver/app.py", "costsight/bearer_tokens.py",
                    "costsight/demo/generator.py",
                    "costsight/adapters/sql/migrations/alembic.ini",
                    "costsight/adapters/sql/migrations/versions/0001_initial.py"):

@@ -44,7 +44,7 @@ def test_the_walk_finds_every_port() -> None:
     assert sorted(port.__name__ for _, port in PORTS) == [
         "AlertRoutePort", "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
         "LeaderElectionPort", "NotificationPort", "PatternDetectionPort", "PatternFeedbackPort", "PredictionPort",
-        "PredictionRecordPort", "ProvenancePort"]
+        "PredictionRecordPort", "PriceBookPort", "ProvenancePort"]
 
 
 def _methods(cls: type) -> dict[str, inspect.Signature]:

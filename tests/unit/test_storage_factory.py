@@ -18,6 +18,7 @@ MEMORY = {
     "audit": "costsight.adapters.memory.audit.MemoryAudit",
     "alert_routes": "costsight.adapters.memory.alert_route.MemoryAlertRoute",
     "notifications": "costsight.adapters.memory.notification.MemoryNotification",
+    "price_book": "costsight.adapters.memory.price_book.MemoryPriceBook",
 }
 SQL = {
     "analytics": "costsight.adapters.sql.analytics.SqlAnalytics",
@@ -32,6 +33,7 @@ SQL = {
     "audit": "costsight.adapters.sql.audit.SqlAudit",
     "alert_routes": "costsight.adapters.sql.alert_route.SqlAlertRoute",
     "notifications": "costsight.adapters.sql.notification.SqlNotification",
+    "price_book": "costsight.adapters.sql.price_book.SqlPriceBook",
 }
 LEADER = {
     "memory": ("costsight.adapters.memory.leader_election.MemoryLeaderElection", None),

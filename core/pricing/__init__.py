@@ -1,0 +1,1 @@
+"""Pricing cost records from token counts: price entries, the cost of one call, resolution."""

@@ -39,6 +39,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "costsight.plugins.prediction.cost_overrun",
     "costsight.plugins.patterns.failure_signatures",
     "costsight.plugins.patterns.cost_spikes",
+    "costsight.plugins.forecast.exponential",
 )
 
 

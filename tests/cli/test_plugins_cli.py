@@ -20,6 +20,7 @@ BUILTIN_HOOKS = {
     "costsight.plugins.prediction.cost_overrun": ["costsight_register_predictors"],
     "costsight.plugins.patterns.failure_signatures": ["costsight_register_pattern_detectors"],
     "costsight.plugins.patterns.cost_spikes": ["costsight_register_pattern_detectors"],
+    "costsight.plugins.forecast.exponential": ["costsight_register_forecasters"],
 }
 HARDCAP = FakeDistribution("costsight-hardcap", {"hardcap": "tests.plugins.thirdparty_plugin"})
 BROKEN = FakeDistribution("costsight-broken", {

@@ -65,7 +65,8 @@ def costsight_register_predictors(register: Callable[[Predictor], None]) -> None
     """Register predictors of worker behaviour (advisory, expiring predictions).
 
     :param register: call ``register(predictor)`` for each predictor. A predictor has a unique
-        ``name``, an ``order`` (built-ins: 100 failure likelihood, 200 cost overrun) and
+        ``name``, an ``order`` (built-ins: 100 failure likelihood, 200 cost overrun, 300 budget
+        breach) and
         ``predict(context: PredictionContext) -> Sequence[NewPrediction]``. Predictions are
         stored deduplicated by (tenant, prediction_type, subject) while unexpired.
     :return: nothing; results of implementations are ignored (not ``firstresult``).

@@ -63,6 +63,7 @@ def test_check_pending_rejects_an_unknown_hook() -> None:
     ("costsight.plugins.anomaly.causes", "cause_derivers", "RETRY_LOOP"),
     ("costsight.plugins.prediction.failure", "predictors", "failure_likelihood"),
     ("costsight.plugins.prediction.cost_overrun", "predictors", "cost_overrun"),
+    ("costsight.plugins.prediction.budget_breach", "predictors", "budget_breach"),
     ("costsight.plugins.patterns.failure_signatures", "pattern_detectors", "failure_signatures"),
     ("costsight.plugins.patterns.cost_spikes", "pattern_detectors", "cost_spikes"),
     ("costsight.plugins.forecast.exponential", "forecasters", "exponential_smoothing"),
@@ -130,7 +131,7 @@ def test_hook_register_predictors() -> None:
     pm, plugin = with_plugin("costsight_register_predictors", Named("mine", 1, []))
     try:
         assert [p.name for p in Engines(pm).predictors()] == [
-            "mine", "failure_likelihood", "cost_overrun"]
+            "mine", "failure_likelihood", "cost_overrun", "budget_breach"]
     finally:
         pm.unregister(plugin)
 

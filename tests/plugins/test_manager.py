@@ -208,7 +208,8 @@ def test_unusable_registrations_skip_the_plugin_and_are_reported(engine: object,
 def test_duplicate_names_are_rejected() -> None:
     pm, plugin = with_plugin("costsight_register_predictors", Named("cost_overrun"))
     engines = Engines(pm)
-    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun"]
+    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun",
+                                                     "budget_breach"]
     assert engines.predictors()[1].__module__ == "costsight.plugins.prediction.cost_overrun"
     [error] = engines.load_errors
     assert error.plugin == plugin.__name__ and "registered twice" in error.error
@@ -225,7 +226,8 @@ def test_a_registration_hook_that_raises_skips_only_its_plugin() -> None:
     pm = manager()
     pm.register(plugin, name="raising_registration")
     engines = Engines(pm)
-    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun"]
+    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun",
+                                                     "budget_breach"]
     assert [(e.plugin, e.error) for e in engines.load_errors] == [
         ("raising_registration", "RuntimeError: cannot register today")]
 

@@ -30,6 +30,7 @@ from costsight.core.domain.alerts import AlertRoute, Notification
 from costsight.core.domain.anomalies import Anomaly, Breach, DriftTracker
 from costsight.core.domain.audit import StoredAuditRecord
 from costsight.core.domain.costs import Budget, CostRecord, FeatureTag, WorkerRun
+from costsight.core.domain.forecasts import ForecastSnapshot
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.domain.predictions import Prediction
 from costsight.core.domain.prices import ModelPrice
@@ -75,6 +76,8 @@ class CommittedState:
     notifications: dict[str, Notification] = field(default_factory=dict)
     #: (tenant_id or "", provider or "", model, effective_from)
     model_prices: dict[tuple[str, str, str, datetime], ModelPrice] = field(default_factory=dict)
+    #: tenant_id -> its latest forecast snapshot
+    forecasts: dict[str, ForecastSnapshot] = field(default_factory=dict)
 
 
 #: Tables whose keys are unique indexes over inserts (not upserts): a key another unit
@@ -166,11 +169,12 @@ class Tx:
         self.alert_routes = table("alert_routes", state.alert_routes)
         self.notifications = table("notifications", state.notifications)
         self.model_prices = table("model_prices", state.model_prices)
+        self.forecasts = table("forecasts", state.forecasts)
         self.tables: list[TxTable[Any, Any]] = [
             self.cost_records, self.request_ids, self.worker_runs, self.feature_tags,
             self.budgets, self.anomalies, self.breaches, self.drift_trackers, self.feedback,
             self.predictions, self.provenance, self.provenance_keys, self.audit,
-            self.alert_routes, self.notifications, self.model_prices]
+            self.alert_routes, self.notifications, self.model_prices, self.forecasts]
         if [t.name for t in self.tables] != [f.name for f in fields(state)]:
             # a table added to CommittedState but not here would silently never commit
             raise RuntimeError("Tx does not overlay every table of CommittedState")

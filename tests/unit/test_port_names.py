@@ -43,8 +43,9 @@ def test_the_walk_finds_every_port() -> None:
     # Guards the walk itself: an empty or shrunken list would make the pairing vacuous.
     assert sorted(port.__name__ for _, port in PORTS) == [
         "AlertRoutePort", "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
-        "LeaderElectionPort", "NotificationPort", "PatternDetectionPort", "PatternFeedbackPort", "PredictionPort",
-        "PredictionRecordPort", "PriceBookPort", "ProvenancePort"]
+        "ForecastPort", "LeaderElectionPort", "NotificationPort", "PatternDetectionPort",
+        "PatternFeedbackPort", "PredictionPort", "PredictionRecordPort", "PriceBookPort",
+        "ProvenancePort"]
 
 
 def _methods(cls: type) -> dict[str, inspect.Signature]:

@@ -19,6 +19,7 @@ MEMORY = {
     "alert_routes": "costsight.adapters.memory.alert_route.MemoryAlertRoute",
     "notifications": "costsight.adapters.memory.notification.MemoryNotification",
     "price_book": "costsight.adapters.memory.price_book.MemoryPriceBook",
+    "forecasts": "costsight.adapters.memory.forecast.MemoryForecast",
 }
 SQL = {
     "analytics": "costsight.adapters.sql.analytics.SqlAnalytics",
@@ -34,6 +35,7 @@ SQL = {
     "alert_routes": "costsight.adapters.sql.alert_route.SqlAlertRoute",
     "notifications": "costsight.adapters.sql.notification.SqlNotification",
     "price_book": "costsight.adapters.sql.price_book.SqlPriceBook",
+    "forecasts": "costsight.adapters.sql.forecast.SqlForecast",
 }
 LEADER = {
     "memory": ("costsight.adapters.memory.leader_election.MemoryLeaderElection", None),

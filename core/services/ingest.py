@@ -1,9 +1,11 @@
-"""Ingest use case: stream JSON Lines / CSV sources, validate every line, write in batches.
+"""Ingest use case: stream JSON Lines / CSV sources, validate every line once, write in batches.
 
-All-or-nothing (default): pass 1 validates every line of every source (streaming, nothing
-kept but counts and the rejections handed to ``on_reject``); when anything is rejected nothing
-is written. Otherwise pass 2 re-reads the sources and writes them in batches inside ONE unit of
-work, committed at the end, so memory stays bounded and a failure writes nothing.
+All-or-nothing (default): ONE pass. Each line is read, decoded and validated once and streamed,
+batch by batch, into ONE unit of work (the SQL adapters stage cost batches through a TEMP
+table with COPY on Postgres); the unit commits only after the last line of the last source was
+accepted. When any line is rejected, writing stops, the rest is still validated (so every
+rejection is reported, as before) and the unit rolls back: nothing of the sources is visible.
+Memory stays bounded (one batch per record kind, one validation chunk).
 
 ``skip_invalid``: one pass; rejected lines go to ``on_reject``, valid lines are written in
 batches, each batch its own unit of work. A batch storage refuses (a change to a terminal
@@ -23,7 +25,13 @@ from typing import Any, Protocol
 
 from costsight.core.errors import CostsightError
 from costsight.core.ingest.lines import LineSource
-from costsight.core.ingest.parser import InputFormat, Parsed, Rejection, parse_source
+from costsight.core.ingest.parser import (
+    CHUNK_LINES,
+    InputFormat,
+    Parsed,
+    Rejection,
+    parse_source,
+)
 from costsight.core.ingest.records import Invalid, RecordKind
 from costsight.core.ingest.writer import (
     DEFAULT_BATCH_SIZE,
@@ -149,14 +157,6 @@ class IngestService:
         if skip_invalid:
             await self._write_skipping(sources, fmt, size, report, sink, progress, guard)
             return report
-        for source in sources:
-            _phase(progress, f"validating {source.name}", source.size)
-            for item in parse_source(source, fmt, on_bytes=_advance(progress)):
-                if isinstance(item, Rejection):
-                    sink(item)
-        if report.rejected:
-            return report
-        guard.check()  # what was validated is what will be written
         await self._write_all(sources, fmt, size, report, sink, progress, guard)
         return report
 
@@ -166,26 +166,39 @@ class IngestService:
         totals = {kind: KindCounts() for kind in RecordKind}
         buffers = BatchBuffers(size)
         valid = 0
+        failed = False  # a line was rejected: write nothing more, validate the rest
         async with self.storage.unit_of_work() as uow:
-            try:
-                for source in sources:
-                    _phase(progress, f"writing {source.name}", source.size)
-                    for item in parse_source(source, fmt, on_bytes=_advance(progress)):
-                        if isinstance(item, Rejection):  # the file changed since pass 1
-                            sink(item)
-                            return
-                        try:
-                            due = buffers.append(item)
-                        except Invalid as exc:
-                            sink(_rejection(item, exc))
-                            return
-                        valid += 1
+            for source in sources:
+                _phase(progress, f"ingesting {source.name}", source.size)
+                for item in parse_source(source, fmt, on_bytes=_advance(progress),
+                                        chunk_lines=min(size, CHUNK_LINES)):
+                    if isinstance(item, Rejection):
+                        sink(item)
+                        failed = True
+                        continue
+                    if failed:
+                        continue
+                    try:
+                        due = buffers.append(item)
+                    except Invalid as exc:
+                        sink(_rejection(item, exc))
+                        failed = True
+                        continue
+                    valid += 1
+                    try:
                         for kind in due:
                             totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
-                                                                  now=self.clock.now()))
+                                                               now=self.clock.now()))
+                    except BatchConflict as exc:
+                        for rejection in _conflict_rejections(exc):
+                            sink(rejection)
+                        failed = True
+            if failed:
+                return  # the unit of work rolls back: nothing was written
+            try:
                 for kind in _flush_all_order(buffers):
                     totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
-                                                                  now=self.clock.now()))
+                                                       now=self.clock.now()))
             except BatchConflict as exc:
                 for rejection in _conflict_rejections(exc):
                     sink(rejection)
@@ -203,7 +216,8 @@ class IngestService:
         report.written = True
         for source in sources:
             _phase(progress, f"ingesting {source.name}", source.size)
-            for item in parse_source(source, fmt, on_bytes=_advance(progress)):
+            for item in parse_source(source, fmt, on_bytes=_advance(progress),
+                                        chunk_lines=min(size, CHUNK_LINES)):
                 if isinstance(item, Rejection):
                     sink(item)
                     continue

@@ -79,6 +79,16 @@ def _memory(r: dict[str, Any]) -> list[str]:
             f"(goal {r['goal']}, {_ok(r)}); {r['seconds']} s, {r['lines_per_s']:,} lines/s", ""]
 
 
+def _cli_ingest(r: dict[str, Any]) -> list[str]:
+    return [f"### cli_ingest_postgres: `costsight ingest` of {r['lines']:,} lines end to end "
+            f"vs `psql \\copy` of the same rows as CSV - **{r['ratio_vs_psql_copy']}x** "
+            f"(goal {r['goal']}, {_ok(r)})", "",
+            f"costsight {r['cli_lines_per_s']:,} lines/s ({r['cli_seconds']} s); psql \\copy "
+            f"into a table like cost_records (same indexes) {r['psql_copy_lines_per_s']:,} "
+            f"lines/s; into an index-free heap {r['psql_copy_heap_lines_per_s']:,} lines/s "
+            f"(ratio {r['ratio_vs_psql_copy_heap']}); best of {r['repeats']}", ""]
+
+
 def render_summary(results: dict[str, Any]) -> str:
     m = results["machine"]
     out = [f"## Run: plan {results['plan']}, seed {results['seed']}, {m['date_utc']}", "",
@@ -100,6 +110,8 @@ def render_summary(results: dict[str, Any]) -> str:
         out += _mcp(results["mcp_overhead"])
     if "ingest_memory" in results:
         out += _memory(results["ingest_memory"])
+    if "cli_ingest_postgres" in results:
+        out += _cli_ingest(results["cli_ingest_postgres"])
     return "\n".join(out)
 
 

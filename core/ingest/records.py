@@ -239,7 +239,8 @@ def split_object(obj: Any, *, checked: bool = False) -> tuple[RecordKind, dict[s
     except ValueError:
         raise Invalid("type", f"unknown record type {raw_type!r} (allowed: {ALLOWED_TYPES})") \
             from None
-    fields = {k: v for k, v in obj.items() if k != "type"}
+    fields = dict(obj)
+    del fields["type"]
     return kind, fields
 
 

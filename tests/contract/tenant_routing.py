@@ -64,7 +64,7 @@ KNOWN_GAPS = (
                 "and worker runs are updated by id after a tenant-pinned read: add "
                 "tenant_id = :tenant to the WHERE",
                 r"^UPDATE (cost_anomalies|cost_budgets|pattern_feedback|prediction_events|"
-                r"worker_runs) SET .* WHERE \1\.id = \S+( RETURNING [\w, ]+)?$"),
+                r"worker_runs) SET .* WHERE \1\.id = \S+( RETURNING [\w., ]+)?$"),
     CrossTenant("worker runs by id", "worker run ids are global (primary key id): the upsert "
                 "reads the stored runs by id; on Citus the key becomes (tenant_id, id) and the "
                 "read gains tenant_id IN (...)",

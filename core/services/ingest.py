@@ -1,6 +1,7 @@
 """Ingest use case: stream JSON Lines / CSV sources, validate every line once, write in batches.
 
-All-or-nothing (default): ONE pass. Each line is read, decoded and validated once and streamed,
+All-or-nothing (default): ONE pass. Each line is read, decoded and validated once (a worker
+thread parses the next chunk while the database takes the current batch) and streamed,
 batch by batch, into ONE unit of work (the SQL adapters stage cost batches through a TEMP
 table with COPY on Postgres); the unit commits only after the last line of the last source was
 accepted. When any line is rejected, writing stops, the rest is still validated (so every
@@ -19,7 +20,7 @@ committed before the change was seen stay).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ from costsight.core.ingest.parser import (
     Rejection,
     parse_source,
 )
+from costsight.core.ingest.read_ahead import ReadAhead
 from costsight.core.ingest.records import Invalid, RecordKind
 from costsight.core.ingest.writer import (
     DEFAULT_BATCH_SIZE,
@@ -167,32 +169,32 @@ class IngestService:
         buffers = BatchBuffers(size)
         valid = 0
         failed = False  # a line was rejected: write nothing more, validate the rest
+        items = _parsed(sources, fmt, progress, min(size, CHUNK_LINES))
         async with self.storage.unit_of_work() as uow:
-            for source in sources:
-                _phase(progress, f"ingesting {source.name}", source.size)
-                for item in parse_source(source, fmt, on_bytes=_advance(progress),
-                                        chunk_lines=min(size, CHUNK_LINES)):
-                    if isinstance(item, Rejection):
-                        sink(item)
-                        failed = True
-                        continue
-                    if failed:
-                        continue
-                    try:
-                        due = buffers.append(item)
-                    except Invalid as exc:
-                        sink(_rejection(item, exc))
-                        failed = True
-                        continue
-                    valid += 1
-                    try:
-                        for kind in due:
-                            totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
-                                                               now=self.clock.now()))
-                    except BatchConflict as exc:
-                        for rejection in _conflict_rejections(exc):
-                            sink(rejection)
-                        failed = True
+            async with ReadAhead(items, CHUNK_LINES) as ahead:
+                while chunk := await ahead.next():
+                    for item in chunk:
+                        if isinstance(item, Rejection):
+                            sink(item)
+                            failed = True
+                            continue
+                        if failed:
+                            continue
+                        try:
+                            due = buffers.append(item)
+                        except Invalid as exc:
+                            sink(_rejection(item, exc))
+                            failed = True
+                            continue
+                        valid += 1
+                        try:
+                            for kind in due:
+                                totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
+                                                                   now=self.clock.now()))
+                        except BatchConflict as exc:
+                            for rejection in _conflict_rejections(exc):
+                                sink(rejection)
+                            failed = True
             if failed:
                 return  # the unit of work rolls back: nothing was written
             try:
@@ -257,6 +259,13 @@ class IngestService:
             await uow.commit()
         guard.committed_batches += 1
         return counts
+
+
+def _parsed(sources: Sequence[LineSource], fmt: InputFormat, progress: IngestProgress | None,
+            chunk_lines: int) -> Iterator[Parsed | Rejection]:
+    for source in sources:
+        _phase(progress, f"ingesting {source.name}", source.size)
+        yield from parse_source(source, fmt, on_bytes=_advance(progress), chunk_lines=chunk_lines)
 
 
 def _flush_all_order(buffers: BatchBuffers) -> list[RecordKind]:

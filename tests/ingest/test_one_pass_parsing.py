@@ -177,3 +177,30 @@ async def test_all_or_nothing_reads_each_source_once_and_reports_every_rejection
     assert [(r.line, r.field) for r in report.rejections] == [(26, "tenant_id"), (42, "line")]
     async with storage.unit_of_work() as uow:  # the 2 batches streamed before line 26: gone
         assert list(await uow.analytics.known_tenants()) == ["t1"]
+
+
+async def test_read_ahead_keeps_order_and_raises_the_iterators_error_as_it_was() -> None:
+    from costsight.core.ingest.read_ahead import ReadAhead
+
+    async with ReadAhead(iter(range(25)), 10) as ahead:
+        chunks = []
+        while chunk := await ahead.next():
+            chunks.append(chunk)
+    assert chunks == [list(range(10)), list(range(10, 20)), list(range(20, 25))]
+
+    def failing() -> Any:
+        yield 1
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        async with ReadAhead(failing(), 10) as ahead:
+            while await ahead.next():
+                pass
+
+    class Stop(Exception):
+        pass
+
+    with pytest.raises(Stop):  # the consumer's own error, not an exception group
+        async with ReadAhead(iter(range(100)), 10) as ahead:
+            await ahead.next()
+            raise Stop

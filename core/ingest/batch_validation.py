@@ -55,4 +55,7 @@ _PENDING = Invalid("line", "not validated")
 
 @cache
 def _list_adapter(kind: RecordKind) -> TypeAdapter[list[BaseModel]]:
-    return TypeAdapter(list[MODELS[kind]])  # type: ignore[name-defined]
+    # list[model] of a runtime model class: the items are instances of that model.
+    item: Any = MODELS[kind]
+    adapter: TypeAdapter[list[BaseModel]] = TypeAdapter(list[item])
+    return adapter

@@ -43,7 +43,11 @@ def fast_object(data: bytes) -> dict[str, Any] | None:
         return None
     if type(obj) is not dict or not _SCALARS.issuperset(map(type, obj.values())):
         return None  # a float (exact Decimal needed), a list or an object: be strict
-    if data.count(b":") != orjson.dumps(obj).count(b":"):
+    try:
+        again = orjson.dumps(obj)
+    except orjson.JSONEncodeError:  # an integer orjson reads but cannot write: be strict
+        return None
+    if data.count(b":") != again.count(b":"):
         return None  # a key appears more than once: the strict parser names it
     return obj
 

@@ -79,7 +79,7 @@ REPORT_REJECTIONS = 100
 
 
 class IngestProgress(Protocol):
-    """Progress sink (the CLI's progress bar)."""
+    """Progress sink (the CLI's progress bar); called from the thread that reads ahead."""
 
     def phase(self, description: str, total_bytes: int | None) -> None: ...
 

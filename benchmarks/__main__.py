@@ -16,6 +16,7 @@ from typing import Any
 
 import anyio
 
+from benchmarks.cli_ingest import cli_ingest_postgres
 from benchmarks.databases import PG_URL
 from benchmarks.detection import detect_scaling
 from benchmarks.explain import explain_all
@@ -31,7 +32,7 @@ from benchmarks.stats import StatsBench
 from benchmarks.workload import build_workload
 
 NAMES = ("ingest_postgres", "stats_postgres", "ingest_sqlite", "detect_scaling", "mcp_overhead",
-         "ingest_memory", "otlp_receiver")
+         "ingest_memory", "otlp_receiver", "cli_ingest_postgres")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -84,6 +85,8 @@ async def run(plan: Plan, chosen: tuple[str, ...], seed: int) -> dict[str, Any]:
         "ingest_memory": lambda: anyio.to_thread.run_sync(
             ingest_memory, workload, plan.memory_lines),
         "otlp_receiver": lambda: otlp_receiver(workload, plan.otlp_spans, seed),
+        "cli_ingest_postgres": lambda: cli_ingest_postgres(
+            workload, plan.cli_lines, plan.cli_repeats),
     }
     for name in NAMES:
         if name not in chosen or name not in steps:

@@ -26,13 +26,17 @@ class Plan:
     #: spans sent through the OTLP receiver (requests of 512)
     otlp_spans: int
     batch_size: int = DEFAULT_BATCH_SIZE
+    #: lines of the end-to-end ``costsight ingest`` vs ``psql \\copy`` run, best of repeats
+    cli_lines: int = 100_000
+    cli_repeats: int = 2
 
 
 FULL = Plan("full", postgres_checkpoints=(100_000, 1_000_000, 10_000_000),
             postgres_headline=1_000_000,
             sqlite_checkpoints=(100_000, 1_000_000), stats_repeats=5,
             detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=10_000,
-            mcp_rows=100_000, mcp_calls=300, memory_lines=1_000_000, otlp_spans=204_800)
+            mcp_rows=100_000, mcp_calls=300, memory_lines=1_000_000, otlp_spans=204_800,
+            cli_lines=1_000_000, cli_repeats=3)
 QUICK = Plan("quick", postgres_checkpoints=(100_000, 200_000), postgres_headline=200_000,
              sqlite_checkpoints=(100_000, 200_000), stats_repeats=3,
              detect_sizes=(10, 100, 1_000, 10_000), detect_repeats=3, detect_baseline_max=10_000,
@@ -42,5 +46,5 @@ TINY = Plan("tiny", postgres_checkpoints=(1_000, 2_000), postgres_headline=2_000
             sqlite_checkpoints=(1_000, 2_000),
             stats_repeats=1, detect_sizes=(10, 20), detect_repeats=1, detect_baseline_max=20,
             mcp_rows=1_000, mcp_calls=4, memory_lines=1_000, otlp_spans=1_024,
-            batch_size=500)
+            batch_size=500, cli_lines=1_000, cli_repeats=1)
 PLANS = {p.name: p for p in (FULL, QUICK, TINY)}

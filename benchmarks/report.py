@@ -84,6 +84,14 @@ def _otlp(r: dict[str, Any]) -> list[str]:
             f"requests of {r['batch']} ({r['database']}) - receiver {r['receiver_spans_per_s']:,} "
             f"spans/s, port {r['port_records_per_s']:,} records/s, ratio_vs_port "
             f"**{r['ratio_vs_port']}** (goal {r['goal']}, {_ok(r)})", ""]
+def _cli_ingest(r: dict[str, Any]) -> list[str]:
+    return [f"### cli_ingest_postgres: `costsight ingest` of {r['lines']:,} lines end to end "
+            f"vs `psql \\copy` of the same rows as CSV - **{r['ratio_vs_psql_copy']}x** "
+            f"(goal {r['goal']}, {_ok(r)})", "",
+            f"costsight {r['cli_lines_per_s']:,} lines/s ({r['cli_seconds']} s); psql \\copy "
+            f"into a table like cost_records (same indexes) {r['psql_copy_lines_per_s']:,} "
+            f"lines/s; into an index-free heap {r['psql_copy_heap_lines_per_s']:,} lines/s "
+            f"(ratio {r['ratio_vs_psql_copy_heap']}); best of {r['repeats']}", ""]
 
 
 def render_summary(results: dict[str, Any]) -> str:
@@ -109,6 +117,8 @@ def render_summary(results: dict[str, Any]) -> str:
         out += _memory(results["ingest_memory"])
     if "otlp_receiver" in results:
         out += _otlp(results["otlp_receiver"])
+    if "cli_ingest_postgres" in results:
+        out += _cli_ingest(results["cli_ingest_postgres"])
     return "\n".join(out)
 
 

@@ -36,7 +36,7 @@ class SourceIdentity:
 
 
 class LineSource(Protocol):
-    """Something ingest can read twice (validate, then write): a file, bytes in a test."""
+    """Something ingest reads (once, in one pass): a file, bytes in a test."""
 
     @property
     def name(self) -> str:

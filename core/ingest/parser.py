@@ -1,30 +1,38 @@
-"""Turn a line source into validated records or rejections, one line at a time."""
+"""Turn a line source into validated records or rejections, in file order.
+
+Lines are read, decoded and split into (kind, fields) one at a time, then validated in chunks
+of ``CHUNK_LINES`` lines, one pydantic list validation per record kind of the chunk
+(``batch_validation.build_records``); each line is decoded and validated exactly once.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
 
+from costsight.core.ingest.batch_validation import build_records
+from costsight.core.ingest.json_lines import fast_object, strict_object
 from costsight.core.ingest.lines import MAX_LINE_BYTES, LineSource, RawLine, read_lines
 from costsight.core.ingest.records import (
     Invalid,
     RecordKind,
+    csv_fields,
     csv_header,
-    record_from_csv,
-    record_from_object,
+    split_object,
 )
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
 #: How much of a rejected line is kept for the rejects file.
 RAW_KEEP_CHARS = 2000
+
+#: Lines validated together (memory: a chunk's fields and models, a few MB at most).
+CHUNK_LINES = 1000
 
 
 class InputFormat(StrEnum):
@@ -64,10 +72,6 @@ def detect_format(name: str, requested: InputFormat = InputFormat.AUTO) -> Input
     return InputFormat.CSV if name.lower().endswith(".csv") else InputFormat.JSONL
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def _raw_text(raw: RawLine) -> str:
     return raw.data[:RAW_KEEP_CHARS * 4].decode("utf-8", "backslashreplace")[:RAW_KEEP_CHARS]
 
@@ -81,44 +85,53 @@ def _decode(raw: RawLine) -> str:
         raise Invalid("line", f"not valid UTF-8 (byte {exc.start + 1} of the line)") from None
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+def _json_fields(raw: RawLine) -> tuple[RecordKind, dict[str, Any]]:
+    """A JSON Lines line -> (kind, fields), decoded once: orjson when provably exact."""
+    if not raw.oversized:
+        obj = fast_object(raw.data)
+        if obj is not None:
+            return split_object(obj, checked=True)
+    return split_object(strict_object(_decode(raw)))
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """Build an object, refusing a repeated key: parsers disagree on which copy wins (the
-    first, the last, both), so a line like ``"tenant_id":"t1","tenant_id":"t2"`` is ambiguous."""
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return obj
+@dataclass
+class _Pending:
+    """A decoded line waiting for its chunk's validation."""
+
+    raw: RawLine
+    kind: RecordKind
+    fields: dict[str, Any]
 
 
-def _parse_json_line(text: str) -> tuple[RecordKind, BaseModel]:
-    try:
-        obj = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant,
-                         object_pairs_hook=_unique_keys)
-    except _DuplicateKey as exc:
-        raise Invalid(exc.key or "line",
-                      f"the key {exc.key!r} appears more than once in one object "
-                      "(each key at most once)") from None
-    except RecursionError:
-        raise Invalid("line", "JSON nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, integers of > 4300 digits
-        raise Invalid("line", f"not valid JSON: {exc}") from None
-    return record_from_object(obj)
+def _validated(source: str, chunk: list[_Pending | Rejection]) -> Iterator[Parsed | Rejection]:
+    """The chunk in order, every pending line validated (one list validation per kind)."""
+    by_kind: dict[RecordKind, list[_Pending]] = {}
+    for entry in chunk:
+        if isinstance(entry, _Pending):
+            by_kind.setdefault(entry.kind, []).append(entry)
+    results: dict[int, BaseModel | Invalid] = {}
+    for kind, entries in by_kind.items():
+        built = build_records(kind, [entry.fields for entry in entries])
+        results.update(zip((e.raw.number for e in entries), built, strict=True))
+    for entry in chunk:
+        if isinstance(entry, Rejection):
+            yield entry
+            continue
+        result = results[entry.raw.number]
+        if isinstance(result, Invalid):
+            yield Rejection(source, entry.raw.number, result.field, result.reason,
+                            _raw_text(entry.raw))
+        else:
+            yield Parsed(source, entry.raw.number, entry.kind, result)
 
 
 def parse_source(source: LineSource, fmt: InputFormat = InputFormat.AUTO, *,
-                 on_bytes: Callable[[int], None] | None = None
-                 ) -> Iterator[Parsed | Rejection]:
+                 on_bytes: Callable[[int], None] | None = None,
+                 chunk_lines: int = CHUNK_LINES) -> Iterator[Parsed | Rejection]:
     """Every non-blank line of ``source`` as Parsed or Rejection, in file order.
+
+    Reading runs at most ``chunk_lines`` lines ahead of what was yielded (ingest passes its
+    batch size when smaller, so a change to the file is seen before the next batch commits).
 
     CSV: the first non-blank line is the header; each later physical line is one row (quoted
     fields may not span lines). A bad header rejects every row.
@@ -126,6 +139,7 @@ def parse_source(source: LineSource, fmt: InputFormat = InputFormat.AUTO, *,
     fmt = detect_format(source.name, fmt)
     header: tuple[str, ...] | None = None
     header_error: Invalid | None = None
+    chunk: list[_Pending | Rejection] = []
     with source.open() as stream:
         for raw in read_lines(stream):
             if on_bytes is not None:
@@ -137,26 +151,29 @@ def parse_source(source: LineSource, fmt: InputFormat = InputFormat.AUTO, *,
             if not raw.oversized and not raw.data.strip():
                 continue
             try:
-                text = _decode(raw)
                 if fmt is InputFormat.JSONL:
-                    kind, record = _parse_json_line(text)
-                    yield Parsed(source.name, raw.number, kind, record)
-                    continue
-                row = _csv_row(text)
-                if header is None and header_error is None:
-                    try:
-                        header = csv_header(row)
-                    except Invalid as exc:
-                        header_error = exc
-                        raise
-                    continue
-                if header_error is not None:
-                    raise Invalid("header", f"no valid header: {header_error.reason}")
-                assert header is not None
-                yield Parsed(source.name, raw.number, RecordKind.COST_RECORD,
-                             record_from_csv(header, row))
+                    kind, fields = _json_fields(raw)
+                    chunk.append(_Pending(raw, kind, fields))
+                else:
+                    row = _csv_row(_decode(raw))
+                    if header is None and header_error is None:
+                        try:
+                            header = csv_header(row)
+                        except Invalid as exc:
+                            header_error = exc
+                            raise
+                        continue
+                    if header_error is not None:
+                        raise Invalid("header", f"no valid header: {header_error.reason}")
+                    assert header is not None
+                    chunk.append(_Pending(raw, RecordKind.COST_RECORD, csv_fields(header, row)))
             except Invalid as exc:
-                yield Rejection(source.name, raw.number, exc.field, exc.reason, _raw_text(raw))
+                chunk.append(Rejection(source.name, raw.number, exc.field, exc.reason,
+                                       _raw_text(raw)))
+            if len(chunk) >= chunk_lines:
+                yield from _validated(source.name, chunk)
+                chunk = []
+    yield from _validated(source.name, chunk)
 
 
 def _csv_row(text: str) -> list[str]:

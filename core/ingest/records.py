@@ -156,6 +156,12 @@ def _floats(value: Any) -> Any:
 
 def build_record(kind: RecordKind, fields: Mapping[str, Any]) -> BaseModel:
     """Validate one record's fields into its domain model; ``Invalid`` names field and reason."""
+    return finish_record(kind, validate_record(kind, prepare_fields(kind, fields)))
+
+
+def prepare_fields(kind: RecordKind, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """What the model does not check itself: instants through the one parser, money
+    magnitudes, provenance payload numbers; ``Invalid`` on the first problem."""
     data = dict(fields)
     for name in TIMESTAMP_FIELDS.intersection(data):
         if data[name] is not None:
@@ -172,12 +178,21 @@ def build_record(kind: RecordKind, fields: Mapping[str, Any]) -> BaseModel:
         except ValueError as exc:
             field, _, reason = str(exc).partition(": ")
             raise Invalid(field, reason) from None
+    return data
+
+
+def validate_record(kind: RecordKind, data: dict[str, Any]) -> BaseModel:
+    """The domain model of prepared fields; ``Invalid`` from pydantic's first errors."""
     try:
-        record = MODELS[kind].model_validate(data)
+        return MODELS[kind].model_validate(data)
     except PydanticValidationError as exc:
         raise _pydantic_invalid(exc) from None
     except ArithmeticError:  # decimal signals on absurd magnitudes: never a crash
         raise Invalid("line", "a number is out of range") from None
+
+
+def finish_record(kind: RecordKind, record: BaseModel) -> BaseModel:
+    """Checks across a validated record's fields (and column limits); the record."""
     if kind is RecordKind.PROVENANCE:
         for name in ("v1_cost", "v2_cost"):
             value = getattr(record, name)
@@ -220,9 +235,20 @@ def _check_magnitude(name: str, value: Any) -> None:
 
 def record_from_object(obj: Any) -> tuple[RecordKind, BaseModel]:
     """A decoded JSON Lines object -> (kind, validated model)."""
+    kind, fields = split_object(obj)
+    return kind, build_record(kind, fields)
+
+
+def split_object(obj: Any, *, checked: bool = False) -> tuple[RecordKind, dict[str, Any]]:
+    """A decoded JSON Lines object -> (kind, fields without ``type``), not yet validated.
+
+    ``checked``: the caller knows ``check_json_value`` has nothing to find (a flat object
+    decoded from bytes without ``\\u`` escapes: no NUL, no surrogate, no nesting).
+    """
     if not isinstance(obj, dict):
         raise Invalid("line", f"expected a JSON object with a \"type\", got {type(obj).__name__}")
-    check_json_value(obj)
+    if not checked:
+        check_json_value(obj)
     raw_type = obj.get("type")
     if raw_type is None:
         raise Invalid("type", f"missing (allowed: {ALLOWED_TYPES})")
@@ -231,8 +257,9 @@ def record_from_object(obj: Any) -> tuple[RecordKind, BaseModel]:
     except ValueError:
         raise Invalid("type", f"unknown record type {raw_type!r} (allowed: {ALLOWED_TYPES})") \
             from None
-    fields = {k: v for k, v in obj.items() if k != "type"}
-    return kind, build_record(kind, fields)
+    fields = dict(obj)
+    del fields["type"]
+    return kind, fields
 
 
 def csv_header(columns: list[str]) -> tuple[str, ...]:
@@ -252,9 +279,14 @@ def csv_header(columns: list[str]) -> tuple[str, ...]:
 
 def record_from_csv(header: tuple[str, ...], values: list[str]) -> BaseModel:
     """One CSV row (strings; empty means absent) -> a validated NewCostRecord."""
+    return build_record(RecordKind.COST_RECORD, csv_fields(header, values))
+
+
+def csv_fields(header: tuple[str, ...], values: list[str]) -> dict[str, Any]:
+    """One CSV row (strings; empty means absent) -> checked cost_record fields, not validated."""
     if len(values) != len(header):
         raise Invalid("line", f"expected {len(header)} columns, got {len(values)}")
     fields = {name: value for name, value in zip(header, values, strict=True) if value != ""}
     check_json_value(fields)
-    return build_record(RecordKind.COST_RECORD, fields)
+    return fields
 

@@ -1,9 +1,12 @@
-"""Ingest use case: stream JSON Lines / CSV sources, validate every line, write in batches.
+"""Ingest use case: stream JSON Lines / CSV sources, validate every line once, write in batches.
 
-All-or-nothing (default): pass 1 validates every line of every source (streaming, nothing
-kept but counts and the rejections handed to ``on_reject``); when anything is rejected nothing
-is written. Otherwise pass 2 re-reads the sources and writes them in batches inside ONE unit of
-work, committed at the end, so memory stays bounded and a failure writes nothing.
+All-or-nothing (default): ONE pass. Each line is read, decoded and validated once (a worker
+thread parses the next chunk while the database takes the current batch) and streamed,
+batch by batch, into ONE unit of work (the SQL adapters stage cost batches through a TEMP
+table with COPY on Postgres); the unit commits only after the last line of the last source was
+accepted. When any line is rejected, writing stops, the rest is still validated (so every
+rejection is reported, as before) and the unit rolls back: nothing of the sources is visible.
+Memory stays bounded (one batch per record kind, one validation chunk).
 
 ``skip_invalid``: one pass; rejected lines go to ``on_reject``, valid lines are written in
 batches, each batch its own unit of work. A batch storage refuses (a change to a terminal
@@ -17,13 +20,20 @@ committed before the change was seen stay).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from costsight.core.errors import CostsightError
 from costsight.core.ingest.lines import LineSource
-from costsight.core.ingest.parser import InputFormat, Parsed, Rejection, parse_source
+from costsight.core.ingest.parser import (
+    CHUNK_LINES,
+    InputFormat,
+    Parsed,
+    Rejection,
+    parse_source,
+)
+from costsight.core.ingest.read_ahead import ReadAhead
 from costsight.core.ingest.records import Invalid, RecordKind
 from costsight.core.ingest.writer import (
     DEFAULT_BATCH_SIZE,
@@ -69,7 +79,7 @@ REPORT_REJECTIONS = 100
 
 
 class IngestProgress(Protocol):
-    """Progress sink (the CLI's progress bar)."""
+    """Progress sink (the CLI's progress bar); called from the thread that reads ahead."""
 
     def phase(self, description: str, total_bytes: int | None) -> None: ...
 
@@ -149,14 +159,6 @@ class IngestService:
         if skip_invalid:
             await self._write_skipping(sources, fmt, size, report, sink, progress, guard)
             return report
-        for source in sources:
-            _phase(progress, f"validating {source.name}", source.size)
-            for item in parse_source(source, fmt, on_bytes=_advance(progress)):
-                if isinstance(item, Rejection):
-                    sink(item)
-        if report.rejected:
-            return report
-        guard.check()  # what was validated is what will be written
         await self._write_all(sources, fmt, size, report, sink, progress, guard)
         return report
 
@@ -166,26 +168,39 @@ class IngestService:
         totals = {kind: KindCounts() for kind in RecordKind}
         buffers = BatchBuffers(size)
         valid = 0
+        failed = False  # a line was rejected: write nothing more, validate the rest
+        items = _parsed(sources, fmt, progress, min(size, CHUNK_LINES))
         async with self.storage.unit_of_work() as uow:
-            try:
-                for source in sources:
-                    _phase(progress, f"writing {source.name}", source.size)
-                    for item in parse_source(source, fmt, on_bytes=_advance(progress)):
-                        if isinstance(item, Rejection):  # the file changed since pass 1
+            async with ReadAhead(items, CHUNK_LINES) as ahead:
+                while chunk := await ahead.next():
+                    for item in chunk:
+                        if isinstance(item, Rejection):
                             sink(item)
-                            return
+                            failed = True
+                            continue
+                        if failed:
+                            continue
                         try:
                             due = buffers.append(item)
                         except Invalid as exc:
                             sink(_rejection(item, exc))
-                            return
+                            failed = True
+                            continue
                         valid += 1
-                        for kind in due:
-                            totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
-                                                                  now=self.clock.now()))
+                        try:
+                            for kind in due:
+                                totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
+                                                                   now=self.clock.now()))
+                        except BatchConflict as exc:
+                            for rejection in _conflict_rejections(exc):
+                                sink(rejection)
+                            failed = True
+            if failed:
+                return  # the unit of work rolls back: nothing was written
+            try:
                 for kind in _flush_all_order(buffers):
                     totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
-                                                                  now=self.clock.now()))
+                                                       now=self.clock.now()))
             except BatchConflict as exc:
                 for rejection in _conflict_rejections(exc):
                     sink(rejection)
@@ -203,7 +218,8 @@ class IngestService:
         report.written = True
         for source in sources:
             _phase(progress, f"ingesting {source.name}", source.size)
-            for item in parse_source(source, fmt, on_bytes=_advance(progress)):
+            for item in parse_source(source, fmt, on_bytes=_advance(progress),
+                                        chunk_lines=min(size, CHUNK_LINES)):
                 if isinstance(item, Rejection):
                     sink(item)
                     continue
@@ -243,6 +259,13 @@ class IngestService:
             await uow.commit()
         guard.committed_batches += 1
         return counts
+
+
+def _parsed(sources: Sequence[LineSource], fmt: InputFormat, progress: IngestProgress | None,
+            chunk_lines: int) -> Iterator[Parsed | Rejection]:
+    for source in sources:
+        _phase(progress, f"ingesting {source.name}", source.size)
+        yield from parse_source(source, fmt, on_bytes=_advance(progress), chunk_lines=chunk_lines)
 
 
 def _flush_all_order(buffers: BatchBuffers) -> list[RecordKind]:

@@ -7,6 +7,14 @@ and shown only as ``has_secret``.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from costsight.core.application import Application
+    from costsight.core.services.alert_dispatch import AlertDispatcher
+    from costsight.settings import Settings
+
 import argparse
 import os
 import signal
@@ -16,7 +24,6 @@ import anyio
 import pydantic
 from rich.table import Table
 
-from costsight.alerting import alert_dispatcher
 from costsight.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -176,7 +183,7 @@ async def run_remove(args: argparse.Namespace) -> int:
 
 async def run_test(args: argparse.Namespace) -> int:
     config = settings()
-    async with application() as app, alert_dispatcher(app, config) as dispatcher:
+    async with application() as app, _alert_dispatcher(app, config) as dispatcher:
         result = await _service(app).send_test(args.tenant, args.name, dispatcher)
     ok = result.status is not None and 200 <= result.status < 300
     if args.json:
@@ -191,7 +198,7 @@ async def run_test(args: argparse.Namespace) -> int:
 async def run_dispatch(args: argparse.Namespace) -> int:
     config = settings()
     out = stdout_console()
-    async with application() as app, alert_dispatcher(app, config) as dispatcher:
+    async with application() as app, _alert_dispatcher(app, config) as dispatcher:
         if args.once:
             report = await dispatcher.dispatch_once()
             if args.json:
@@ -236,3 +243,12 @@ async def run_deliveries(args: argparse.Namespace) -> int:
                       n.status.value, str(n.attempts), n.last_error or "")
     stdout_console().print(table)
     return EXIT_OK
+
+
+def _alert_dispatcher(app: Application, config: Settings
+                      ) -> AbstractAsyncContextManager[AlertDispatcher]:
+    """``costsight.alerting.alert_dispatcher``, imported here: it loads httpx, which the other
+    commands (ingest above all) need not pay for at start-up."""
+    from costsight.alerting import alert_dispatcher
+
+    return alert_dispatcher(app, config)

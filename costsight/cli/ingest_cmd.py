@@ -55,7 +55,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 @dataclass(frozen=True)
 class FileSource:
-    """A file ingest can read twice (validate, then write)."""
+    """A file ingest reads (in one pass; its identity is checked before every commit)."""
 
     name: str
     path: Path

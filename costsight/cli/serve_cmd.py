@@ -6,8 +6,11 @@ import argparse
 
 from costsight.cli.common import EXIT_OK, settings
 from costsight.core.errors import ValidationError
-from costsight.mcp_server.runtime import DEFAULT_HOST, DEFAULT_PORT, serve_http, serve_stdio
 from costsight.mcp_server.scope import TenantScope, one_tenant
+
+#: The MCP runtime's defaults, repeated here so that building the CLI parser does not import the
+#: MCP SDK (about 1.5 s); tests/cli/test_serve_scope.py checks they agree.
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +43,8 @@ def scope_of(args: argparse.Namespace) -> TenantScope:
 
 
 async def run(args: argparse.Namespace) -> int:
+    from costsight.mcp_server.runtime import serve_http, serve_stdio  # heavy: only here
+
     scope = scope_of(args)
     config = settings()
     if args.transport == "stdio":

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from costsight.core.application import Application
+    from costsight.core.services.alert_dispatch import AlertDispatcher
+    from costsight.settings import Settings
+
 import argparse
 import signal
 from collections.abc import Callable
 
 import anyio
 
-from costsight.alerting import alert_dispatcher
 from costsight.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -56,7 +63,7 @@ def _printer(as_json: bool) -> Callable[[JobOutcome], None]:
 
 async def run(args: argparse.Namespace) -> int:
     config = settings()
-    async with application(config) as app, alert_dispatcher(app, config) as dispatcher:
+    async with application(config) as app, _alert_dispatcher(app, config) as dispatcher:
         runner = JobRunner(app, default_jobs(app, dispatcher=dispatcher), interval=args.interval)
         if args.once:
             outcomes = await runner.run_once()
@@ -78,3 +85,12 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
         async for _ in signals:
             scope.cancel()
             return
+
+
+def _alert_dispatcher(app: Application, config: Settings
+                      ) -> AbstractAsyncContextManager[AlertDispatcher]:
+    """``costsight.alerting.alert_dispatcher``, imported here: it loads httpx, which the other
+    commands (ingest above all) need not pay for at start-up."""
+    from costsight.alerting import alert_dispatcher
+
+    return alert_dispatcher(app, config)

@@ -54,3 +54,11 @@ def test_bad_as_of_names_the_option(cli) -> None:
 def test_serve_without_scope_is_a_clear_error(cli) -> None:
     result = cli("serve")
     assert result.code == 2 and "--all-tenants" in result.err
+
+
+def test_migrate_read_role_default_matches_the_adapter() -> None:
+    # migrate_cmd repeats the adapter's default so that the CLI parser does not import alembic.
+    from costsight.adapters.sql import migrate
+    from costsight.cli import migrate_cmd
+
+    assert migrate_cmd.READ_ROLE == migrate.READ_ROLE

@@ -55,3 +55,12 @@ def test_python_m_mcp_server_exits_2_naming_the_option() -> None:
     assert proc.returncode == 2, proc.stderr
     assert "--tenant" in proc.stderr and "--tenants" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_serve_defaults_match_the_runtime() -> None:
+    # serve_cmd repeats the runtime's defaults so that the CLI parser does not import the SDK.
+    from costsight.cli import serve_cmd
+    from costsight.mcp_server import runtime
+
+    assert (serve_cmd.DEFAULT_HOST, serve_cmd.DEFAULT_PORT) == (
+        runtime.DEFAULT_HOST, runtime.DEFAULT_PORT)

@@ -11,6 +11,7 @@ from genai_prices import Usage, calc_price
 
 from costsight.core.domain.costs import CostChange, CostRecord, CostSource
 from costsight.core.domain.prices import ModelPrice, NewModelPrice, PriceLookup, Rate, Tier
+from costsight.core.domain.statistics import Dimension, Resolution, TimeWindow
 from costsight.core.ports import Storage
 from costsight.testing.contract.builders import OTHER_TENANT, T0, TENANT, cost, in_uow, read
 
@@ -174,7 +175,6 @@ async def test_update_costs_changes_priced_records_of_the_tenant_only(storage: S
 
 
 async def test_spend_and_breakdowns_count_unpriced_calls_beside_spend(storage: Storage) -> None:
-    from costsight.core.domain.statistics import Dimension, Resolution, TimeWindow
     await in_uow(storage, lambda uow: uow.costs.record_costs([
         cost(model="no-such-model-xyz", cost_cents=None, input_tokens=70, output_tokens=30),
         cost(model="no-such-model-xyz", cost_cents=None, input_tokens=7, output_tokens=3),

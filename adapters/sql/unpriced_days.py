@@ -1,8 +1,9 @@
 """The (entity, day) pairs with unpriced calls, and each one's whole spend that day.
 
-Two small statements: the days with unpriced calls come from the partial index
-``ix_cost_records_unpriced`` (rows with ``cost_source = 'unpriced'`` only), so a tenant
-without unpriced calls pays one index probe; only then are those days' records summed.
+Read only when the summaries' one statement saw an unpriced call in a baseline
+(``daily_usage`` needs none: it drops such days itself). Two small statements: the days come
+from the partial index ``ix_cost_records_unpriced`` (unpriced rows only), then those days'
+records are summed.
 """
 
 from __future__ import annotations

@@ -85,11 +85,16 @@ class _Measures:
                 func.sum(cr.input_tokens).filter(window)]
 
     def columns(self) -> list[ColumnElement[Any]]:
+        # Last: the baseline's unpriced calls (days with them leave the baseline, see
+        # costsight.core.pricing.unpriced_days); only when some entity has any is more read.
+        unpriced = func.count().filter(and_(self.baseline, cr.cost_source == "unpriced"))
         return [*self._money(self.baseline), self._active_days(), *self._day(self.today),
-                *self._day(self.yesterday)]
+                *self._day(self.yesterday), unpriced]
 
     def read(self, values: Sequence[Any]) -> dict[str, Any]:
-        """The summary fields from the aggregate columns, in ``columns()`` order."""
+        """The summary fields from the aggregate columns, in ``columns()`` order (the last,
+        the unpriced count, is read by ``has_unpriced``)."""
+        values = values[:-1]
         if self.exact_sums:
             base, days, t_sum, t_n, t_r, t_i, y_sum, y_n, y_r, y_i = values
         else:  # money as (high, low) 32-bit halves
@@ -116,11 +121,12 @@ def _between(first: date, last: date) -> ColumnElement[bool]:
 async def entity_usage_summaries(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str,
                                  entity_types: Sequence[EntityType], *, baseline_first: date,
                                  baseline_last: date, day: date,
-                                 until: datetime) -> list[EntityUsageSummary]:
-    """See ``CostAnomalyPort.entity_usage_summaries``."""
+                                 until: datetime) -> tuple[list[EntityUsageSummary], bool]:
+    """See ``CostAnomalyPort.entity_usage_summaries``; also whether any baseline holds an
+    unpriced call."""
     kinds = list(dict.fromkeys(EntityType(e) for e in entity_types))
     if not kinds:
-        return []
+        return [], False
     measures = _Measures(dialect, baseline_first, baseline_last, day)
     start = min(baseline_first, day - timedelta(days=1))
     in_range = and_(cr.tenant_id == tenant_id, cr.created_at >= day_start(start),
@@ -131,9 +137,10 @@ async def entity_usage_summaries(conn: AsyncConnection, dialect: SqlDialect, ten
         found = await _union(conn, kinds, measures, in_range)
     found.sort(key=lambda r: (r[0], r[1]))
     # Validating (pydantic-core) is cheaper per row than model_construct's Python loop.
-    return [EntityUsageSummary(entity_type=EntityType(kind), entity_id=entity_id,
-                               **measures.read(values))
-            for kind, entity_id, values in found]
+    return ([EntityUsageSummary(entity_type=EntityType(kind), entity_id=entity_id,
+                                **measures.read(values))
+             for kind, entity_id, values in found],
+            any(values[-1] for _, _, values in found))
 
 
 _Found = list[tuple[str, str, Sequence[Any]]]

@@ -11,7 +11,6 @@ rounded once, half to even, to whole micro-cents.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
 
 from costsight.core.domain.costs import NewCostRecord
 from costsight.core.domain.prices import Rate
@@ -46,8 +45,12 @@ def counts(rates: Mapping[str, Rate], record: NewCostRecord) -> dict[str, tuple[
 
 
 def cost_micros(rates: Mapping[str, Rate], record: NewCostRecord) -> int:
-    """The call's cost in whole micro-cents (exact sum, one half-even rounding)."""
-    total = Fraction(0)
+    """The call's cost in whole micro-cents (exact integer sum over the common denominator
+    10^6, one half-even rounding)."""
+    total = 0
     for kind, (units, per) in counts(rates, record).items():
-        total += Fraction(units * rates[kind].at(record.input_tokens), per)
-    return round(total)
+        total += units * rates[kind].at(record.input_tokens) * (MTOK // per)
+    whole, rest = divmod(total, MTOK)
+    if 2 * rest > MTOK or (2 * rest == MTOK and whole % 2):
+        whole += 1
+    return whole

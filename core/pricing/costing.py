@@ -50,8 +50,11 @@ async def price_costs(records: Sequence[NewCostRecord],
         for i in todo:
             by_tenant.setdefault(records[i].tenant_id, []).append(i)
         for tenant_id, positions in by_tenant.items():
-            lookups = [PriceLookup(provider=records[i].provider, model=records[i].model,
-                                   at=records[i].created_at) for i in positions]
+            # the records are validated already: no second validation per lookup
+            lookups = [PriceLookup.model_construct(provider=records[i].provider,
+                                                   model=records[i].model,
+                                                   at=records[i].created_at)
+                       for i in positions]
             prices = await price_book.resolve_many(tenant_id, lookups)
             for i, price in zip(positions, prices, strict=True):
                 if price is not None:

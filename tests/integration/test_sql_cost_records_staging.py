@@ -169,7 +169,9 @@ async def test_sqlite_rows_left_in_the_stage_are_never_inserted(lite: SqlStorage
         await uow.costs.record_costs([cost(request_id=f"first-{i}") for i in range(20)])
         leftover = {"ord": 0, "id": "cr_leftover00000000", "tenant_id": TENANT,
                     "request_id": "leftover", "model": "gpt-4o", "input_tokens": 1,
-                    "output_tokens": 1, "cost_micros": 1, "is_retry": False, "created_at": T0}
+                    "output_tokens": 1, "cost_micros": 1, "is_retry": False, "created_at": T0,
+                    "cache_read_tokens": 0, "cache_write_tokens": 0, "reasoning_tokens": 0,
+                    "cost_source": "reported"}
         await uow.connection.execute(insert(stage), [leftover])
         result = await uow.costs.record_costs([cost(request_id=f"next-{i}") for i in range(20)])
         await uow.commit()

@@ -58,7 +58,13 @@ CATALOG: list[tuple[str, bytes, str]] = [
     ("retry flag as words", line(is_retry="perhaps"), "is_retry"),
     ("missing tenant", line(tenant_id=...), "tenant_id"),
     ("missing model", line(model=...), "model"),
-    ("missing cost", line(cost_cents=...), "cost_cents"),
+    # without cost_cents a record is priced from its token counts; without both it is refused
+    ("missing cost and tokens", line(cost_cents=..., input_tokens=..., output_tokens=...),
+     "cost_cents"),
+    ("cache reads above the input", line(cache_read_tokens=11), "cache_read_tokens"),
+    ("cache writes above the input", line(cache_read_tokens=6, cache_write_tokens=5),
+     "cache_write_tokens"),
+    ("reasoning above the output", line(reasoning_tokens=6), "reasoning_tokens"),
     ("missing timestamp", line(created_at=...), "created_at"),
     ("missing type", json.dumps({k: v for k, v in GOOD.items() if k != "type"}).encode(),
      "type"),
@@ -128,7 +134,7 @@ BROKEN_FIELDS: dict[str, st.SearchStrategy[Any]] = {
         "yes", "no", "on", "off", "true", "false", "t", "f", "y", "n"}),
         st.integers(2, 1000), _structures),
 }
-REQUIRED = ("tenant_id", "model", "cost_cents", "created_at")
+REQUIRED = ("tenant_id", "model", "created_at")  # cost_cents: optional with token counts
 
 
 @st.composite

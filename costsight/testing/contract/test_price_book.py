@@ -11,6 +11,7 @@ from genai_prices import Usage, calc_price
 
 from costsight.core.domain.costs import CostChange, CostRecord, CostSource
 from costsight.core.domain.prices import ModelPrice, NewModelPrice, PriceLookup, Rate, Tier
+from costsight.core.domain.statistics import Dimension, Resolution, TimeWindow
 from costsight.core.ports import Storage
 from costsight.testing.contract.builders import OTHER_TENANT, T0, TENANT, cost, in_uow, read
 
@@ -171,3 +172,24 @@ async def test_update_costs_changes_priced_records_of_the_tenant_only(storage: S
     (after,) = await stored(storage)
     assert (after.cost_cents, after.price_id) == (Decimal("1.25"), "x")
     assert (await stored(storage, OTHER_TENANT))[0].cost_cents == theirs.cost_cents
+
+
+async def test_spend_and_breakdowns_count_unpriced_calls_beside_spend(storage: Storage) -> None:
+    await in_uow(storage, lambda uow: uow.costs.record_costs([
+        cost(model="no-such-model-xyz", cost_cents=None, input_tokens=70, output_tokens=30),
+        cost(model="no-such-model-xyz", cost_cents=None, input_tokens=7, output_tokens=3),
+        cost(model="gpt-4o", cost_cents=Decimal("2"))]))
+    window = TimeWindow(start=T0 - DAY, end=T0 + DAY)
+    buckets = await read(storage, lambda uow: uow.analytics.cost_spend(
+        TENANT, window, Resolution.DAY))
+    assert [(b.spend_cents, b.requests, b.unpriced_calls, b.unpriced_tokens)
+            for b in buckets if b.requests] == [(Decimal(2), 3, 2, 110)]
+    by_source = await read(storage, lambda uow: uow.analytics.cost_breakdown(
+        TENANT, window, Dimension.COST_SOURCE))
+    assert [(r.key, r.spend_cents, r.requests, r.unpriced_calls, r.unpriced_tokens)
+            for r in by_source] == [("reported", Decimal(2), 1, 0, 0),
+                                    ("unpriced", Decimal(0), 2, 2, 110)]
+    by_model = await read(storage, lambda uow: uow.analytics.cost_breakdown(
+        TENANT, window, Dimension.MODEL))
+    assert {r.key: r.unpriced_calls for r in by_model} == {"gpt-4o": 0,
+                                                          "no-such-model-xyz": 2}

@@ -12,6 +12,7 @@ from costsight.adapters.sql.analytics import SqlAnalytics
 from costsight.adapters.sql.anomaly_record import SqlAnomalyRecord
 from costsight.adapters.sql.audit import SqlAudit
 from costsight.adapters.sql.cost_anomaly import SqlCostAnomaly
+from costsight.adapters.sql.cost_driver import SqlCostDriver
 from costsight.adapters.sql.cost_write import SqlCostWrite
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.notification import SqlNotification
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.analytics = SqlAnalytics(conn, d)
         self.costs = SqlCostWrite(conn, d)
         self.cost_anomalies = SqlCostAnomaly(conn, d)
+        self.cost_drivers = SqlCostDriver(conn, d)
         self.anomaly_records = SqlAnomalyRecord(conn, d)
         self.patterns = SqlPatternDetection(conn, d)
         self.pattern_feedback = SqlPatternFeedback(conn, d)

@@ -59,7 +59,7 @@ class MemoryCostDriver:
                         pair[0] += r.cost_cents
                     if in_baseline:
                         pair[1] += r.cost_cents
-        return [SpendSplit(entity_type=EntityType(t), entity_id=e,
+        return [SpendSplit(entity_type=t, entity_id=e,
                            dimension=DriverDimension(d), value=v, current_cents=cur,
                            baseline_cents=base)
                 for (t, e, d, v), (cur, base) in sorted(sums.items())]

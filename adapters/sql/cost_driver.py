@@ -72,11 +72,11 @@ class SqlCostDriver:
         if not parts:
             return []
         rows = await self._conn.execute(union_all(*parts))
-        splits = [SpendSplit(entity_type=EntityType(r.entity_type), entity_id=r.entity_id,
+        splits = [SpendSplit(entity_type=r.entity_type, entity_id=r.entity_id,
                              dimension=DriverDimension(r.dim), value=r.value,
                              current_cents=micros_to_cents(r.cur),
                              baseline_cents=micros_to_cents(r.base))
                   for r in rows]
-        splits.sort(key=lambda s: (s.entity_type.value, s.entity_id, s.dimension.value,
+        splits.sort(key=lambda s: (s.entity_type, s.entity_id, s.dimension.value,
                                    s.value))
         return splits

@@ -13,7 +13,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from costsight.core.domain.anomalies import EntityType
 from costsight.core.domain.base import Frozen
 from costsight.core.money import Cents
 
@@ -38,9 +37,10 @@ TOP_DRIVERS = 5
 
 
 class SpendSplit(Frozen):
-    """Spend of one dimension value within one entity's scope, current and baseline windows."""
+    """Spend of one dimension value within one entity's scope, current and baseline windows.
+    ``entity_type`` is an ``EntityType`` value (``tenant``, ``user``, ``feature``)."""
 
-    entity_type: EntityType
+    entity_type: str
     entity_id: str
     dimension: DriverDimension
     value: str

@@ -15,9 +15,8 @@ With shorter history, or the option off, the flat baselines of the detectors app
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from collections.abc import Iterable
+from datetime import date, timedelta
 
 from costsight.core.domain.anomalies import DailyUsage, EntityType
 from costsight.core.engines.contexts import AnomalyContext

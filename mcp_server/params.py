@@ -37,7 +37,7 @@ LowerChoice = BeforeValidator(_lower)
 
 TenantIdParam = Annotated[str, Field(
     max_length=64,
-    description="Tenant id; empty: the one in scope.")]
+    description="Empty: the tenant in scope.")]
 LimitParam = Annotated[int, Field(
     ge=1, le=MAX_LIMIT,
     description="Page size.")]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,7 +19,9 @@ from costsight.core.domain.anomalies import (
     Anomaly,
     AnomalyFilter,
     AnomalyStatus,
+    AnomalyType,
     DetectedAnomaly,
+    StatusCount,
     move_anomaly,
     parse_status,
 )
@@ -164,3 +166,14 @@ class SqlAnomalyRecord:
         if moved is not current:
             await self._write([moved], ("status", STATUS_STAMPS[status], "updated_at"))
         return moved
+
+    async def status_counts(self, tenant_id: str, *,
+                            detected_since: datetime | None = None) -> list[StatusCount]:
+        stmt = (select(a.anomaly_type, a.status, func.count())
+                .where(a.tenant_id == tenant_id)
+                .group_by(a.anomaly_type, a.status))
+        if detected_since is not None:
+            stmt = stmt.where(a.detected_at >= detected_since)
+        rows = [StatusCount(anomaly_type=AnomalyType(r[0]), status=AnomalyStatus(r[1]),
+                            count=r[2]) for r in await self._conn.execute(stmt)]
+        return sorted(rows, key=lambda c: (c.anomaly_type.value, c.status.value))

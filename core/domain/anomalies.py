@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from costsight.core.domain.base import Frozen, TenantId
 from costsight.core.domain.costs import Budget
@@ -112,7 +112,7 @@ class DetectedAnomaly(Frozen):
     breach_count: int = 1
     derived_cause: str = DerivedCause.UNKNOWN.value
     metadata: dict[str, Any] = Field(default_factory=dict)
-    drivers: AnomalyDrivers | None = None
+    drivers: Annotated[AnomalyDrivers | None, WithJsonSchema({"type": "object"})] = None
 
     @property
     def dedupe_key(self) -> tuple[str, str, str, str, str]:
@@ -144,6 +144,14 @@ class AnomalyFilter(Frozen):
     entity_id: str | None = None
     detected_since: UtcDateTime | None = None
     detected_before: UtcDateTime | None = None
+
+
+class StatusCount(Frozen):
+    """How many of a tenant's anomalies of one type are in one status."""
+
+    anomaly_type: AnomalyType
+    status: AnomalyStatus
+    count: int
 
 
 class CostAnomalyFact(Frozen):

@@ -10,9 +10,9 @@ from costsight.adapters.memory._paging import keyset_page
 from costsight.adapters.memory._tables import Tx
 from costsight.core.domain.anomalies import (
     Anomaly,
-    AnomalyType,
     AnomalyFilter,
     AnomalyStatus,
+    AnomalyType,
     DetectedAnomaly,
     StatusCount,
     move_anomaly,

@@ -12,6 +12,7 @@ from costsight.core.ports import Storage
 from costsight.core.services.anomaly_cycle import AnomalyCycle
 from costsight.core.services.budget_status import BudgetStatusService
 from costsight.core.services.detection_quality import DetectionQualityService
+from costsight.core.services.forecast_cycle import ForecastCycle
 from costsight.core.services.ingest import IngestService
 from costsight.core.services.pattern_cycle import PatternCycle
 from costsight.core.services.prediction_cycle import PredictionCycle
@@ -39,6 +40,7 @@ class Application:
         self.detection = DetectionQualityService(storage, self.clock)
         self.prediction_cycle = PredictionCycle(storage, self.clock, self.settings, self.engines)
         self.pattern_cycle = PatternCycle(storage, self.clock, self.settings, self.engines)
+        self.forecast_cycle = ForecastCycle(storage, self.clock, self.settings, self.engines)
         self.ingest = IngestService(storage, self.clock)
 
     async def aclose(self) -> None:

@@ -55,6 +55,17 @@ class EngineSettings(BaseModel):
     prediction_validity_hours: int = 24
     prediction_cost_runs_per_worker: int = 200
     failure_samples_per_worker: int = 5
+    #: a budget_breach prediction is emitted when a budget's projected probability of
+    #: exceeding its limit reaches this (0..1); its confidence is that probability
+    budget_breach_probability_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    # forecasts
+    #: days of daily history a forecast reads (before today)
+    forecast_history_days: int = Field(91, ge=1, le=3660)
+    #: forecast days from today; 0: to the end of this month (always at most 90)
+    forecast_horizon_days: int = Field(0, ge=0, le=90)
+    #: simulated paths behind each budget projection, and their seed
+    forecast_paths: int = Field(1000, ge=10, le=100_000)
+    forecast_seed: int = 13
     # patterns
     failure_pattern_threshold: int = 3
     failure_pattern_window_hours: int = 24

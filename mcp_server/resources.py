@@ -67,6 +67,8 @@ PREDICTION_TYPES = {
     PredictionType.FAILURE_LIKELIHOOD: "probability that a worker's next runs fail (advisory)",
     PredictionType.COST_OVERRUN: "probability that a worker or tenant overruns its expected "
                                  "cost (advisory)",
+    PredictionType.BUDGET_BREACH: "probability that a budget period ends above its limit, "
+                                  "emitted before it does (advisory)",
 }
 
 

@@ -30,6 +30,7 @@ from costsight.core.domain.alerts import AlertRoute, Notification
 from costsight.core.domain.anomalies import Anomaly, Breach, DriftTracker
 from costsight.core.domain.audit import StoredAuditRecord
 from costsight.core.domain.costs import Budget, CostRecord, FeatureTag, WorkerRun
+from costsight.core.domain.forecasts import ForecastSnapshot
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.domain.predictions import Prediction
 from costsight.core.domain.provenance import Provenance
@@ -72,6 +73,8 @@ class CommittedState:
     audit: dict[str, StoredAuditRecord] = field(default_factory=dict)
     alert_routes: dict[tuple[str, str], AlertRoute] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)
+    #: tenant_id -> its latest forecast snapshot
+    forecasts: dict[str, ForecastSnapshot] = field(default_factory=dict)
 
 
 #: Tables whose keys are unique indexes over inserts (not upserts): a key another unit
@@ -162,11 +165,12 @@ class Tx:
         self.audit = table("audit", state.audit)
         self.alert_routes = table("alert_routes", state.alert_routes)
         self.notifications = table("notifications", state.notifications)
+        self.forecasts = table("forecasts", state.forecasts)
         self.tables: list[TxTable[Any, Any]] = [
             self.cost_records, self.request_ids, self.worker_runs, self.feature_tags,
             self.budgets, self.anomalies, self.breaches, self.drift_trackers, self.feedback,
             self.predictions, self.provenance, self.provenance_keys, self.audit,
-            self.alert_routes, self.notifications]
+            self.alert_routes, self.notifications, self.forecasts]
         if [t.name for t in self.tables] != [f.name for f in fields(state)]:
             # a table added to CommittedState but not here would silently never commit
             raise RuntimeError("Tx does not overlay every table of CommittedState")

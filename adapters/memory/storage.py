@@ -19,6 +19,7 @@ from costsight.adapters.memory.audit import MemoryAudit
 from costsight.adapters.memory.cost_anomaly import MemoryCostAnomaly
 from costsight.adapters.memory.cost_driver import MemoryCostDriver
 from costsight.adapters.memory.cost_write import MemoryCostWrite
+from costsight.adapters.memory.forecast import MemoryForecast
 from costsight.adapters.memory.leader_election import LockTable, MemoryLeaderElection
 from costsight.adapters.memory.notification import MemoryNotification
 from costsight.adapters.memory.pattern_detection import MemoryPatternDetection
@@ -49,6 +50,7 @@ class MemoryUnitOfWork:
         self.audit = MemoryAudit(self._tx)
         self.alert_routes = MemoryAlertRoute(self._tx)
         self.notifications = MemoryNotification(self._tx)
+        self.forecasts = MemoryForecast(self._tx)
 
     async def commit(self) -> None:
         """Publish every write of this unit; a unique-key clash with a unit that committed

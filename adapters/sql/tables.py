@@ -327,5 +327,57 @@ notifications = Table(
     Index("ix_notifications_tenant_created", "tenant_id", "created_at"),
 )
 
+forecast_snapshots = Table(
+    "forecast_snapshots", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("generated_at", UtcDateTime, nullable=False),
+    Column("start_day", Date, nullable=False),
+    Column("horizon_days", Integer, nullable=False),
+)
+
+forecast_series = Table(
+    "forecast_series", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("subject_type", String(16), primary_key=True),
+    Column("subject_id", String(128), primary_key=True),
+    Column("method", String(64), nullable=False),
+    Column("forecaster", String(64), nullable=False),
+    Column("history_days", Integer, nullable=False),
+)
+
+forecast_days = Table(
+    "forecast_days", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("subject_type", String(16), primary_key=True),
+    Column("subject_id", String(128), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("point_micros", BigInteger, nullable=False),
+    Column("low80_micros", BigInteger, nullable=False),
+    Column("high80_micros", BigInteger, nullable=False),
+    Column("low95_micros", BigInteger, nullable=False),
+    Column("high95_micros", BigInteger, nullable=False),
+)
+
+budget_projections = Table(
+    "budget_projections", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("budget_id", String(64), primary_key=True),
+    Column("period", String(16), primary_key=True),
+    Column("budget_type", String(16), nullable=False),
+    Column("entity_id", String(128), nullable=False, server_default=text("''")),
+    Column("period_end", Date, nullable=False),
+    Column("limit_micros", BigInteger, nullable=False),
+    Column("spent_micros", BigInteger, nullable=False),
+    Column("projected_micros", BigInteger, nullable=False),
+    Column("low80_micros", BigInteger, nullable=False),
+    Column("high80_micros", BigInteger, nullable=False),
+    Column("low95_micros", BigInteger, nullable=False),
+    Column("high95_micros", BigInteger, nullable=False),
+    Column("probability_exceed", Float, nullable=False),
+    Column("breach_date", Date),
+    Column("breach_date_p80", Date),
+    Column("method", String(64), nullable=False),
+)
+
 #: Every table, parents first (no foreign keys today; order kept stable for truncation).
 ALL_TABLES = tuple(metadata.sorted_tables)

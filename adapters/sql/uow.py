@@ -15,6 +15,7 @@ from costsight.adapters.sql.cost_anomaly import SqlCostAnomaly
 from costsight.adapters.sql.cost_driver import SqlCostDriver
 from costsight.adapters.sql.cost_write import SqlCostWrite
 from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.forecast import SqlForecast
 from costsight.adapters.sql.notification import SqlNotification
 from costsight.adapters.sql.pattern_detection import SqlPatternDetection
 from costsight.adapters.sql.pattern_feedback import SqlPatternFeedback
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(conn, d)
         self.alert_routes = SqlAlertRoute(conn, d)
         self.notifications = SqlNotification(conn, d)
+        self.forecasts = SqlForecast(conn, d)
         return self
 
     @property

@@ -14,12 +14,14 @@ from costsight.core.timeutil import UtcDateTime
 class PredictionType(StrEnum):
     FAILURE_LIKELIHOOD = "failure_likelihood"
     COST_OVERRUN = "cost_overrun"
+    BUDGET_BREACH = "budget_breach"
 
 
 class SubjectType(StrEnum):
     WORKER = "worker"
     RUN = "run"
     TENANT = "tenant"
+    BUDGET = "budget"
 
 
 class NewPrediction(Frozen):

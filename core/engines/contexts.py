@@ -23,6 +23,7 @@ from costsight.core.domain.anomalies import (
 )
 from costsight.core.domain.costs import WorkerRun
 from costsight.core.domain.drivers import AnomalyDrivers
+from costsight.core.domain.forecasts import BudgetProjection
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.domain.predictions import WorkerRunTotals
 from costsight.core.settings import EngineSettings
@@ -285,12 +286,15 @@ class PredictionContext(_Context):
     ``run_totals``: exact run and failure counts per worker. ``failed_runs``: the newest
     failed runs of each worker (for error samples). ``cost_runs``: the newest completed runs
     with a cost of each worker. ``failure_patterns``: failure-pattern feedback seen recently.
+    ``budget_projections``: the tenant's budget projections from its forecast snapshot of
+    today (UTC), made at or before ``as_of``; empty when there is none.
     """
 
     run_totals: tuple[WorkerRunTotals, ...] = ()
     failed_runs: tuple[WorkerRun, ...] = ()
     cost_runs: tuple[WorkerRun, ...] = ()
     failure_patterns: tuple[PatternFeedback, ...] = ()
+    budget_projections: tuple[BudgetProjection, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         PredictionContext,
     )
     from costsight.core.engines.findings import AnomalyFindings
+    from costsight.core.engines.forecasting import ForecastInput, ForecastResult
 
 
 @runtime_checkable
@@ -84,4 +85,24 @@ class CauseDeriver(Protocol):
 
     def derive(self, evidence: CauseEvidence) -> str | None:
         """An uppercase cause name (at most 32 characters), or None when it does not apply."""
+        ...
+
+
+@runtime_checkable
+class Forecaster(Protocol):
+    """Forecasts one daily spend series with 80% / 95% prediction intervals.
+
+    The forecast cycle tries forecasters by ascending ``order`` (built-in: 1000, exponential
+    smoothing); the first one that returns a result wins. Return None for a series you do
+    not handle (too short, not your kind); never raise for ordinary data."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def order(self) -> int: ...
+
+    def forecast(self, series: ForecastInput) -> ForecastResult | None:
+        """The forecast of ``series.horizon`` days after the last value (and
+        ``series.paths`` simulated paths when asked), or None."""
         ...

@@ -18,9 +18,11 @@ from costsight.core.domain.patterns import NewPatternFeedback
 from costsight.core.domain.predictions import NewPrediction
 from costsight.core.engines.contexts import AnomalyContext, PatternContext, PredictionContext
 from costsight.core.engines.findings import AnomalyFindings
+from costsight.core.engines.forecasting import ForecastInput, ForecastResult, check_result
 from costsight.core.engines.protocols import (
     AnomalyDetector,
     CauseDeriver,
+    Forecaster,
     PatternDetector,
     Predictor,
 )
@@ -29,6 +31,7 @@ from costsight.core.plugins.manager import PluginManager
 from costsight.core.plugins.registry import (
     ANOMALY_DETECTOR,
     CAUSE_DERIVER,
+    FORECASTER,
     PATTERN_DETECTOR,
     PREDICTOR,
     PluginError,
@@ -86,6 +89,9 @@ class Engines:
     def cause_derivers(self) -> list[CauseDeriver]:
         return list(self._registry.engines[CAUSE_DERIVER])
 
+    def forecasters(self) -> list[Forecaster]:
+        return list(self._registry.engines[FORECASTER])
+
     def plugins(self) -> list[PluginInfo]:
         """Every loaded plugin, in load order, with its origin and the hooks it implements."""
         origins = self.pm.origins if isinstance(self.pm, PluginManager) else {}
@@ -134,6 +140,24 @@ class Engines:
         """Every pattern detector's feedback, concatenated in detector order."""
         return _run_each(self._registry.engines[PATTERN_DETECTOR], "detect", context,
                          NewPatternFeedback)
+
+    def forecast(self, series: ForecastInput, tenant_id: str
+                 ) -> EngineRun[tuple[str, ForecastResult] | None]:
+        """The first forecaster's result (by order) as ``(forecaster name, result)``; a
+        forecaster that returns None passes, one that raises or returns something invalid is
+        reported and passes too. None when no forecaster answered."""
+        failures: list[EngineFailure] = []
+        for forecaster in self._registry.engines[FORECASTER]:
+            try:
+                result = forecaster.forecast(series)
+                if result is None:
+                    continue
+                return EngineRun((forecaster.name, check_result(result, series)),
+                                 tuple(failures))
+            except Exception as exc:  # one broken plugin must not stop the rest
+                failures.append(EngineFailure(forecaster.name, tenant_id,
+                                              describe_exception(exc)))
+        return EngineRun(None, tuple(failures))
 
 
 def _check_tenant(item: Any, tenant_id: str) -> None:

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from costsight.core.engines.protocols import (
     AnomalyDetector,
     CauseDeriver,
+    Forecaster,
     PatternDetector,
     Predictor,
 )
@@ -64,7 +65,8 @@ def costsight_register_predictors(register: Callable[[Predictor], None]) -> None
     """Register predictors of worker behaviour (advisory, expiring predictions).
 
     :param register: call ``register(predictor)`` for each predictor. A predictor has a unique
-        ``name``, an ``order`` (built-ins: 100 failure likelihood, 200 cost overrun) and
+        ``name``, an ``order`` (built-ins: 100 failure likelihood, 200 cost overrun, 300 budget
+        breach) and
         ``predict(context: PredictionContext) -> Sequence[NewPrediction]``. Predictions are
         stored deduplicated by (tenant, prediction_type, subject) while unexpired.
     :return: nothing; results of implementations are ignored (not ``firstresult``).
@@ -103,4 +105,21 @@ def costsight_register_cause_derivers(register: Callable[[CauseDeriver], None]) 
     :param register: call ``register(deriver)`` for each deriver. ``name`` must be unique.
     :return: nothing; results of implementations are ignored (not ``firstresult``: ordering is
         explicit through ``order`` rather than plugin registration order).
+    """
+
+
+@hookspec
+def costsight_register_forecasters(register: Callable[[Forecaster], None]) -> None:
+    """Register forecasters of daily spend (tenant, feature, user and budgeted entities).
+
+    :param register: call ``register(forecaster)`` for each forecaster. A forecaster has a
+        unique ``name``, an ``order`` and ``forecast(series: ForecastInput) -> ForecastResult
+        | None`` (see ``costsight.core.engines.forecasting``): point forecasts with 80% and
+        95% intervals for ``series.horizon`` days, a ``method`` name shown with the forecast,
+        and ``series.paths`` simulated paths when asked (budget projections use them). The
+        forecast cycle tries forecasters by ascending ``order`` (ties by name) and the FIRST
+        result wins; None passes the series on. One that raises or returns something invalid
+        is skipped for that series and reported in ``engine_errors``. Built-in: 1000
+        ``exponential_smoothing`` (never declines).
+    :return: nothing; results of implementations are ignored (not ``firstresult``).
     """

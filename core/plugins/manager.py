@@ -37,8 +37,10 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "costsight.plugins.anomaly.causes",
     "costsight.plugins.prediction.failure",
     "costsight.plugins.prediction.cost_overrun",
+    "costsight.plugins.prediction.budget_breach",
     "costsight.plugins.patterns.failure_signatures",
     "costsight.plugins.patterns.cost_spikes",
+    "costsight.plugins.forecast.exponential",
 )
 
 

@@ -39,7 +39,8 @@ PREDICTOR = EngineKind("predictor", "costsight_register_predictors", "predict")
 PATTERN_DETECTOR = EngineKind("pattern detector", "costsight_register_pattern_detectors",
                               "detect")
 CAUSE_DERIVER = EngineKind("cause deriver", "costsight_register_cause_derivers", "derive")
-KINDS = (ANOMALY_DETECTOR, PREDICTOR, PATTERN_DETECTOR, CAUSE_DERIVER)
+FORECASTER = EngineKind("forecaster", "costsight_register_forecasters", "forecast")
+KINDS = (ANOMALY_DETECTOR, PREDICTOR, PATTERN_DETECTOR, CAUSE_DERIVER, FORECASTER)
 
 
 @dataclass(frozen=True)

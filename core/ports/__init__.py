@@ -17,6 +17,7 @@ its contract tests in ``tests/contract/test_x.py`` (``tests/unit/test_port_names
 | ProvenancePort         | provenance_async                        |
 | AuditPort              | audit_persistence                       |
 | LeaderElectionPort     | leader                                  |
+| ForecastPort           | (new) forecast snapshots                |
 """
 
 from costsight.core.ports.analytics import AnalyticsPort
@@ -24,6 +25,7 @@ from costsight.core.ports.anomaly_record import AnomalyRecordPort
 from costsight.core.ports.audit import AuditPort
 from costsight.core.ports.cost_anomaly import CostAnomalyPort
 from costsight.core.ports.cost_write import CostWritePort
+from costsight.core.ports.forecast import ForecastPort
 from costsight.core.ports.leader_election import JobLock, LeaderElectionPort, Lease
 from costsight.core.ports.pattern_detection import PatternDetectionPort
 from costsight.core.ports.pattern_feedback import PatternFeedbackPort
@@ -34,6 +36,6 @@ from costsight.core.ports.unit_of_work import Storage, UnitOfWork
 
 __all__ = [
     "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
-    "JobLock", "Lease", "LeaderElectionPort", "PatternDetectionPort", "PatternFeedbackPort",
+    "ForecastPort", "JobLock", "Lease", "LeaderElectionPort", "PatternDetectionPort", "PatternFeedbackPort",
     "PredictionPort", "PredictionRecordPort", "ProvenancePort", "Storage", "UnitOfWork",
 ]

@@ -25,6 +25,7 @@ class JobLock(IntEnum):
     PREDICTION_CYCLE = 7005
     PATTERN_CYCLE = 7006
     ALERT_DISPATCHER = 7007
+    FORECAST_CYCLE = 7008
 
 
 def check_lock_id(lock_id: int) -> int:

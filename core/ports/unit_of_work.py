@@ -12,6 +12,7 @@ from costsight.core.ports.audit import AuditPort
 from costsight.core.ports.cost_anomaly import CostAnomalyPort
 from costsight.core.ports.cost_driver import CostDriverPort
 from costsight.core.ports.cost_write import CostWritePort
+from costsight.core.ports.forecast import ForecastPort
 from costsight.core.ports.leader_election import LeaderElectionPort
 from costsight.core.ports.notification import NotificationPort
 from costsight.core.ports.pattern_detection import PatternDetectionPort
@@ -57,6 +58,8 @@ class UnitOfWork(Protocol):
     def alert_routes(self) -> AlertRoutePort: ...
     @property
     def notifications(self) -> NotificationPort: ...
+    @property
+    def forecasts(self) -> ForecastPort: ...
 
     async def commit(self) -> None:
         """Make every write of this unit durable and visible to others."""

@@ -20,10 +20,12 @@ from typing import Any
 import anyio
 
 from costsight.core.application import Application
+from costsight.core.plugins.reports import EngineFailure
 from costsight.core.ports.leader_election import JobLock, LeaderElectionPort, Lease
 from costsight.core.services.alert_dispatch import AlertDispatcher
 from costsight.core.services.anomaly_cycle import AnomalyCycleResult
 from costsight.core.services.cycle_support import CycleResult
+from costsight.core.services.forecast_cycle import ForecastCycleResult
 from costsight.core.services.pattern_cycle import PatternCycleResult
 from costsight.core.services.prediction_cycle import PredictionCycleResult
 from costsight.core.timeutil import Clock
@@ -59,14 +61,22 @@ class JobOutcome:
 
 
 def default_jobs(app: Application, *, dispatcher: AlertDispatcher | None = None) -> list[Job]:
-    """Anomaly detection (alert-worker lock), predictions and patterns, for every tenant;
-    with a ``dispatcher``, alert delivery too (its own lock, after the cycles that fill the
-    outbox)."""
+    """Anomaly detection (alert-worker lock), forecasts, predictions and patterns, for every
+    tenant; with a ``dispatcher``, alert delivery too (its own lock, after the cycles that
+    fill the outbox). Forecasts run before predictions: budget-breach predictions read the
+    snapshot they store."""
 
     async def anomalies(as_of: datetime) -> dict[str, Any]:
         result = await app.anomaly_cycle.run(None, as_of=as_of)
         return {"tenants": len(result.tenant_ids), "anomalies": len(result.anomalies),
                 "high": len(result.facts), "errors": _errors(result)}
+
+    async def forecasts(as_of: datetime) -> dict[str, Any]:
+        result = await app.forecast_cycle.run(None, as_of=as_of)
+        return {"tenants": len(result.tenant_ids),
+                "series": sum(f.series for f in result.forecasts),
+                "projections": sum(len(f.projections) for f in result.forecasts),
+                "errors": _errors(result)}
 
     async def predictions(as_of: datetime) -> dict[str, Any]:
         result = await app.prediction_cycle.run(None, as_of=as_of)
@@ -79,6 +89,7 @@ def default_jobs(app: Application, *, dispatcher: AlertDispatcher | None = None)
                 "errors": _errors(result)}
 
     jobs = [Job("anomaly_detection", JobLock.ALERT_WORKER, anomalies),
+            Job("forecasts", JobLock.FORECAST_CYCLE, forecasts),
             Job("predictions", JobLock.PREDICTION_CYCLE, predictions),
             Job("patterns", JobLock.PATTERN_CYCLE, patterns)]
     if dispatcher is not None:
@@ -212,3 +223,30 @@ async def detect_once(app: Application, tenant_id: str | None, as_of: datetime
     anomalies = await app.anomaly_cycle.run(tenant_id, as_of=as_of)
     predictions = await app.prediction_cycle.run(tenant_id, as_of=as_of)
     return anomalies, predictions, patterns
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What ``detect_all`` found: the four cycle results."""
+
+    anomalies: AnomalyCycleResult
+    predictions: PredictionCycleResult
+    patterns: PatternCycleResult
+    forecasts: ForecastCycleResult
+
+    @property
+    def engine_errors(self) -> list[EngineFailure]:
+        """Every engine failure, in the order the cycles ran."""
+        return [*self.patterns.engine_errors, *self.anomalies.engine_errors,
+                *self.forecasts.engine_errors, *self.predictions.engine_errors]
+
+
+async def detect_all(app: Application, tenant_id: str | None, as_of: datetime) -> Detection:
+    """Patterns, anomalies, forecasts and predictions once as of ``as_of`` (``costsight
+    detect``): as ``detect_once``, with the forecast cycle before the predictions, whose
+    budget-breach predictor reads the projections it stored."""
+    patterns = await app.pattern_cycle.run(tenant_id, as_of=as_of)
+    anomalies = await app.anomaly_cycle.run(tenant_id, as_of=as_of)
+    forecasts = await app.forecast_cycle.run(tenant_id, as_of=as_of)
+    predictions = await app.prediction_cycle.run(tenant_id, as_of=as_of)
+    return Detection(anomalies, predictions, patterns, forecasts)

@@ -3,7 +3,9 @@
 Per tenant, one unit of work and four set-based reads over the lookback window
 ``[as_of - prediction_lookback_days, as_of]`` (exact run totals per worker, the newest failed
 runs of each worker, the newest costed runs of each worker, recent failure-pattern feedback),
-then one upsert: a re-run updates the unexpired prediction of the same subject.
+plus the budget projections of the tenant's forecast snapshot when it was made today at or
+before ``as_of`` (the forecast cycle runs first), then one upsert: a re-run updates the
+unexpired prediction of the same subject.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from datetime import datetime, timedelta
 from pydantic import Field
 
 from costsight.core.domain.alerts import finding_from_prediction
+from costsight.core.domain.forecasts import BudgetProjection
 from costsight.core.domain.predictions import Prediction
 from costsight.core.engines import PredictionContext
 from costsight.core.plugins.facade import EngineFailure, Engines
-from costsight.core.ports import Storage
+from costsight.core.ports import Storage, UnitOfWork
 from costsight.core.services.alert_outbox import enqueue_findings
 from costsight.core.services.cycle_support import (
     CycleResult,
@@ -24,7 +27,7 @@ from costsight.core.services.cycle_support import (
     resolve_tenants,
 )
 from costsight.core.settings import EngineSettings
-from costsight.core.timeutil import Clock
+from costsight.core.timeutil import Clock, utc_day
 
 FAILURE_PATTERN_LIMIT = 100
 
@@ -61,7 +64,8 @@ class PredictionCycle:
                     cost_runs=tuple(await port.recent_cost_runs(
                         tenant, since, instant, per_worker=s.prediction_cost_runs_per_worker)),
                     failure_patterns=tuple(await port.failure_patterns(
-                        tenant, since, instant, limit=FAILURE_PATTERN_LIMIT)))
+                        tenant, since, instant, limit=FAILURE_PATTERN_LIMIT)),
+                    budget_projections=await todays_projections(uow, tenant, instant))
                 outcome = self.engines.predict(context)
                 if outcome.output:
                     stored = await uow.prediction_records.upsert_predictions(
@@ -73,3 +77,12 @@ class PredictionCycle:
             engine_errors.extend(outcome.failures)
         return PredictionCycleResult(as_of=instant, tenant_ids=tenants, predictions=predictions,
                                      engine_errors=engine_errors, notifications=notified)
+
+
+async def todays_projections(uow: UnitOfWork, tenant_id: str,
+                             as_of: datetime) -> tuple[BudgetProjection, ...]:
+    """The projections of the tenant's snapshot if it was made on as_of's UTC day, not after."""
+    header = await uow.forecasts.snapshot_header(tenant_id)
+    if header is None or header.generated_at > as_of or header.start_day != utc_day(as_of):
+        return ()
+    return tuple(await uow.forecasts.list_projections(tenant_id))

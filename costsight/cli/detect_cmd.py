@@ -1,4 +1,4 @@
-"""``costsight detect``: run the anomaly, prediction and pattern cycles once."""
+"""``costsight detect``: run the anomaly, forecast, prediction and pattern cycles once."""
 
 from __future__ import annotations
 
@@ -23,18 +23,21 @@ from costsight.cli.render import (
     plugin_error_dict,
     prediction_table,
 )
-from costsight.core.services.jobs import detect_once
+from costsight.cli.render_forecasts import forecast_dict, forecast_table
+from costsight.core.services.jobs import detect_all
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("detect", help="run the detection cycles once and print findings",
-                            description="Run anomaly, prediction and pattern detection once, "
-                                        "for one tenant or all, as of an instant (default now).")
+                            description="Run anomaly, prediction and pattern detection and "
+                                        "the spend forecasts once, for one tenant or all, as "
+                                        "of an instant (default now).")
     p.add_argument("--tenant", metavar="T", help="one tenant (default: every tenant)")
     p.add_argument("--as-of", metavar="ISO-8601",
                    help="the instant to run as of, with offset, e.g. 2026-01-31T20:00:00+00:00")
     p.add_argument("--json", action="store_true",
                    help='print {"anomalies": [...], "predictions": [...], "patterns": [...], '
+                        '"forecasts": [{tenant snapshot summary, "projections": [...]}], '
                         '"engine_errors": [{"engine", "tenant_id", "error"}], '
                         '"plugin_errors": [{"plugin", "error"}]}')
     p.set_defaults(handler=run)
@@ -44,11 +47,12 @@ async def run(args: argparse.Namespace) -> int:
     as_of = as_of_arg(args.as_of)
     async with application() as app:
         instant = as_of or app.clock.now()
-        anomalies, predictions, patterns = await detect_once(app, args.tenant, instant)
+        found = await detect_all(app, args.tenant, instant)
         plugin_errors = app.engines.load_errors
-    # Patterns ran first (detect_once), then anomalies, then predictions.
-    engine_errors = [*patterns.engine_errors, *anomalies.engine_errors,
-                     *predictions.engine_errors]
+    anomalies, predictions, patterns = found.anomalies, found.predictions, found.patterns
+    forecasts = found.forecasts.forecasts
+    # In the order the cycles ran: patterns, anomalies, forecasts, predictions.
+    engine_errors = found.engine_errors
     err = stderr_console()
     for plugin_error in plugin_errors:
         err.print("[red]plugin error[/] " + escape(f"plugin {plugin_error.plugin!r} skipped: "
@@ -57,7 +61,8 @@ async def run(args: argparse.Namespace) -> int:
         err.print("[red]engine error[/] " + escape(failure.describe()), highlight=False)
     if args.json:
         print_json(findings_json(anomalies.anomalies, predictions.predictions, patterns.feedback)
-                   | {"engine_errors": [engine_error_dict(f) for f in engine_errors],
+                   | {"forecasts": [forecast_dict(f) for f in forecasts],
+                      "engine_errors": [engine_error_dict(f) for f in engine_errors],
                       "plugin_errors": [plugin_error_dict(e) for e in plugin_errors]})
     else:
         out = stdout_console()
@@ -66,4 +71,5 @@ async def run(args: argparse.Namespace) -> int:
         out.print(anomaly_table(anomalies.anomalies))
         out.print(prediction_table(predictions.predictions))
         out.print(pattern_table(patterns.feedback))
+        out.print(forecast_table(forecasts))
     return EXIT_ERROR if engine_errors or plugin_errors else EXIT_OK

@@ -85,6 +85,9 @@ def prediction_table(predictions: Sequence[Prediction], title: str = "Prediction
         if "failure_rate" in value:
             detail = (f"failure rate {float(value['failure_rate']):.0%} "
                       f"({value.get('recent_failures')}/{value.get('total_runs')} runs)")
+        elif value.get("predicted_outcome") == "budget_breach":
+            detail = (f"{value.get('period')} projected {value.get('projected_cents')}¢ of "
+                      f"{value.get('limit_cents')}¢, breach {value.get('breach_date')}")
         elif "overrun_percent" in value:
             detail = (f"projected {value.get('projected_cost_cents')}¢ vs "
                       f"{value.get('historical_avg_cents')}¢ (+{value['overrun_percent']}%)")

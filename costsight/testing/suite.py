@@ -11,8 +11,8 @@ import pytest
 #: Every contract module, by the name after ``costsight.testing.contract.test_``. A port
 #: ``XPort`` has its module ``x``; the others check what spans the ports.
 CONTRACT_MODULES = (
-    "alert_route", "notification", "analytics", "anomaly_record", "audit", "cost_anomaly",
-    "cost_driver", "cost_write", "leader_election",
+    "alert_route", "notification", "forecast", "analytics", "anomaly_record", "audit",
+    "cost_anomaly", "cost_driver", "cost_write", "leader_election",
     "pattern_detection", "pattern_feedback", "prediction", "prediction_record", "provenance",
     "money_bounds", "pagination", "stored_rows", "tenant_isolation", "unit_of_work",
 )

@@ -1,1 +1,1 @@
-"""Built-in predictors: failure likelihood and cost overrun (advisory, expiring)."""
+"""Built-in predictors: failure likelihood, cost overrun and budget breach (advisory, expiring)."""

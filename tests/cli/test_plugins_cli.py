@@ -18,8 +18,10 @@ BUILTIN_HOOKS = {
     "costsight.plugins.anomaly.causes": ["costsight_register_cause_derivers"],
     "costsight.plugins.prediction.failure": ["costsight_register_predictors"],
     "costsight.plugins.prediction.cost_overrun": ["costsight_register_predictors"],
+    "costsight.plugins.prediction.budget_breach": ["costsight_register_predictors"],
     "costsight.plugins.patterns.failure_signatures": ["costsight_register_pattern_detectors"],
     "costsight.plugins.patterns.cost_spikes": ["costsight_register_pattern_detectors"],
+    "costsight.plugins.forecast.exponential": ["costsight_register_forecasters"],
 }
 HARDCAP = FakeDistribution("costsight-hardcap", {"hardcap": "tests.plugins.thirdparty_plugin"})
 BROKEN = FakeDistribution("costsight-broken", {

@@ -23,7 +23,7 @@ def test_embedded_database_gets_its_schema_on_first_use(cli) -> None:
     result = cli("detect", "--json")
     assert result.code == 0
     assert result.json() == {"anomalies": [], "predictions": [], "patterns": [],
-                             "engine_errors": [], "plugin_errors": []}
+                             "forecasts": [], "engine_errors": [], "plugin_errors": []}
 
 
 def test_stale_schema_is_refused_with_the_upgrade_command(cli, db_url: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 from tests.cli.conftest import COSTSIGHT
 from tests.ingest.lines import good_lines, jsonl
 
-DETECTION_JOBS = {"anomaly_detection", "predictions", "patterns"}
+DETECTION_JOBS = {"anomaly_detection", "forecasts", "predictions", "patterns"}
 JOBS = DETECTION_JOBS | {"alert_dispatch"}
 
 

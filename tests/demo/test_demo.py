@@ -101,7 +101,7 @@ def test_detect_as_of_on_the_ingested_demo_finds_every_incident(tmp_path: Path) 
         assert result.code == 0, result.err
         outputs.append(result.json())
     last = outputs[-1]
-    assert set(last) == {"anomalies", "predictions", "patterns", "engine_errors",
+    assert set(last) == {"anomalies", "predictions", "patterns", "forecasts", "engine_errors",
                          "plugin_errors"}
     assert last["engine_errors"] == [] and last["plugin_errors"] == []
     assert all(planted(last["anomalies"], last["predictions"], last["patterns"]).values())

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from costsight.core.domain.costs import BudgetPeriod, BudgetType
+from costsight.core.domain.forecasts import BudgetProjection
 from costsight.core.engines import AnomalyFindings
+from costsight.core.engines.forecasting import ForecastInput
 from costsight.core.plugins.facade import Engines
 from costsight.core.plugins.manager import build_plugin_manager
 from costsight.core.settings import EngineSettings
@@ -42,8 +47,14 @@ def busy_anomaly_context() -> object:
 def busy_prediction_context() -> object:
     fails = [run("w1", "failed", error="boom 1", minutes_ago=m) for m in (1, 2, 3)]
     cost = [run("w2", cost=c, minutes_ago=i + 1) for i, c in enumerate(["300"] * 3 + ["100"] * 3)]
+    at_risk = BudgetProjection(
+        tenant_id=TENANT, budget_id="b1", budget_type=BudgetType.TENANT,
+        period=BudgetPeriod.MONTHLY, period_end=date(2026, 3, 31), limit_cents=Decimal(500),
+        spent_cents=Decimal(400), projected_cents=Decimal(600), low80_cents=Decimal(550),
+        high80_cents=Decimal(650), low95_cents=Decimal(520), high95_cents=Decimal(700),
+        probability_exceed=0.9, breach_date=date(2026, 3, 25), method="ses")
     return prediction_context(run_totals=[totals("w1", 4, 3), totals("w2", 6, 0)],
-                              failed_runs=fails, cost_runs=cost)
+                              failed_runs=fails, cost_runs=cost, budget_projections=[at_risk])
 
 
 def busy_pattern_context() -> object:
@@ -63,7 +74,20 @@ CASES = (
 
 
 def test_every_builtin_engine_is_covered() -> None:
-    assert len(CASES) == 7
+    assert len(CASES) == 8
+
+
+FORECASTERS = ENGINES.forecasters()
+
+
+@pytest.mark.parametrize("forecaster", FORECASTERS, ids=[f.name for f in FORECASTERS])
+def test_forecasters_are_deterministic_and_pure(forecaster) -> None:
+    assert [f.name for f in FORECASTERS] == ["exponential_smoothing"]
+    for values in ((), (0.0,) * 30, tuple(float(i % 7) for i in range(40))):
+        series = ForecastInput(values, date(2026, 2, 1), horizon=10, paths=20, seed=1)
+        first = forecaster.forecast(series)
+        assert first is not None and first.horizon == 10 and len(first.paths) == 20
+        assert forecaster.forecast(copy.deepcopy(series)) == first
 
 
 def _as_list(found: object) -> list:

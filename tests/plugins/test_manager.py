@@ -5,12 +5,14 @@ from __future__ import annotations
 import inspect
 import re
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 import pluggy
 import pytest
 
 from costsight.core.engines import AnomalyFindings
+from costsight.core.engines.forecasting import ForecastInput, ForecastResult
 from costsight.core.plugins import PROJECT, hookimpl, hookspecs
 from costsight.core.plugins.causes import derive_cause
 from costsight.core.plugins.facade import Engines
@@ -32,8 +34,9 @@ def test_builtins_register_under_their_module_names() -> None:
     assert pm.project_name == PROJECT == "costsight"
 
 
-def test_the_four_hooks_exist_prefixed_and_documented() -> None:
+def test_the_five_hooks_exist_prefixed_and_documented() -> None:
     assert HOOKS == ["costsight_register_anomaly_detectors", "costsight_register_cause_derivers",
+                     "costsight_register_forecasters",
                      "costsight_register_pattern_detectors", "costsight_register_predictors"]
     for name in HOOKS:
         doc = inspect.getdoc(getattr(hookspecs, name)) or ""
@@ -60,8 +63,10 @@ def test_check_pending_rejects_an_unknown_hook() -> None:
     ("costsight.plugins.anomaly.causes", "cause_derivers", "RETRY_LOOP"),
     ("costsight.plugins.prediction.failure", "predictors", "failure_likelihood"),
     ("costsight.plugins.prediction.cost_overrun", "predictors", "cost_overrun"),
+    ("costsight.plugins.prediction.budget_breach", "predictors", "budget_breach"),
     ("costsight.plugins.patterns.failure_signatures", "pattern_detectors", "failure_signatures"),
     ("costsight.plugins.patterns.cost_spikes", "pattern_detectors", "cost_spikes"),
+    ("costsight.plugins.forecast.exponential", "forecasters", "exponential_smoothing"),
 ])
 def test_disabled_builtin_is_not_loaded(blocked: str, kind: str, missing: str) -> None:
     assert missing in [e.name for e in getattr(Engines(manager()), kind)()]
@@ -86,6 +91,11 @@ class Named:
 
     def derive(self, evidence: object) -> str | None:
         return self.result  # type: ignore[return-value]  # a plugin may return anything
+
+    def forecast(self, series: object) -> object:
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
 
 
 def with_plugin(hook: str, *engines_: object) -> tuple[pluggy.PluginManager, object]:
@@ -121,7 +131,7 @@ def test_hook_register_predictors() -> None:
     pm, plugin = with_plugin("costsight_register_predictors", Named("mine", 1, []))
     try:
         assert [p.name for p in Engines(pm).predictors()] == [
-            "mine", "failure_likelihood", "cost_overrun"]
+            "mine", "failure_likelihood", "cost_overrun", "budget_breach"]
     finally:
         pm.unregister(plugin)
 
@@ -133,6 +143,31 @@ def test_hook_register_pattern_detectors() -> None:
             "failure_signatures", "cost_spikes", "mine"]
     finally:
         pm.unregister(plugin)
+
+
+def test_hook_register_forecasters_first_result_by_order_wins() -> None:
+    series = ForecastInput(values=(1.0, 2.0, 3.0, 4.0, 5.0), first_day=date(2026, 3, 1),
+                           horizon=2)
+    flat = ForecastResult("flat", (1.0, 1.0), (1.0, 1.0), (1.0, 1.0), (0.5, 0.5), (2.0, 2.0))
+    pm, plugin = with_plugin("costsight_register_forecasters", Named("declines", 10, None),
+                             Named("broken", 20, RuntimeError("boom")),
+                             Named("wrong_horizon", 30, replace(flat, point=(1.0,),
+                                                               low80=(1.0,), high80=(1.0,),
+                                                               low95=(0.5,), high95=(2.0,))),
+                             Named("flat", 40, flat))
+    try:
+        engines = Engines(pm)
+        assert [f.name for f in engines.forecasters()] == [
+            "declines", "broken", "wrong_horizon", "flat", "exponential_smoothing"]
+        run = engines.forecast(series, "acme")
+        assert run.output == ("flat", flat)
+        assert [(f.engine, f.tenant_id) for f in run.failures] == [
+            ("broken", "acme"), ("wrong_horizon", "acme")]
+    finally:
+        pm.unregister(plugin)
+    name, result = Engines(pm).forecast(series, "acme").output or ("", None)
+    assert name == "exponential_smoothing" and result is not None
+    assert result.method == "ses" and result.horizon == 2
 
 
 def test_hook_register_cause_derivers_orders_and_first_match_wins() -> None:
@@ -174,7 +209,8 @@ def test_unusable_registrations_skip_the_plugin_and_are_reported(engine: object,
 def test_duplicate_names_are_rejected() -> None:
     pm, plugin = with_plugin("costsight_register_predictors", Named("cost_overrun"))
     engines = Engines(pm)
-    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun"]
+    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun",
+                                                     "budget_breach"]
     assert engines.predictors()[1].__module__ == "costsight.plugins.prediction.cost_overrun"
     [error] = engines.load_errors
     assert error.plugin == plugin.__name__ and "registered twice" in error.error
@@ -191,7 +227,8 @@ def test_a_registration_hook_that_raises_skips_only_its_plugin() -> None:
     pm = manager()
     pm.register(plugin, name="raising_registration")
     engines = Engines(pm)
-    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun"]
+    assert [p.name for p in engines.predictors()] == ["failure_likelihood", "cost_overrun",
+                                                     "budget_breach"]
     assert [(e.plugin, e.error) for e in engines.load_errors] == [
         ("raising_registration", "RuntimeError: cannot register today")]
 

@@ -19,6 +19,7 @@ MEMORY = {
     "audit": "costsight.adapters.memory.audit.MemoryAudit",
     "alert_routes": "costsight.adapters.memory.alert_route.MemoryAlertRoute",
     "notifications": "costsight.adapters.memory.notification.MemoryNotification",
+    "forecasts": "costsight.adapters.memory.forecast.MemoryForecast",
 }
 SQL = {
     "analytics": "costsight.adapters.sql.analytics.SqlAnalytics",
@@ -34,6 +35,7 @@ SQL = {
     "audit": "costsight.adapters.sql.audit.SqlAudit",
     "alert_routes": "costsight.adapters.sql.alert_route.SqlAlertRoute",
     "notifications": "costsight.adapters.sql.notification.SqlNotification",
+    "forecasts": "costsight.adapters.sql.forecast.SqlForecast",
 }
 LEADER = {
     "memory": ("costsight.adapters.memory.leader_election.MemoryLeaderElection", None),

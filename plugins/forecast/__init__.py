@@ -1,0 +1,1 @@
+"""Built-in forecaster: daily spend by exponential smoothing (weekly Holt-Winters, SES, mean)."""

@@ -1,0 +1,9 @@
+"""Contract: ForecastPort (each tenant's latest forecast snapshot, replaced whole).
+
+The tests live in costsight.testing.contract.test_forecast; this module runs them on memory,
+SQLite and Postgres through the same entry point an out-of-tree adapter uses.
+"""
+
+from costsight.testing import contract_suite
+
+contract_suite(globals(), modules=["forecast"])

@@ -25,14 +25,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.quality", description=__doc__)
     size = p.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="4 tenants per incident class")
-    size.add_argument("--tiny", action="store_true", help="1 tenant per class (CI)")
+    size.add_argument("--tiny", action="store_true",
+                      help="CI: 1 tenant per class, one spike and one step size, fewer calls "
+                           "(checks the harness; the numbers mean little)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     p.add_argument("--seed", type=int, default=13, help="corpus seed (default 13)")
     return p.parse_args(argv)
 
 
-async def evaluate(seed: int, per_class: int) -> dict[str, Any]:
-    corpus = scenarios(seed, per_class)
+async def evaluate(seed: int, per_class: int, tiny: bool = False) -> dict[str, Any]:
+    corpus = scenarios(seed, per_class, tiny=tiny)
     runs = await run_all(corpus, seed)
     result = {"seed": seed, "tenants_per_class": per_class,
               "incidents": sorted({s.kind for s in corpus})}
@@ -43,7 +45,7 @@ async def evaluate(seed: int, per_class: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
-    result = anyio.run(evaluate, args.seed, SIZES[size])
+    result = anyio.run(evaluate, args.seed, SIZES[size], size == "tiny")
     result["size"] = size
     if args.json:
         print(json.dumps(result, sort_keys=True))

@@ -54,6 +54,7 @@ class Scenario:
     level: float  # expected weekday spend in cents
     incident: Incident | None = None
     budget_cents: Decimal | None = None
+    calls: int = 0  # calls a day; 0: CALLS
 
     @property
     def kind(self) -> str:
@@ -83,8 +84,12 @@ def multiplier(s: Scenario, index: int) -> float:
     return 1.0
 
 
-def scenarios(seed: int, per_class: int) -> list[Scenario]:
+def scenarios(seed: int, per_class: int, *, tiny: bool = False) -> list[Scenario]:
+    """The corpus; ``tiny`` (CI): one spike and one step size, a quarter of the calls."""
     rng = random.Random(seed)
+    spike_sizes = (2.0,) if tiny else SPIKE_SIZES
+    step_sizes = (1.5,) if tiny else STEP_SIZES
+    calls = CALLS // 4 if tiny else 0
     out: list[Scenario] = []
 
     def add(prefix: str, n: int, incident: tuple[str, float] | None, *,
@@ -101,18 +106,19 @@ def scenarios(seed: int, per_class: int) -> list[Scenario]:
                 expected = sum(level * (WEEKEND_FACTOR if seasonal and day_of(d).weekday() >= 5
                                         else 1.0) for d in range(FEBRUARY, MARCH))
                 limit = Decimal(str(round(expected * 1.15, 2)))
-            out.append(Scenario(f"{prefix}-{k}", seasonal, level, found, limit))
+            out.append(Scenario(f"{prefix}-{k}", seasonal, level, found, limit, calls))
 
     add("quiet", 2 * per_class, None)
-    for size in SPIKE_SIZES:
+    for size in spike_sizes:
         add(f"spike{size:g}x", per_class, ("spike", size))
-    for size in STEP_SIZES:
+    for size in step_sizes:
         add(f"step{size:g}x", per_class, ("step", size))
     add("drift", per_class, ("drift", 1.6), onset=(EVAL_FIRST - 7, EVAL_FIRST + 5))
     add("retry", per_class, ("retry_storm", 3.0))
     add("switch", max(1, per_class // 2), ("model_switch", 2.5))
     add("budget", per_class, ("budget", 1.5), onset=(FEBRUARY + 2, FEBRUARY + 9), budget=True)
-    add("budgetquiet", max(1, per_class // 2), None, budget=True)
+    if not tiny:
+        add("budgetquiet", max(1, per_class // 2), None, budget=True)
     return out
 
 
@@ -124,7 +130,7 @@ def records(s: Scenario, seed: int) -> list[NewCostRecord]:
         base = s.level * rhythm(s, index) * math.exp(rng.gauss(0.0, NOISE))
         factor = multiplier(s, index)
         kind = s.incident.kind if s.incident else ""
-        calls = CALLS
+        calls = s.calls or CALLS
         normal = base * (1.0 if kind in ("spike", "retry_storm") else factor)
         switched = kind == "model_switch" and factor > 1.0
         for c in range(calls):

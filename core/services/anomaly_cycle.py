@@ -2,7 +2,9 @@
 
 Per tenant, one unit of work and a constant number of port calls whatever the number of users,
 features or budgets: five reads (per-entity usage summaries, the tenant's daily usage, budget
-spend, yesterday's breach streaks, drift trackers) and up to four writes (breaches, drift trackers, daily-window anomalies, month-window
+spend, yesterday's breach streaks, drift trackers), one more for the same-weekday rows when the
+seasonal baselines apply, at most four driver reads (one per window set, ``anomaly_drivers``)
+and up to four writes (breaches, drift trackers, daily-window anomalies, month-window
 anomalies). Dedupe: a finding updates the open anomaly with the same key detected since 00:00
 of today, or since the 1st of the month for monthly budget anomalies (so a monthly overrun is
 one row per month, not one per day).

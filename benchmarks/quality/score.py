@@ -40,9 +40,9 @@ def r4(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def events(run: TenantRun) -> set[tuple[str, int]]:
-    return {(DETECTORS[t], day) for day, t, _, _, _ in run.findings
-            if t in DETECTORS and day >= EVAL_FIRST}
+def events(run: TenantRun, entity_type: str | None = None) -> set[tuple[str, int]]:
+    return {(DETECTORS[t], day) for day, t, et, _, _ in run.findings
+            if t in DETECTORS and day >= EVAL_FIRST and entity_type in (None, et)}
 
 
 def in_window(incident: Incident | None, day: int, width: dict[str, int]) -> bool:
@@ -68,6 +68,20 @@ def score(runs: list[TenantRun]) -> dict[str, Any]:
         out[f"{detector}.findings"] = total
         out[f"{detector}.precision"] = r4(tp[detector] / total) if total else None
     out["quiet.findings"] = quiet
+    for entity_type in ("tenant", "user", "feature"):
+        # the same scoring restricted to anomalies about one kind of entity
+        t = f = 0
+        for run in runs:
+            for detector, day in events(run, entity_type):
+                if detector != "spike":
+                    continue
+                if in_window(run.scenario.incident, day, EFFECT[detector]):
+                    t += 1
+                else:
+                    f += 1
+        out[f"spike.precision.{entity_type}"] = r4(t / (t + f)) if t + f else None
+        out[f"quiet.findings.{entity_type}"] = sum(
+            len(events(run, entity_type)) for run in runs if run.scenario.incident is None)
     out["quiet.tenants"] = sum(1 for r in runs if r.scenario.incident is None)
 
     def recall(kind: str, sizes: tuple[float, ...] | None, detectors: set[str],

@@ -13,15 +13,17 @@ from costsight.core.engines.contexts import (
     runs_by_worker,
 )
 from costsight.core.engines.findings import AnomalyFindings
+from costsight.core.engines.forecasting import ForecastInput, ForecastResult
 from costsight.core.engines.protocols import (
     AnomalyDetector,
     CauseDeriver,
+    Forecaster,
     PatternDetector,
     Predictor,
 )
 
 __all__ = [
     "AnomalyContext", "AnomalyDetector", "AnomalyFindings", "CauseDeriver", "CauseEvidence",
-    "EntityKey", "PatternContext", "PatternDetector", "PredictionContext", "Predictor",
-    "runs_by_worker",
+    "EntityKey", "ForecastInput", "ForecastResult", "Forecaster", "PatternContext",
+    "PatternDetector", "PredictionContext", "Predictor", "runs_by_worker",
 ]

@@ -8,6 +8,7 @@ last value is the last COMPLETE day, and the forecast starts the day after it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -87,6 +88,10 @@ def check_result(result: object, series: ForecastInput) -> ForecastResult:
         raise ValueError(f"returned {result.horizon} days, expected {series.horizon}")
     if series.paths and len(result.paths) != series.paths:
         raise ValueError(f"returned {len(result.paths)} paths, expected {series.paths}")
+    parts = (result.point, result.low80, result.high80, result.low95, result.high95,
+             *result.paths)
+    if not all(math.isfinite(v) and v >= 0 for part in parts for v in part):
+        raise ValueError("returned a value that is negative, infinite or not a number")
     return result
 
 

@@ -11,9 +11,9 @@ A plugin cannot take the system down:
 
 - a plugin whose import raises, that implements a hook not listed here, whose registration hook
   raises, or that registers something malformed (no ``name``, a ``name`` already taken by
-  another engine of the same kind, no ``detect``/``predict``/``derive`` method, an ``order``
-  that is not an int) is skipped whole, reported once by name (``costsight plugins`` lists it
-  under ``errors``), and every other plugin loads;
+  another engine of the same kind, no ``detect``/``predict``/``derive``/``forecast`` method, an
+  ``order`` that is not an int) is skipped whole, reported once by name (``costsight plugins``
+  lists it under ``errors``), and every other plugin loads;
 - an engine that raises (or returns something invalid) while running for a tenant loses only
   its own findings of that run; the failure is reported on the cycle result's
   ``engine_errors`` as ``{engine, tenant_id, error}`` and the next engine and tenant run.

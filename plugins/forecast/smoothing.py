@@ -4,7 +4,8 @@ Which model: with at least ``SEASONAL_MIN_DAYS`` (three weeks) of history, addit
 Holt-Winters with a 7-day season, ETS(A,N,A); with at least ``SES_MIN_DAYS``, simple
 exponential smoothing, ETS(A,N,N); else the mean. The smoothing weights are picked from a
 small grid by the in-sample sum of squared one-step errors. Intervals come from those one-step
-errors (their root mean square, sigma) widened with the horizon by the model's h-step variance
+errors (sigma: their root mean square, with the degrees of freedom the fitted quantities
+used taken off) widened with the horizon by the model's h-step variance
 (Hyndman et al., "Forecasting with Exponential Smoothing", class 1):
 
 - ANA: sigma^2 (1 + alpha^2 (h - 1) + gamma (2 alpha + gamma) floor((h - 1) / 7))
@@ -29,6 +30,13 @@ SEASONAL_MIN_DAYS = 3 * SEASON
 SES_MIN_DAYS = 4
 ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
 GAMMAS = (0.0, 0.05, 0.1, 0.2, 0.3)
+
+#: quantities fitted on the same one-step errors sigma is measured on (the error sum of
+#: squares is divided by the count of errors less these): Holt-Winters alpha, gamma and the six
+#: free seasonal offsets; SES alpha. Without it short histories got too narrow intervals
+#: (80%: 0.68 of days covered at 21 days of history; see ``benchmarks.forecast_methods``).
+SEASONAL_PARAMETERS = 8
+SES_PARAMETERS = 1
 
 HOLT_WINTERS = "holt_winters_weekly"
 SES = "ses"
@@ -103,7 +111,7 @@ def fit(values: tuple[float, ...]) -> Fit:
         assert best is not None
         sse, alpha, level, season, gamma, counted = best
         return Fit(HOLT_WINTERS, level, tuple(season), alpha, gamma,
-                   math.sqrt(sse / max(counted, 1)), n)
+                   math.sqrt(sse / max(counted - SEASONAL_PARAMETERS, 1)), n)
     if n >= SES_MIN_DAYS:
         best_ses: tuple[float, float, float, int] | None = None
         for alpha in ALPHAS:
@@ -112,7 +120,8 @@ def fit(values: tuple[float, ...]) -> Fit:
                 best_ses = (sse, alpha, level, counted)
         assert best_ses is not None
         sse, alpha, level, counted = best_ses
-        return Fit(SES, level, (0.0,) * SEASON, alpha, 0.0, math.sqrt(sse / max(counted, 1)), n)
+        return Fit(SES, level, (0.0,) * SEASON, alpha, 0.0,
+                   math.sqrt(sse / max(counted - SES_PARAMETERS, 1)), n)
     mean = sum(values) / n if n else 0.0
     spread = (math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1
               else abs(mean))

@@ -116,8 +116,10 @@ def test_detect_as_of_on_the_ingested_demo_finds_every_incident(tmp_path: Path) 
     quiet_high = [a for out in outputs for a in out["anomalies"]
                   if a["tenant_id"] == QUIET_TENANT and a["severity"] == "HIGH"]
     assert quiet_high == []
-    assert not [x for out in outputs for kind in out.values() for x in kind
-                if x["tenant_id"] == QUIET_TENANT]
+    # findings only: every tenant, the quiet one too, has a forecast
+    assert not [x for out in outputs for key, kind in out.items() if key != "forecasts"
+                for x in kind if x["tenant_id"] == QUIET_TENANT]
+    assert {f["tenant_id"] for f in last["forecasts"]} >= {QUIET_TENANT}
 
 
 def test_costsight_demo_end_to_end_twice_stores_nothing_twice(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from costsight.core.application import Application
 from costsight.core.domain.costs import BudgetType, BudgetUpsert
 from costsight.core.domain.forecasts import ForecastSubject
 from costsight.core.domain.predictions import PredictionFilter
@@ -16,7 +17,9 @@ from costsight.core.engines.forecasting import ForecastInput, ForecastResult
 from costsight.core.plugins import hookimpl
 from costsight.core.plugins.facade import Engines
 from costsight.core.plugins.manager import build_plugin_manager
+from costsight.core.ports.leader_election import JobLock
 from costsight.core.services.forecast_cycle import ForecastCycle
+from costsight.core.services.jobs import JobRunner, default_jobs
 from costsight.core.services.prediction_cycle import PredictionCycle
 from costsight.core.settings import EngineSettings
 from costsight.core.timeutil import FixedClock
@@ -196,3 +199,19 @@ async def test_a_plugin_forecaster_is_used_where_it_answers(storage) -> None:
     series = await read(storage, lambda uow: uow.forecasts.get_series(
         "t1", ForecastSubject.FEATURE, "chat.reply"))
     assert series.forecaster == "flat" and {d.point_cents for d in series.days} == {7}
+
+
+async def test_the_worker_forecasts_under_its_own_lock_before_predicting(storage) -> None:
+    await seed_weekly(storage)
+    app = Application(storage, clock=FixedClock(AS_OF), load_entrypoints=False)
+    jobs = default_jobs(app)
+    assert [(j.name, j.lock) for j in jobs][:3] == [
+        ("anomaly_detection", JobLock.ALERT_WORKER), ("forecasts", JobLock.FORECAST_CYCLE),
+        ("predictions", JobLock.PREDICTION_CYCLE)]
+    assert int(JobLock.FORECAST_CYCLE) == 7008
+    outcomes = {o.job: o for o in await JobRunner(app, jobs).run_once()}
+    assert outcomes["forecasts"].ran and outcomes["forecasts"].error is None
+    assert outcomes["forecasts"].summary == {"tenants": 1, "series": 3, "projections": 0,
+                                             "errors": []}
+    header = await read(storage, lambda uow: uow.forecasts.snapshot_header("t1"))
+    assert header.generated_at == AS_OF

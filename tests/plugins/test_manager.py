@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import re
 import types
 from dataclasses import dataclass, replace
@@ -154,15 +155,16 @@ def test_hook_register_forecasters_first_result_by_order_wins() -> None:
                              Named("wrong_horizon", 30, replace(flat, point=(1.0,),
                                                                low80=(1.0,), high80=(1.0,),
                                                                low95=(0.5,), high95=(2.0,))),
+                             Named("infinite", 35, replace(flat, high95=(2.0, math.inf))),
                              Named("flat", 40, flat))
     try:
         engines = Engines(pm)
         assert [f.name for f in engines.forecasters()] == [
-            "declines", "broken", "wrong_horizon", "flat", "exponential_smoothing"]
+            "declines", "broken", "wrong_horizon", "infinite", "flat", "exponential_smoothing"]
         run = engines.forecast(series, "acme")
         assert run.output == ("flat", flat)
         assert [(f.engine, f.tenant_id) for f in run.failures] == [
-            ("broken", "acme"), ("wrong_horizon", "acme")]
+            ("broken", "acme"), ("wrong_horizon", "acme"), ("infinite", "acme")]
     finally:
         pm.unregister(plugin)
     name, result = Engines(pm).forecast(series, "acme").output or ("", None)

@@ -47,9 +47,11 @@ class SustainedDriftDetector:
         first = today - timedelta(days=settings.drift_baseline_first_offset_days)
         last = today - timedelta(days=settings.drift_baseline_last_offset_days)
         kind = FLAT
+        divisor = 0
         if seasonal(context):
-            first, last, divisor = drift_baseline(context)
-            kind = WEEKDAY
+            first_w, last_w, divisor = drift_baseline(context)
+            if divisor:  # at least one whole week of history in the baseline window
+                first, last, kind = first_w, last_w, WEEKDAY
         base_total, base_days = context.window(TENANT, tenant_id, first, last)
         if base_days == 0 or base_total <= 0:
             return AnomalyFindings()

@@ -25,8 +25,8 @@ DEFAULT_INTERVAL = 300.0
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "worker", help="run the detection jobs periodically under leader locks",
-        description="Run anomaly detection, predictions, patterns and alert delivery every "
-                    "interval, each "
+        description="Run anomaly detection, forecasts, predictions, patterns and alert "
+                    "delivery every interval, each "
                     "under its leader lock: with several workers on one database each job "
                     "runs once per interval. Stops cleanly on SIGTERM / SIGINT.")
     p.add_argument("--interval", type=float, default=DEFAULT_INTERVAL, metavar="SECONDS",

@@ -11,6 +11,7 @@ from costsight.core.plugins.manager import build_plugin_manager
 from costsight.core.ports import Storage
 from costsight.core.services.anomaly_cycle import AnomalyCycle
 from costsight.core.services.budget_status import BudgetStatusService
+from costsight.core.services.detection_quality import DetectionQualityService
 from costsight.core.services.forecast_cycle import ForecastCycle
 from costsight.core.services.ingest import IngestService
 from costsight.core.services.pattern_cycle import PatternCycle
@@ -36,6 +37,7 @@ class Application:
         self.budgets = BudgetStatusService(storage, self.clock)
         self.queries = ReadQueries(storage, self.clock)
         self.anomaly_cycle = AnomalyCycle(storage, self.clock, self.settings, self.engines)
+        self.detection = DetectionQualityService(storage, self.clock)
         self.prediction_cycle = PredictionCycle(storage, self.clock, self.settings, self.engines)
         self.pattern_cycle = PatternCycle(storage, self.clock, self.settings, self.engines)
         self.forecast_cycle = ForecastCycle(storage, self.clock, self.settings, self.engines)

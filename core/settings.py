@@ -24,6 +24,16 @@ class EngineSettings(BaseModel):
     drift_rolling_days: int = 7
     drift_baseline_first_offset_days: int = 28
     drift_baseline_last_offset_days: int = 8
+    #: a breach day at or above this ratio fires on its own (no second consecutive day):
+    #: the two-day confirmation guards marginal ratios, not a doubling
+    spike_immediate_ratio: float = 2.0
+    # anomaly: seasonality (COSTSIGHT_ENGINE__SEASONAL_BASELINES=0 turns it off)
+    #: spike and drift baselines account for the day of the week once the tenant has this
+    #: much history (see core/engines/seasonal.py)
+    seasonal_baselines: bool = True
+    seasonal_min_history_days: int = Field(21, ge=14)
+    #: same-weekday days a seasonal spike baseline looks back over (7, 14, ... days ago)
+    seasonal_weeks: int = Field(4, ge=1, le=8)
     # anomaly: budgets and severity
     budget_high_usage_pct: float = 90.0
     severity_high_pct: float = 40.0

@@ -13,8 +13,8 @@ scope holds one tenant ({n.LIST_TENANTS} lists them).
 Answers are compact JSON within a size budget: a field that is null is left out (every other
 field is always present), empty series buckets are left out, a series too long is coarsened
 (hour -> day -> week; window.resolution_used, window.coarsened), and a list page that would be
-too long comes back shorter. Lists return items and next_cursor: pass it back as cursor with
-the same other arguments. If an answer still does not fit, the error says what to narrow.
+too long comes back shorter. Lists return items and next_cursor (absent on the last page):
+pass it back as cursor with the same other arguments. If an answer still does not fit, the error says what to narrow.
 
 Which tool to use:
 - "Which tenants are there?" -> {n.LIST_TENANTS}
@@ -25,7 +25,8 @@ Which tool to use:
 - "How many runs, LLM calls, tokens, retries?" -> {n.GET_USAGE_STATISTICS}
 - "Which models / users / features exist?" -> {n.LIST_DIMENSION_VALUES}; registered features -> {n.LIST_FEATURE_TAGS}
 - "Are we over budget?" -> {n.GET_BUDGET_STATUS}
-- "Any open cost anomalies?" -> {n.LIST_ANOMALIES} (status='open'); details -> {n.GET_ANOMALY}
+- "Any open cost anomalies?" -> {n.LIST_ANOMALIES} (status='open'); details and root-cause drivers -> {n.GET_ANOMALY}
+- "How often are the detectors right?" -> {n.GET_DETECTION_QUALITY} (precision from resolved / dismissed labels)
 - "Is anything abnormal right now / what would detection say as of a day?" -> {n.PREVIEW_ANOMALIES}
 - "Are the same errors repeating? Which worker got expensive?" -> {n.LIST_PATTERN_FEEDBACK}, totals -> {n.GET_PATTERN_STATS}
 - "Which workers are predicted to fail or overrun?" -> {n.LIST_PREDICTIONS}, totals -> {n.GET_PREDICTION_STATS}

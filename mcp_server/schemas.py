@@ -3,7 +3,9 @@
 Published input and output schemas lose what pydantic adds for humans reading generated
 docs: a ``title`` on every property and model; in input schemas ``maxLength`` and the ``""``
 default of text arguments; in output schemas the model docstrings, the descriptions of nested
-fields, defaults, ``additionalProperties: false`` and ``required`` (answers leave a field out
+fields, defaults, string length bounds (the server's own guarantee, nothing a caller acts on),
+``format: date-time`` (the instructions say every time is ISO 8601 with an offset),
+``additionalProperties: false`` and ``required`` (answers leave a field out
 only when it is null, so a field whose type excludes null is always there - the instructions
 say so). Every type, enum, range, top-level description and shared ``$defs`` entry stays.
 Validation still runs against the models themselves, so trimming what is published cannot
@@ -25,7 +27,9 @@ def lean_schema(schema: dict[str, Any], *, output: bool) -> dict[str, Any]:
     """A copy of ``schema`` without titles (and, for outputs, docstrings and defaults)."""
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "title" or output and (key in ("default", "required") or (
+        if key == "title" or output and (key in ("default", "required", "maxLength",
+                                                 "minLength") or (
+                key == "format" and value == "date-time") or (
                 key == "additionalProperties" and value is False)):
             continue
         if key == "default" and value == "":  # "" is every text argument's "not set"

@@ -12,7 +12,9 @@ from costsight.core.domain.anomalies import (
     Anomaly,
     AnomalyFilter,
     AnomalyStatus,
+    AnomalyType,
     DetectedAnomaly,
+    StatusCount,
     move_anomaly,
     parse_status,
 )
@@ -72,3 +74,14 @@ class MemoryAnomalyRecord:
         if moved is not row:
             self._tx.anomalies.put(moved.id, moved)
         return moved
+
+    async def status_counts(self, tenant_id: str, *,
+                            detected_since: datetime | None = None) -> list[StatusCount]:
+        since = aware(detected_since, "detected_since") if detected_since is not None else None
+        counts: dict[tuple[str, str], int] = {}
+        for row in self._tx.anomalies.rows(lambda a: a.tenant_id == tenant_id and (
+                since is None or a.detected_at >= since)):
+            key = (row.anomaly_type.value, row.status.value)
+            counts[key] = counts.get(key, 0) + 1
+        return [StatusCount(anomaly_type=AnomalyType(t), status=AnomalyStatus(s), count=n)
+                for (t, s), n in sorted(counts.items())]

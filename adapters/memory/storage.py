@@ -17,6 +17,7 @@ from costsight.adapters.memory.analytics import MemoryAnalytics
 from costsight.adapters.memory.anomaly_record import MemoryAnomalyRecord
 from costsight.adapters.memory.audit import MemoryAudit
 from costsight.adapters.memory.cost_anomaly import MemoryCostAnomaly
+from costsight.adapters.memory.cost_driver import MemoryCostDriver
 from costsight.adapters.memory.cost_write import MemoryCostWrite
 from costsight.adapters.memory.forecast import MemoryForecast
 from costsight.adapters.memory.leader_election import LockTable, MemoryLeaderElection
@@ -41,6 +42,7 @@ class MemoryUnitOfWork:
         self.price_book = MemoryPriceBook(self._tx)
         self.costs = MemoryCostWrite(self._tx, self.price_book)
         self.cost_anomalies = MemoryCostAnomaly(self._tx)
+        self.cost_drivers = MemoryCostDriver(self._tx)
         self.anomaly_records = MemoryAnomalyRecord(self._tx)
         self.patterns = MemoryPatternDetection(self._tx)
         self.pattern_feedback = MemoryPatternFeedback(self._tx)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,10 +19,13 @@ from costsight.core.domain.anomalies import (
     Anomaly,
     AnomalyFilter,
     AnomalyStatus,
+    AnomalyType,
     DetectedAnomaly,
+    StatusCount,
     move_anomaly,
     parse_status,
 )
+from costsight.core.domain.drivers import AnomalyDrivers
 from costsight.core.domain.upserts import plan_anomaly_upserts
 from costsight.core.errors import NotFound
 from costsight.core.money import cents_to_micros, micros_to_cents
@@ -35,12 +38,29 @@ a = cost_anomalies.c
 _UPDATED_COLUMNS = tuple(
     {"current_value_cents": "current_value_micros",
      "expected_value_cents": "expected_value_micros"}.get(f, f) for f in MEASURED_FIELDS
+    if f != "drivers"  # kept in the metadata column, see _metadata_of
 ) + ("updated_at",)
+
+#: The metadata key holding an anomaly's drivers in the JSON column.
+DRIVERS_KEY = "drivers"
+
+
+def _metadata_of(x: DetectedAnomaly) -> dict[str, Any]:
+    if x.drivers is None:
+        return x.metadata
+    return {**x.metadata, DRIVERS_KEY: x.drivers.model_dump(mode="json")}
+
+
+def _split_metadata(raw: dict[str, Any] | None) -> tuple[dict[str, Any], AnomalyDrivers | None]:
+    metadata = dict(raw or {})
+    drivers = metadata.pop(DRIVERS_KEY, None)
+    return metadata, (AnomalyDrivers.model_validate(drivers) if drivers is not None else None)
 _OPEN = (AnomalyStatus.OPEN.value, AnomalyStatus.ACKNOWLEDGED.value)
 
 
 def anomaly_from_row(row: Row[Any]) -> Anomaly:
     m = row._mapping
+    metadata, drivers = _split_metadata(m["metadata"])
     return Anomaly(
         id=m["id"], tenant_id=m["tenant_id"], anomaly_type=m["anomaly_type"],
         severity=m["severity"], entity_type=m["entity_type"], entity_id=m["entity_id"],
@@ -48,7 +68,7 @@ def anomaly_from_row(row: Row[Any]) -> Anomaly:
         expected_value_cents=micros_to_cents(m["expected_value_micros"]),
         deviation_pct=m["deviation_pct"], threshold_ratio=m["threshold_ratio"],
         usage_pct=m["usage_pct"], message=m["message"], breach_count=m["breach_count"],
-        derived_cause=m["derived_cause"], metadata=dict(m["metadata"] or {}),
+        derived_cause=m["derived_cause"], metadata=metadata, drivers=drivers,
         status=m["status"], detected_at=m["detected_at"], updated_at=m["updated_at"],
         acknowledged_at=m["acknowledged_at"], resolved_at=m["resolved_at"],
         dismissed_at=m["dismissed_at"], incident_id=m["incident_id"],
@@ -64,7 +84,7 @@ def anomaly_values(x: Anomaly) -> dict[str, Any]:
         "expected_value_micros": cents_to_micros(x.expected_value_cents),
         "deviation_pct": x.deviation_pct, "threshold_ratio": x.threshold_ratio,
         "usage_pct": x.usage_pct, "message": x.message, "breach_count": x.breach_count,
-        "derived_cause": x.derived_cause, "metadata": x.metadata, "status": x.status.value,
+        "derived_cause": x.derived_cause, "metadata": _metadata_of(x), "status": x.status.value,
         "detected_at": x.detected_at, "updated_at": x.updated_at,
         "acknowledged_at": x.acknowledged_at, "resolved_at": x.resolved_at,
         "dismissed_at": x.dismissed_at, "incident_id": x.incident_id,
@@ -146,3 +166,14 @@ class SqlAnomalyRecord:
         if moved is not current:
             await self._write([moved], ("status", STATUS_STAMPS[status], "updated_at"))
         return moved
+
+    async def status_counts(self, tenant_id: str, *,
+                            detected_since: datetime | None = None) -> list[StatusCount]:
+        stmt = (select(a.anomaly_type, a.status, func.count())
+                .where(a.tenant_id == tenant_id)
+                .group_by(a.anomaly_type, a.status))
+        if detected_since is not None:
+            stmt = stmt.where(a.detected_at >= detected_since)
+        rows = [StatusCount(anomaly_type=AnomalyType(r[0]), status=AnomalyStatus(r[1]),
+                            count=r[2]) for r in await self._conn.execute(stmt)]
+        return sorted(rows, key=lambda c: (c.anomaly_type.value, c.status.value))

@@ -39,6 +39,11 @@ def _label(dimension: Dimension) -> ColumnElement[Any]:
     return func.coalesce(column, literal(dimension.null_label))
 
 
+def dimension_label(dimension: Dimension) -> ColumnElement[Any]:
+    """The dimension's value of a cost_records row, nulls named (the driver reads use it)."""
+    return _label(dimension)
+
+
 def cost_filter_clauses(filters: CostFilter | None) -> list[ColumnElement[bool]]:
     """WHERE clauses over cost_records selecting the rows ``filters`` matches."""
     if filters is None:

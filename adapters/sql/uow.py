@@ -12,6 +12,7 @@ from costsight.adapters.sql.analytics import SqlAnalytics
 from costsight.adapters.sql.anomaly_record import SqlAnomalyRecord
 from costsight.adapters.sql.audit import SqlAudit
 from costsight.adapters.sql.cost_anomaly import SqlCostAnomaly
+from costsight.adapters.sql.cost_driver import SqlCostDriver
 from costsight.adapters.sql.cost_write import SqlCostWrite
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.forecast import SqlForecast
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
         self.price_book = SqlPriceBook(conn, d)
         self.costs = SqlCostWrite(conn, d, self.price_book)
         self.cost_anomalies = SqlCostAnomaly(conn, d)
+        self.cost_drivers = SqlCostDriver(conn, d)
         self.anomaly_records = SqlAnomalyRecord(conn, d)
         self.patterns = SqlPatternDetection(conn, d)
         self.pattern_feedback = SqlPatternFeedback(conn, d)

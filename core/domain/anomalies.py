@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from costsight.core.domain.base import Frozen, TenantId
 from costsight.core.domain.costs import Budget
+from costsight.core.domain.drivers import AnomalyDrivers
 from costsight.core.errors import Conflict, ValidationError
 from costsight.core.money import Cents
 from costsight.core.timeutil import UtcDateTime
@@ -36,6 +37,7 @@ class DerivedCause(StrEnum):
     PROMPT_GROWTH = "PROMPT_GROWTH"
     FEATURE_SURGE = "FEATURE_SURGE"
     TRAFFIC_GROWTH = "TRAFFIC_GROWTH"
+    MODEL_SWITCH = "MODEL_SWITCH"
     UNKNOWN = "UNKNOWN"
 
 
@@ -91,7 +93,8 @@ class DetectedAnomaly(Frozen):
     budget anomalies only and is part of the dedupe key. ``threshold_ratio`` is the ratio that
     triggered (1.40 spike, 1.25 drift, warn/100 or 1.0 for budgets); ``usage_pct`` is set for
     budgets only; ``deviation_pct`` is (ratio - 1) x 100 for spike and drift, and
-    usage_pct - 100 for budgets.
+    usage_pct - 100 for budgets. ``drivers``: the root-cause split of current - expected,
+    set by the detection cycle (None from detectors, and where the data was not read).
     """
 
     tenant_id: TenantId
@@ -109,6 +112,7 @@ class DetectedAnomaly(Frozen):
     breach_count: int = 1
     derived_cause: str = DerivedCause.UNKNOWN.value
     metadata: dict[str, Any] = Field(default_factory=dict)
+    drivers: Annotated[AnomalyDrivers | None, WithJsonSchema({"type": "object"})] = None
 
     @property
     def dedupe_key(self) -> tuple[str, str, str, str, str]:
@@ -140,6 +144,14 @@ class AnomalyFilter(Frozen):
     entity_id: str | None = None
     detected_since: UtcDateTime | None = None
     detected_before: UtcDateTime | None = None
+
+
+class StatusCount(Frozen):
+    """How many of a tenant's anomalies of one type are in one status."""
+
+    anomaly_type: AnomalyType
+    status: AnomalyStatus
+    count: int
 
 
 class CostAnomalyFact(Frozen):
@@ -240,7 +252,7 @@ class EntityUsageSummary(Frozen):
 #: message, cause and metadata. Identity, status and lifecycle stamps are kept.
 MEASURED_FIELDS = ("severity", "current_value_cents", "expected_value_cents", "deviation_pct",
                    "threshold_ratio", "usage_pct", "message", "breach_count", "derived_cause",
-                   "metadata")
+                   "metadata", "drivers")
 
 
 def move_anomaly(row: Anomaly, status: str, at: datetime) -> Anomaly:

@@ -22,6 +22,7 @@ from costsight.core.domain.anomalies import (
     EntityUsageSummary,
 )
 from costsight.core.domain.costs import WorkerRun
+from costsight.core.domain.drivers import AnomalyDrivers
 from costsight.core.domain.forecasts import BudgetProjection
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.domain.predictions import WorkerRunTotals
@@ -58,7 +59,8 @@ class CauseEvidence:
 
     ``today_features`` are today's per-feature rows of the whole tenant (tagged spend only,
     ascending by feature), for concentration signals; ``entity_type`` is ``tenant``, ``user``
-    or ``feature``.
+    or ``feature``. ``drivers``: the anomaly's root-cause drivers when the cycle read them
+    (None for engines run without storage); causes derived from them take precedence.
     """
 
     tenant_id: str
@@ -68,6 +70,7 @@ class CauseEvidence:
     yesterday: DailyUsage | None
     today_features: tuple[DailyUsage, ...]
     settings: EngineSettings
+    drivers: AnomalyDrivers | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,11 @@ class AnomalyContext(_Context):
     ending yesterday (today's breach, if any, extends it by one). ``drift_trackers``: every
     stored tracker of the tenant.
 
+    ``seasonal``: the cycle found the day-of-week baselines apply (``core/engines/seasonal.py``:
+    the option is on and the tenant has enough history); ``weekday_usage`` then holds every
+    entity's per-day rows on today's weekday in earlier weeks (the spike's seasonal baseline).
+    Both default to off / empty, so contexts built without them use the flat baselines.
+
     Data only: cause derivers are not here. The engines facade derives the causes of spike
     and drift anomalies after the detectors ran, from ``cause_evidence``.
     """
@@ -93,6 +101,21 @@ class AnomalyContext(_Context):
     budget_spend: tuple[BudgetSpend, ...] = ()
     prior_streaks: Mapping[EntityKey, int] = field(default_factory=dict)
     drift_trackers: tuple[DriftTracker, ...] = ()
+    seasonal: bool = False
+    weekday_usage: tuple[DailyUsage, ...] = ()
+
+    @cached_property
+    def _weekday_index(self) -> dict[EntityKey, dict[date, DailyUsage]]:
+        index: dict[EntityKey, dict[date, DailyUsage]] = {}
+        for row in self.weekday_usage:
+            index.setdefault((row.entity_type.value, row.entity_id), {})[row.day] = row
+        return index
+
+    def weekday_rows(self, entity_type: EntityType | str,
+                     entity_id: str) -> Mapping[date, DailyUsage]:
+        """Day -> usage of one entity from ``weekday_usage`` (only days with records)."""
+        found = self._weekday_index.get((EntityType(entity_type).value, entity_id))
+        return MappingProxyType(found) if found is not None else _EMPTY_USAGE
 
     @property
     def baseline_window(self) -> tuple[date, date]:
@@ -171,15 +194,17 @@ class AnomalyContext(_Context):
                                          for row in self.summaries(EntityType.FEATURE))
                      if usage is not None)
 
-    def cause_evidence(self, entity_type: str, entity_id: str) -> CauseEvidence:
-        """The evidence cause derivers see for one entity (any type; unknown types have none)."""
+    def cause_evidence(self, entity_type: str, entity_id: str,
+                       drivers: AnomalyDrivers | None = None) -> CauseEvidence:
+        """The evidence cause derivers see for one entity (any type; unknown types have none),
+        with the anomaly's drivers when known."""
         known = entity_type in _ENTITY_TYPES
         return CauseEvidence(
             tenant_id=self.tenant_id, entity_type=entity_type, entity_id=entity_id,
             today=self._day_usage(entity_type, entity_id, self.today) if known else None,
             yesterday=(self._day_usage(entity_type, entity_id, self.yesterday) if known
                        else None),
-            today_features=self._today_features, settings=self.settings)
+            today_features=self._today_features, settings=self.settings, drivers=drivers)
 
 
 def baseline_window(today: date, settings: EngineSettings) -> tuple[date, date]:

@@ -9,11 +9,12 @@ once per pass. A cause a detector set itself is kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from costsight.core.domain.anomalies import AnomalyType, DerivedCause, DetectedAnomaly
-from costsight.core.engines.contexts import AnomalyContext, CauseEvidence, EntityKey
+from costsight.core.domain.drivers import AnomalyDrivers
+from costsight.core.engines.contexts import AnomalyContext, CauseEvidence
 from costsight.core.engines.findings import AnomalyFindings
 from costsight.core.engines.protocols import CauseDeriver
 from costsight.core.plugins.reports import EngineFailure, describe_exception
@@ -62,22 +63,38 @@ def needs_cause(anomaly: DetectedAnomaly) -> bool:
     return anomaly.anomaly_type in CAUSED_TYPES and anomaly.derived_cause == UNKNOWN
 
 
+#: (anomaly_type, entity_type, entity_id, period): the key drivers are given by.
+DriverKey = tuple[str, str, str, str]
+
+
+def driver_key(anomaly: DetectedAnomaly) -> DriverKey:
+    return (anomaly.anomaly_type.value, anomaly.entity_type, anomaly.entity_id,
+            anomaly.period or "")
+
+
 def apply_causes(found: AnomalyFindings, context: AnomalyContext,
-                 derivers: Sequence[CauseDeriver]
+                 derivers: Sequence[CauseDeriver],
+                 drivers: Mapping[DriverKey, AnomalyDrivers] | None = None,
                  ) -> tuple[AnomalyFindings, tuple[EngineFailure, ...]]:
-    """``found`` with causes derived, and each failing deriver once (its first error)."""
+    """``found`` with causes derived, and each failing deriver once (its first error).
+    ``drivers`` (by ``driver_key``) reach the derivers in ``CauseEvidence.drivers``."""
     if not derivers or not any(needs_cause(a) for a in found.anomalies):
         return found, ()
-    causes: dict[EntityKey, str] = {}
+    drivers = drivers or {}
+    causes: dict[DriverKey, str] = {}
     failed: dict[str, str] = {}
     anomalies: list[DetectedAnomaly] = []
     for anomaly in found.anomalies:
         if not needs_cause(anomaly):
             anomalies.append(anomaly)
             continue
-        key = (anomaly.entity_type, anomaly.entity_id)
+        known = drivers.get(driver_key(anomaly))
+        # without drivers the evidence is the entity's alone: derived once per entity
+        key = driver_key(anomaly) if known is not None else (
+            "", anomaly.entity_type, anomaly.entity_id, "")
         if key not in causes:
-            trial = derive_cause(derivers, context.cause_evidence(*key))
+            evidence = context.cause_evidence(anomaly.entity_type, anomaly.entity_id, known)
+            trial = derive_cause(derivers, evidence)
             causes[key] = trial.cause
             for name, error in trial.errors:
                 failed.setdefault(name, error)

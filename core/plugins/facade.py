@@ -7,12 +7,13 @@ something invalid loses only its own findings, reported as an ``EngineFailure``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import pluggy
 
+from costsight.core.domain.drivers import AnomalyDrivers
 from costsight.core.domain.patterns import NewPatternFeedback
 from costsight.core.domain.predictions import NewPrediction
 from costsight.core.engines.contexts import AnomalyContext, PatternContext, PredictionContext
@@ -25,7 +26,7 @@ from costsight.core.engines.protocols import (
     PatternDetector,
     Predictor,
 )
-from costsight.core.plugins.causes import apply_causes, valid_cause
+from costsight.core.plugins.causes import DriverKey, apply_causes, valid_cause
 from costsight.core.plugins.manager import PluginManager
 from costsight.core.plugins.registry import (
     ANOMALY_DETECTOR,
@@ -105,6 +106,19 @@ class Engines:
     def detect_anomalies(self, context: AnomalyContext) -> EngineRun[AnomalyFindings]:
         """Every detector's findings, concatenated in detector order, then the causes of the
         spike and drift anomalies derived by the cause derivers (see ``causes``)."""
+        return self.derive_causes(self.find_anomalies(context), context)
+
+    def derive_causes(self, run: EngineRun[AnomalyFindings], context: AnomalyContext,
+                      drivers: Mapping[DriverKey, AnomalyDrivers] | None = None,
+                      ) -> EngineRun[AnomalyFindings]:
+        """``run`` with the causes of its spike and drift anomalies derived, the drivers
+        (by ``causes.driver_key``) given to the derivers; deriver failures are appended."""
+        derived, failures = apply_causes(run.output, context,
+                                         self._registry.engines[CAUSE_DERIVER], drivers)
+        return EngineRun(derived, (*run.failures, *failures))
+
+    def find_anomalies(self, context: AnomalyContext) -> EngineRun[AnomalyFindings]:
+        """Every detector's findings, concatenated in detector order, causes not yet derived."""
         parts: list[AnomalyFindings] = []
         failures: list[EngineFailure] = []
         for detector in self._registry.engines[ANOMALY_DETECTOR]:
@@ -116,9 +130,7 @@ class Engines:
                                               describe_exception(exc)))
                 continue
             parts.append(found)
-        merged, cause_failures = apply_causes(AnomalyFindings.merge(parts), context,
-                                              self._registry.engines[CAUSE_DERIVER])
-        return EngineRun(merged, (*failures, *cause_failures))
+        return EngineRun(AnomalyFindings.merge(parts), tuple(failures))
 
     def predict(self, context: PredictionContext) -> EngineRun[list[NewPrediction]]:
         """Every predictor's predictions, concatenated in predictor order."""

@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from costsight.core.domain.anomalies import Anomaly, AnomalyFilter, AnomalyStatus, DetectedAnomaly
+from costsight.core.domain.anomalies import (
+    Anomaly,
+    AnomalyFilter,
+    AnomalyStatus,
+    DetectedAnomaly,
+    StatusCount,
+)
 from costsight.core.pagination import Page
 
 
@@ -42,4 +48,11 @@ class AnomalyRecordPort(Protocol):
         ``NotFound`` for an unknown id; ``Conflict`` for a transition not allowed (see
         ``STATUS_TRANSITIONS``); setting the current status again is a no-op.
         """
+        ...
+
+    async def status_counts(self, tenant_id: str, *,
+                            detected_since: datetime | None = None) -> list[StatusCount]:
+        """How many of the tenant's anomalies (detected at or after ``detected_since`` when
+        given) are in each (anomaly_type, status); only non-zero counts, ordered by
+        (anomaly_type, status). One statement."""
         ...

@@ -10,6 +10,7 @@ from costsight.core.ports.analytics import AnalyticsPort
 from costsight.core.ports.anomaly_record import AnomalyRecordPort
 from costsight.core.ports.audit import AuditPort
 from costsight.core.ports.cost_anomaly import CostAnomalyPort
+from costsight.core.ports.cost_driver import CostDriverPort
 from costsight.core.ports.cost_write import CostWritePort
 from costsight.core.ports.forecast import ForecastPort
 from costsight.core.ports.leader_election import LeaderElectionPort
@@ -38,6 +39,8 @@ class UnitOfWork(Protocol):
     def costs(self) -> CostWritePort: ...
     @property
     def cost_anomalies(self) -> CostAnomalyPort: ...
+    @property
+    def cost_drivers(self) -> CostDriverPort: ...
     @property
     def anomaly_records(self) -> AnomalyRecordPort: ...
     @property

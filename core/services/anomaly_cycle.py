@@ -2,7 +2,9 @@
 
 Per tenant, one unit of work and a constant number of port calls whatever the number of users,
 features or budgets: five reads (per-entity usage summaries, the tenant's daily usage, budget
-spend, yesterday's breach streaks, drift trackers) and up to four writes (breaches, drift trackers, daily-window anomalies, month-window
+spend, yesterday's breach streaks, drift trackers), one more for the same-weekday rows when the
+seasonal baselines apply, at most four driver reads (one per window set, ``anomaly_drivers``)
+and up to four writes (breaches, drift trackers, daily-window anomalies, month-window
 anomalies). Dedupe: a finding updates the open anomaly with the same key detected since 00:00
 of today, or since the 1st of the month for monthly budget anomalies (so a monthly overrun is
 one row per month, not one per day).
@@ -11,6 +13,7 @@ one row per month, not one per day).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from pydantic import Field
@@ -20,6 +23,7 @@ from costsight.core.domain.anomalies import (
     Anomaly,
     AnomalyType,
     CostAnomalyFact,
+    DailyUsage,
     DetectedAnomaly,
     EntityType,
     Severity,
@@ -27,12 +31,15 @@ from costsight.core.domain.anomalies import (
 from costsight.core.domain.costs import BudgetPeriod
 from costsight.core.engines import AnomalyContext
 from costsight.core.engines.contexts import baseline_window
+from costsight.core.engines.findings import AnomalyFindings
+from costsight.core.engines.seasonal import applies, history_days, same_weekday
 from costsight.core.errors import ValidationError
-from costsight.core.plugins.facade import EngineFailure, Engines
-from costsight.core.ports import Storage
+from costsight.core.plugins.facade import EngineFailure, EngineRun, Engines
+from costsight.core.ports import Storage, UnitOfWork
 from costsight.core.ports.anomaly_record import AnomalyRecordPort
 from costsight.core.ports.cost_anomaly import CostAnomalyPort
 from costsight.core.services.alert_outbox import enqueue_findings
+from costsight.core.services.anomaly_drivers import read_drivers, with_drivers
 from costsight.core.services.cycle_support import (
     CycleResult,
     resolve_as_of,
@@ -68,7 +75,7 @@ class AnomalyCycle:
             async with self.storage.unit_of_work() as uow:
                 port = uow.cost_anomalies
                 context = await self._context(port, tenant, instant)
-                outcome = self.engines.detect_anomalies(context)
+                outcome = await self._detect(uow, context)
                 found = outcome.output
                 if found.breaches:
                     await port.record_breaches(found.breaches)
@@ -99,7 +106,16 @@ class AnomalyCycle:
         [tenant] = await resolve_tenants(self.storage, tenant_id)
         async with self.storage.unit_of_work() as uow:
             context = await self._context(uow.cost_anomalies, tenant, instant)
-            return list(self.engines.detect_anomalies(context).output.anomalies)
+            return list((await self._detect(uow, context)).output.anomalies)
+
+    async def _detect(self, uow: UnitOfWork,
+                      context: AnomalyContext) -> EngineRun[AnomalyFindings]:
+        """Run the detectors, read the drivers of what they found, derive causes from both."""
+        run = self.engines.find_anomalies(context)
+        drivers = await read_drivers(uow.cost_drivers, context.tenant_id, run.output.anomalies,
+                                     context.as_of, self.settings)
+        found = replace(run.output, anomalies=with_drivers(run.output.anomalies, drivers))
+        return self.engines.derive_causes(EngineRun(found, run.failures), context, drivers)
 
     async def _context(self, port: CostAnomalyPort, tenant_id: str,
                        as_of: datetime) -> AnomalyContext:
@@ -110,10 +126,20 @@ class AnomalyCycle:
             tenant_id, ENTITY_TYPES, baseline_first=first, baseline_last=last, day=today,
             until=as_of)
         # Per-day rows of the tenant alone (drift's windows): one row per day, not per entity.
-        history_days = max(s.spike_lookback_days, s.drift_baseline_first_offset_days,
-                           s.drift_rolling_days - 1, 1)
+        days_back = max(s.spike_lookback_days, s.drift_baseline_first_offset_days,
+                        s.drift_rolling_days - 1, 1)
         usage = await port.daily_usage(tenant_id, (EntityType.TENANT,),
-                                       today - timedelta(days=history_days), as_of)
+                                       today - timedelta(days=days_back), as_of)
+        # Seasonal baselines (an option, on by default) once the tenant has the history: then
+        # every entity's rows on today's weekday of earlier weeks, in one more read.
+        seasonal = applies(s, today, (row.day for row in usage))
+        weekday: tuple[DailyUsage, ...] = ()
+        if seasonal:
+            rows = await port.daily_usage(
+                tenant_id, (EntityType.USER, EntityType.FEATURE),
+                today - timedelta(days=history_days(s)), as_of)
+            tenant_rows = [row for row in usage if row.entity_type is EntityType.TENANT]
+            weekday = same_weekday([*tenant_rows, *rows], today, s)
         budgets = await port.budget_spend(tenant_id, today, as_of)
         # Streaks ending YESTERDAY: today's breach (found in memory) extends them by one, so
         # the same numbers come out whether or not today's breaches are stored yet.
@@ -125,7 +151,7 @@ class AnomalyCycle:
             tenant_id=tenant_id, as_of=as_of, settings=s, daily_usage=tuple(usage),
             usage_summaries=tuple(summaries),
             budget_spend=tuple(budgets), prior_streaks=dict(streaks),
-            drift_trackers=tuple(trackers))
+            drift_trackers=tuple(trackers), seasonal=seasonal, weekday_usage=weekday)
 
 
 def _is_monthly(anomaly: DetectedAnomaly) -> bool:

@@ -31,7 +31,7 @@ StatusParam = Annotated[
 
 class NotificationList(ReadModel):
     items: list[NotificationView] = Field(description="newest first")
-    next_cursor: str | None = Field(description="absent at the end")
+    next_cursor: str | None  # absent on the last page (the instructions say so)
 
 
 @group.tool(names.LIST_NOTIFICATIONS, title="List alert notifications and their delivery")

@@ -16,6 +16,7 @@ from costsight.core.domain.anomalies import (
 )
 from costsight.core.errors import ValidationError
 from costsight.core.pagination import DEFAULT_LIMIT
+from costsight.core.services.detection_quality import DetectionQuality
 from costsight.core.services.read_models import ReadModel, iso
 from costsight.mcp_server import tool_names as names
 from costsight.mcp_server.answers import fit_page, page_key
@@ -61,7 +62,7 @@ AsOfParam = Annotated[str, Field(
 
 class AnomalyList(ReadModel):
     items: list[Anomaly] = Field(description="newest detected first")
-    next_cursor: str | None = Field(None, description="absent at the end")
+    next_cursor: str | None = None  # absent on the last page (the instructions say so)
 
 
 class AnomalyPreview(ReadModel):
@@ -91,15 +92,15 @@ async def list_anomalies(ctx: ToolContext, status: StatusParam = "any",
     return await fit_page(
         names.LIST_ANOMALIES, page_key(tenant, filters), cursor, limit, state.max_result_chars,
         lambda n, c: state.queries.list_anomalies(tenant, filters, limit=n, cursor=c),
-        lambda items, nxt: AnomalyList(items=list(items), next_cursor=nxt))
+        lambda items, nxt: AnomalyList(
+            items=[a.model_copy(update={"drivers": None}) for a in items], next_cursor=nxt))
 
 
 @group.tool(names.GET_ANOMALY, title="Get one cost anomaly")
 async def get_anomaly(ctx: ToolContext, anomaly_id: AnomalyIdParam,
                       tenant_id: TenantIdParam = "") -> Anomaly:
-    """One stored cost anomaly by id: every measured field, its cause, its lifecycle.
-
-    Use after list_anomalies; metadata holds the detector's evidence.
+    """One stored cost anomaly by id: every measured field, its cause, its lifecycle; drivers
+    split its delta by model, feature, user, worker and retry (top 5 + other each).
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     return await state.queries.get_anomaly(tenant, anomaly_id.strip())
@@ -120,3 +121,13 @@ async def preview_anomalies(ctx: ToolContext, as_of: AsOfParam = "",
     found = await state.app.anomaly_cycle.preview(tenant, as_of=instant)
     return AnomalyPreview(tenant_id=tenant, as_of=iso(instant), items=list(found))
 
+
+@group.tool(names.GET_DETECTION_QUALITY, title="Get detection quality")
+async def get_detection_quality(ctx: ToolContext, start: FilterStart = "",
+                                tenant_id: TenantIdParam = "") -> DetectionQuality:
+    """Per detector: precision = resolved / (resolved + dismissed) from operator labels
+    (resolved: real, dismissed: false positive), with the counts.
+    """
+    state, tenant = await tenant_for(ctx, tenant_id)
+    since = optional_instant(start, "start")
+    return await state.app.detection.quality(tenant, since=since)

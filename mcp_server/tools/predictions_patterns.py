@@ -55,12 +55,12 @@ IncludeExpiredParam = Annotated[bool, Field(
 
 class FeedbackList(ReadModel):
     items: list[PatternFeedback] = Field(description="newest detected first")
-    next_cursor: str | None = Field(None, description="absent at the end")
+    next_cursor: str | None = None  # absent on the last page (the instructions say so)
 
 
 class PredictionList(ReadModel):
     items: list[Prediction] = Field(description="newest created first")
-    next_cursor: str | None = Field(None, description="absent at the end")
+    next_cursor: str | None = None  # absent on the last page (the instructions say so)
 
 
 @group.tool(names.LIST_PATTERN_FEEDBACK, title="List pattern feedback")

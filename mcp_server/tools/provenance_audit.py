@@ -48,7 +48,7 @@ EnvelopeClassParam = Annotated[
 
 class ProvenanceList(ReadModel):
     items: list[Provenance] = Field(description="newest first")
-    next_cursor: str | None = Field(None, description="absent at the end")
+    next_cursor: str | None = None  # absent on the last page (the instructions say so)
 
 
 class ProvenanceCount(ReadModel):
@@ -57,7 +57,7 @@ class ProvenanceCount(ReadModel):
 
 class AuditList(ReadModel):
     items: list[StoredAuditRecord] = Field(description="newest decision first")
-    next_cursor: str | None = Field(None, description="absent at the end")
+    next_cursor: str | None = None  # absent on the last page (the instructions say so)
 
 
 def _provenance_filter(variant: str, source: str, input_hash: str, run_id: str, start: str,

@@ -56,12 +56,12 @@ NARROW_LIST = "a smaller limit or more specific filters"
 class DimensionValues(ReadModel):
     dimension: Dimension
     items: list[str] = Field(description="distinct values, ascending")
-    next_cursor: str | None = Field(None, description="absent at the end")
+    next_cursor: str | None = None  # absent on the last page (the instructions say so)
 
 
 class FeatureTagList(ReadModel):
     items: list[FeatureTag]
-    next_cursor: str | None = Field(None, description="absent at the end")
+    next_cursor: str | None = None  # absent on the last page (the instructions say so)
 
 
 #: how many of by_model / by_feature a cost answer keeps when weekly buckets are not enough

@@ -21,7 +21,7 @@ group = ToolGroup()
 class TenantList(ReadModel):
     scope: str = Field(description="the caller's scope: 'every tenant' or the tenant ids")
     items: list[TenantSummary] = Field(description="ascending by tenant_id")
-    next_cursor: str | None = Field(None, description="absent at the end")
+    next_cursor: str | None = None  # absent on the last page (the instructions say so)
 
 
 @group.tool(names.LIST_TENANTS, title="List tenants", narrow="a smaller limit")

@@ -1,8 +1,13 @@
 """Built-in cause derivers, tried in this order (first match wins, else UNKNOWN).
 
-Each compares the entity's usage today so far with the whole of yesterday; a signal needs both
-days non-zero. Strict ``>`` comparisons, exact fractions.
-1. RETRY_LOOP (100): share of retried calls grew more than ``cause_retry_growth`` (1.5x).
+When the anomaly's root-cause drivers are known (the cycle reads them), the first two answer
+from the drivers alone: RETRY_LOOP only when retried calls carry the largest share of the delta
+(more than first attempts), MODEL_SWITCH when a model new to the baseline carries most of it
+while another model fell. The others compare the entity's usage today so far with the whole
+of yesterday; a signal needs both days non-zero. Strict ``>`` comparisons, exact fractions.
+1. RETRY_LOOP (100): drivers: retries lead the delta; without drivers: share of retried calls
+   grew more than ``cause_retry_growth`` (1.5x).
+   MODEL_SWITCH (150): drivers only (see ``core.engines.drivers.model_switch``).
 2. PROMPT_GROWTH (200): average input tokens per call grew more than ``cause_prompt_growth``.
 3. FEATURE_SURGE (300, tenant only): the top feature holds more than ``cause_feature_share``
    (0.6) of today's tagged spend.
@@ -19,6 +24,7 @@ from functools import lru_cache
 
 from costsight.core.domain.anomalies import DailyUsage, DerivedCause, EntityType
 from costsight.core.engines import CauseEvidence
+from costsight.core.engines.drivers import model_switch, retries_lead
 from costsight.core.engines.exact import above, as_fraction
 from costsight.core.plugins import hookimpl
 
@@ -67,6 +73,32 @@ class GrowthCause:
 
 
 @dataclass(frozen=True)
+class RetryLoopCause:
+    """RETRY_LOOP from the drivers when known, else from the growth of the retry share."""
+
+    name: str = DerivedCause.RETRY_LOOP.value
+    order: int = 100
+    growth: GrowthCause = GrowthCause(DerivedCause.RETRY_LOOP.value, 100, _retry_share,
+                                      "cause_retry_growth")
+
+    def derive(self, evidence: CauseEvidence) -> str | None:
+        if evidence.drivers is not None:
+            return self.name if retries_lead(evidence.drivers) else None
+        return self.growth.derive(evidence)
+
+
+@dataclass(frozen=True)
+class ModelSwitchCause:
+    name: str = DerivedCause.MODEL_SWITCH.value
+    order: int = 150
+
+    def derive(self, evidence: CauseEvidence) -> str | None:
+        if evidence.drivers is not None and model_switch(evidence.drivers):
+            return self.name
+        return None
+
+
+@dataclass(frozen=True)
 class FeatureSurgeCause:
     name: str = DerivedCause.FEATURE_SURGE.value
     order: int = 300
@@ -82,7 +114,8 @@ class FeatureSurgeCause:
 
 
 BUILTIN_CAUSES = (
-    GrowthCause(DerivedCause.RETRY_LOOP.value, 100, _retry_share, "cause_retry_growth"),
+    RetryLoopCause(),
+    ModelSwitchCause(),
     GrowthCause(DerivedCause.PROMPT_GROWTH.value, 200, _avg_input, "cause_prompt_growth"),
     FeatureSurgeCause(),
     GrowthCause(DerivedCause.TRAFFIC_GROWTH.value, 400, _requests, "cause_traffic_growth"),

@@ -11,13 +11,17 @@ The tracker (one per entity, kept in storage) counts drift days:
 A ratio below the threshold deactivates an active tracker. A tracker already checked AFTER
 today (replaying an earlier day) is newer state: it is neither used nor overwritten, so the
 replayed day counts from 1. The cause is derived afterwards by the engines facade.
+
+Seasonality (``core/engines/seasonal.py``): with enough history the baseline is whole weeks
+averaged over calendar days, so weekday/weekend rhythm weighs the same in both windows.
+``metadata`` then names the baseline (``weekday``) and its first and last day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TypedDict
@@ -25,6 +29,7 @@ from typing import TypedDict
 from costsight.core.domain.anomalies import AnomalyType, DetectedAnomaly, DriftTracker, EntityType
 from costsight.core.engines import AnomalyContext, AnomalyFindings
 from costsight.core.engines.exact import as_fraction, at_least, pct_over, to_cents
+from costsight.core.engines.seasonal import FLAT, WEEKDAY, drift_baseline, seasonal
 from costsight.core.engines.severity import classify_deviation
 from costsight.core.money import cents_json
 from costsight.core.plugins import hookimpl
@@ -39,11 +44,19 @@ class SustainedDriftDetector:
 
     def detect(self, context: AnomalyContext) -> AnomalyFindings:
         settings, today, tenant_id = context.settings, context.today, context.tenant_id
-        base_total, base_days = context.window(
-            TENANT, tenant_id, today - timedelta(days=settings.drift_baseline_first_offset_days),
-            today - timedelta(days=settings.drift_baseline_last_offset_days))
+        first = today - timedelta(days=settings.drift_baseline_first_offset_days)
+        last = today - timedelta(days=settings.drift_baseline_last_offset_days)
+        kind = FLAT
+        divisor = 0
+        if seasonal(context):
+            first_w, last_w, divisor = drift_baseline(context)
+            if divisor:  # at least one whole week of history in the baseline window
+                first, last, kind = first_w, last_w, WEEKDAY
+        base_total, base_days = context.window(TENANT, tenant_id, first, last)
         if base_days == 0 or base_total <= 0:
             return AnomalyFindings()
+        if kind == WEEKDAY:
+            base_days = divisor
         roll_total, _ = context.window(
             TENANT, tenant_id, today - timedelta(days=settings.drift_rolling_days - 1), today)
         rolling = as_fraction(roll_total) / settings.drift_rolling_days
@@ -73,7 +86,7 @@ class SustainedDriftDetector:
             is_active=True, **_measures(rolling, baseline, drift))
         anomalies: tuple[DetectedAnomaly, ...] = ()
         if count >= settings.drift_days_required:
-            anomalies = (_anomaly(context, tracker, drift),)
+            anomalies = (_anomaly(context, tracker, drift, (first, last, kind)),)
         return AnomalyFindings(anomalies=anomalies, drift_trackers=() if newer else (tracker,))
 
 
@@ -88,7 +101,8 @@ def _measures(rolling: Fraction, baseline: Fraction, drift: Fraction) -> _Measur
             "drift_pct": float(drift)}
 
 
-def _anomaly(context: AnomalyContext, tracker: DriftTracker, drift: Fraction) -> DetectedAnomaly:
+def _anomaly(context: AnomalyContext, tracker: DriftTracker, drift: Fraction,
+             baseline_days: tuple[date, date, str]) -> DetectedAnomaly:
     n = tracker.drift_days_count
     rolling: Decimal = tracker.rolling_avg_cents
     baseline: Decimal = tracker.baseline_avg_cents
@@ -101,7 +115,16 @@ def _anomaly(context: AnomalyContext, tracker: DriftTracker, drift: Fraction) ->
         message=f"Sustained drift detected: {float(drift):.1f}% above baseline for {n} days",
         breach_count=n,
         metadata={"rolling_7d_avg": cents_json(rolling), "baseline_avg": cents_json(baseline),
-                  "drift_days": n, "first_drift_date": tracker.first_drift_date.isoformat()})
+                  "drift_days": n, "first_drift_date": tracker.first_drift_date.isoformat()}
+        | _seasonal_metadata(baseline_days))
+
+
+def _seasonal_metadata(baseline_days: tuple[date, date, str]) -> dict[str, str]:
+    first, last, kind = baseline_days
+    if kind == FLAT:
+        return {}
+    return {"baseline": kind, "baseline_first_date": first.isoformat(),
+            "baseline_last_date": last.isoformat()}
 
 
 @hookimpl

@@ -8,8 +8,14 @@ against full-day averages, as in the original), so a spike is caught during the 
 A ratio >= 1.40 is a breach day (recorded, one row per entity and day). The anomaly fires once
 an entity has breached on ``spike_consecutive_days`` (2) consecutive days ending today: the
 streak is yesterday's stored streak plus today, capped at ``breach_streak_lookback_days + 1``.
-A day without a breach breaks the streak (there is nothing to reset). The anomaly's cause is
-left at UNKNOWN: the engines facade derives it afterwards with the registered cause derivers.
+A day without a breach breaks the streak (there is nothing to reset). A breach at or above
+``spike_immediate_ratio`` (2.0) fires on its first day: a one-day doubling is over by the time
+a second day could confirm it. The anomaly's cause is left at UNKNOWN: the engines facade
+derives it afterwards with the registered cause derivers.
+
+Seasonality (``core/engines/seasonal.py``): with enough history the baseline is the entity's
+average over the same weekday of earlier weeks instead (``metadata["baseline"]`` is then
+``weekday``; absent for the flat baseline).
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from fractions import Fraction
 
 from costsight.core.domain.anomalies import AnomalyType, Breach, DetectedAnomaly, EntityType
 from costsight.core.engines import AnomalyContext, AnomalyFindings
-from costsight.core.engines.exact import as_fraction, pct_over, to_cents
+from costsight.core.engines.exact import as_fraction, at_least, pct_over, to_cents
+from costsight.core.engines.seasonal import FLAT, WEEKDAY, seasonal, weekday_days
 from costsight.core.engines.severity import classify_deviation
 from costsight.core.money import cents_json
 from costsight.core.plugins import hookimpl
@@ -38,11 +45,18 @@ class AbsoluteSpikeDetector:
         settings = context.settings
         threshold = as_fraction(settings.spike_threshold_ratio)
         max_streak = settings.breach_streak_lookback_days + 1
+        weekly = weekday_days(context.today, settings) if seasonal(context) else None
         anomalies: list[DetectedAnomaly] = []
         breaches: list[Breach] = []
         for entity_type in ENTITY_TYPES:
             for usage in context.summaries(entity_type):
                 total, days = usage.baseline_spend_cents, usage.baseline_days
+                kind = FLAT
+                if weekly is not None:
+                    rows = context.weekday_rows(entity_type, usage.entity_id)
+                    same = [rows[d].spend_cents for d in weekly if d in rows]
+                    if same:
+                        total, days, kind = sum(same, start=Decimal(0)), len(same), WEEKDAY
                 if days == 0 or total <= 0:
                     continue
                 current = usage.today_spend_cents
@@ -58,9 +72,10 @@ class AbsoluteSpikeDetector:
                     current_value_cents=current, baseline_value_cents=to_cents(baseline)))
                 prior = context.prior_streaks.get((entity_type.value, entity_id), 0)
                 streak = min(prior + 1, max_streak)
-                if streak >= settings.spike_consecutive_days:
+                if streak >= settings.spike_consecutive_days or at_least(
+                        current, baseline, settings.spike_immediate_ratio):
                     anomalies.append(_anomaly(context, entity_type, entity_id, current, baseline,
-                                              deviation, streak))
+                                              deviation, streak, kind))
         return AnomalyFindings(anomalies=tuple(anomalies), breaches=tuple(breaches))
 
 
@@ -75,7 +90,7 @@ def _breached(current: Decimal, total: Decimal, days: int, threshold: Fraction) 
 
 def _anomaly(context: AnomalyContext, entity_type: EntityType, entity_id: str,
              current: Decimal, baseline: Fraction, deviation: Fraction,
-             streak: int) -> DetectedAnomaly:
+             streak: int, kind: str) -> DetectedAnomaly:
     days = "day" if streak == 1 else "days"
     return DetectedAnomaly(
         tenant_id=context.tenant_id, anomaly_type=AnomalyType.ABSOLUTE_SPIKE,
@@ -88,7 +103,8 @@ def _anomaly(context: AnomalyContext, entity_type: EntityType, entity_id: str,
         breach_count=streak,
         metadata={"lookback_days": context.settings.spike_lookback_days,
                   "baseline_daily_avg": cents_json(to_cents(baseline)),
-                  "consecutive_breaches": streak})
+                  "consecutive_breaches": streak}
+        | ({"baseline": kind} if kind != FLAT else {}))
 
 
 @hookimpl

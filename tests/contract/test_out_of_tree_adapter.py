@@ -31,7 +31,7 @@ from costsight.adapters.memory import MemoryStorage
 
 
 class WrappedUnitOfWork:
-    PORTS = ("analytics", "costs", "cost_anomalies", "anomaly_records", "patterns",
+    PORTS = ("analytics", "costs", "cost_anomalies", "cost_drivers", "anomaly_records", "patterns",
              "pattern_feedback", "predictions", "prediction_records", "provenance", "audit",
              "alert_routes", "notifications", "price_book", "forecasts")
 

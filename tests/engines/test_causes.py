@@ -92,5 +92,5 @@ def test_budget_entity_types_have_no_evidence() -> None:
 
 def test_builtin_orders() -> None:
     assert [(c.name, c.order) for c in BUILTIN_CAUSES] == [
-        ("RETRY_LOOP", 100), ("PROMPT_GROWTH", 200), ("FEATURE_SURGE", 300),
-        ("TRAFFIC_GROWTH", 400)]
+        ("RETRY_LOOP", 100), ("MODEL_SWITCH", 150), ("PROMPT_GROWTH", 200),
+        ("FEATURE_SURGE", 300), ("TRAFFIC_GROWTH", 400)]

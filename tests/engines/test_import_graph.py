@@ -29,5 +29,6 @@ def test_no_import_cycle_between_contexts_and_protocols() -> None:
 def test_the_anomaly_context_holds_data_only() -> None:
     fields = {f.name for f in dataclasses.fields(AnomalyContext)}
     assert fields == {"tenant_id", "as_of", "settings", "daily_usage", "usage_summaries",
-                      "budget_spend", "prior_streaks", "drift_trackers"}
+                      "budget_spend", "prior_streaks", "drift_trackers", "seasonal",
+                      "weekday_usage"}
     assert not hasattr(AnomalyContext, "derive_cause")

@@ -60,6 +60,7 @@ EXTREME: dict[str, dict[str, Any]] = {
     names.LIST_ANOMALIES: {"limit": 500},
     names.GET_ANOMALY: {},  # filled with a real id below
     names.PREVIEW_ANOMALIES: {},
+    names.GET_DETECTION_QUALITY: {},
     names.LIST_PATTERN_FEEDBACK: {"limit": 500},
     names.GET_PATTERN_STATS: {},
     names.LIST_PREDICTIONS: {"limit": 500, "include_expired": True},

@@ -43,7 +43,7 @@ def _walk(schema: Any) -> list[dict]:
 async def test_exactly_the_specified_tools(app: Application) -> None:
     tools = await _tools(app)
     assert sorted(t.name for t in tools) == sorted(names.ALL_TOOLS)
-    assert len(names.ALL_TOOLS) == 22
+    assert len(names.ALL_TOOLS) == 23
 
 
 async def test_every_tool_has_title_description_and_read_only_annotations(

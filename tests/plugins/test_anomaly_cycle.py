@@ -197,14 +197,18 @@ async def test_monthly_anomaly_is_one_row_per_month_daily_one_per_day(storage: o
 # -- derived causes --------------------------------------------------------------------------
 
 CAUSE_CASES = {
-    # today's 10 (or 14) calls; yesterday: 10 calls of 14 cents, 1 retry, 100 tokens each
-    "RETRY_LOOP": dict(retries=2),
+    # today's 10 (or 14) calls of 20 cents against a baseline of 100 cents a day (no
+    # retries); yesterday: 10 calls of 14 cents, 1 retry, 100 tokens each. The cycle reads the
+    # drivers: RETRY_LOOP needs retried calls to carry more of the delta than first attempts
+    # (6 retries: +120 against -20; 2 retries, the old case, was +40 against +60)
+    "RETRY_LOOP": dict(retries=6),
+    "NOT_RETRY_LOOP": dict(retries=2),
     "PROMPT_GROWTH": dict(retries=0, tokens=140),
     "FEATURE_SURGE": dict(feature="chat.reply"),
     "TRAFFIC_GROWTH": dict(calls=14),
     "UNKNOWN": dict(),
     # everything at once: the first cause in the documented order wins
-    "RETRY_LOOP+": dict(retries=3, tokens=200, feature="chat.reply", calls=14),
+    "RETRY_LOOP+": dict(retries=9, tokens=200, feature="chat.reply", calls=14),
     "PROMPT_GROWTH+": dict(retries=0, tokens=200, feature="chat.reply", calls=14),
     "FEATURE_SURGE+": dict(feature="chat.reply", calls=14),
 }
@@ -223,7 +227,12 @@ async def test_each_cause_and_its_order(storage: object, case: str) -> None:
     await run(storage, -1)
     [anomaly] = (await run(storage, 0)).anomalies
     assert (anomaly.entity_type, anomaly.anomaly_type.value) == ("tenant", "ABSOLUTE_SPIKE")
-    assert anomaly.derived_cause == case.rstrip("+")
+    expected = "UNKNOWN" if case == "NOT_RETRY_LOOP" else case.rstrip("+")
+    assert anomaly.derived_cause == expected
+    assert anomaly.drivers is not None
+    retry = {d.value: d.delta_cents for d in anomaly.drivers.top("retry")}
+    assert sum(retry.values()) == anomaly.drivers.delta_cents == (
+        anomaly.current_value_cents - anomaly.expected_value_cents)
 
 
 # -- persistence, facts, preview, tenants ----------------------------------------------------

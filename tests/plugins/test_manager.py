@@ -178,7 +178,8 @@ def test_hook_register_cause_derivers_orders_and_first_match_wins() -> None:
     try:
         e = Engines(pm)
         assert [c.name for c in e.cause_derivers()] == [
-            "RETRY_LOOP", "EARLY", "PROMPT_GROWTH", "FEATURE_SURGE", "TRAFFIC_GROWTH", "LATE"]
+            "RETRY_LOOP", "EARLY", "MODEL_SWITCH", "PROMPT_GROWTH", "FEATURE_SURGE",
+            "TRAFFIC_GROWTH", "LATE"]
         assert derive_cause(e.cause_derivers(), EVIDENCE).cause == "EARLY"
     finally:
         pm.unregister(plugin)

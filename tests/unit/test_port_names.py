@@ -42,7 +42,8 @@ PORTS = _ports()
 def test_the_walk_finds_every_port() -> None:
     # Guards the walk itself: an empty or shrunken list would make the pairing vacuous.
     assert sorted(port.__name__ for _, port in PORTS) == [
-        "AlertRoutePort", "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
+        "AlertRoutePort", "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort",
+        "CostDriverPort", "CostWritePort",
         "ForecastPort", "LeaderElectionPort", "NotificationPort", "PatternDetectionPort",
         "PatternFeedbackPort", "PredictionPort", "PredictionRecordPort", "PriceBookPort",
         "ProvenancePort"]

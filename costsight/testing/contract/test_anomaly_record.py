@@ -17,6 +17,7 @@ from costsight.core.domain.anomalies import (
     EntityType,
     Severity,
 )
+from costsight.core.domain.drivers import AnomalyDrivers, Driver
 from costsight.core.errors import Conflict, NotFound
 from costsight.core.pagination import Page
 from costsight.core.ports import Storage
@@ -251,3 +252,45 @@ async def test_acknowledged_cannot_reopen_and_same_status_is_a_no_op(storage: St
 async def test_set_status_of_unknown_anomaly_is_not_found(storage: Storage) -> None:
     with pytest.raises(NotFound):
         await set_status(storage, "ca_ffffffffffffffff", AnomalyStatus.RESOLVED, T0)
+
+
+# --- drivers and labels -----------------------------------------------------------------------
+
+
+def _drivers() -> AnomalyDrivers:
+    def row(value: str, cur: str, base: str, *, other: bool = False) -> Driver:
+        delta = Decimal(cur) - Decimal(base)
+        return Driver(value=value, delta_cents=delta, share=float(delta / 200),
+                      current_cents=Decimal(cur), baseline_cents=Decimal(base), other=other)
+    return AnomalyDrivers(delta_cents=Decimal(200), dimensions={
+        "model": [row("o3", "250.000001", "50"), row("other", "49.999999", "50", other=True)],
+        "retry": [row("retry", "300", "100")]})
+
+
+async def test_drivers_are_stored_and_refreshed_with_the_anomaly(storage: Storage) -> None:
+    drivers = _drivers()
+    [a] = await upsert(storage, detected(drivers=drivers, metadata={"k": 1}))
+    got = await get(storage, a.id)
+    assert got.drivers == drivers and got.metadata == {"k": 1}
+    [again] = await upsert(storage, detected(drivers=None), now=T0 + timedelta(hours=1))
+    assert again.id == a.id and (await get(storage, a.id)).drivers is None
+
+
+async def test_status_counts_are_the_labels_per_type(storage: Storage) -> None:
+    rows = await upsert(
+        storage, detected(entity_id="u1"), detected(entity_id="u2"), detected(entity_id="u3"),
+        detected(anomaly_type=AnomalyType.SUSTAINED_DRIFT, entity_type="tenant",
+                 entity_id=TENANT),
+        detected(tenant_id=OTHER_TENANT))
+    await set_status(storage, rows[0].id, AnomalyStatus.RESOLVED, T0)
+    await set_status(storage, rows[1].id, AnomalyStatus.DISMISSED, T0)
+    await set_status(storage, rows[3].id, AnomalyStatus.DISMISSED, T0)
+    got = await read(storage, lambda uow: uow.anomaly_records.status_counts(TENANT))
+    assert [(c.anomaly_type, c.status, c.count) for c in got] == [
+        (AnomalyType.ABSOLUTE_SPIKE, AnomalyStatus.DISMISSED, 1),
+        (AnomalyType.ABSOLUTE_SPIKE, AnomalyStatus.OPEN, 1),
+        (AnomalyType.ABSOLUTE_SPIKE, AnomalyStatus.RESOLVED, 1),
+        (AnomalyType.SUSTAINED_DRIFT, AnomalyStatus.DISMISSED, 1)]
+    later = await read(storage, lambda uow: uow.anomaly_records.status_counts(
+        TENANT, detected_since=T0 + timedelta(seconds=1)))
+    assert later == []

@@ -1,0 +1,1 @@
+"""``python -m benchmarks.quality``: detection and forecast accuracy on a labelled corpus."""

@@ -27,6 +27,9 @@ class EngineSettings(BaseModel):
     #: a breach day at or above this ratio fires on its own (no second consecutive day):
     #: the two-day confirmation guards marginal ratios, not a doubling
     spike_immediate_ratio: float = 2.0
+    #: a spike breach must also be this many standard deviations of the entity's baseline
+    #: days above their mean (core/engines/noise.py); 0 turns the noise gate off
+    spike_min_z: float = Field(3.0, ge=0)
     # anomaly: seasonality (COSTSIGHT_ENGINE__SEASONAL_BASELINES=0 turns it off)
     #: spike and drift baselines account for the day of the week once the tenant has this
     #: much history (see core/engines/seasonal.py)

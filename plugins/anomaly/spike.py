@@ -28,6 +28,7 @@ from fractions import Fraction
 from costsight.core.domain.anomalies import AnomalyType, Breach, DetectedAnomaly, EntityType
 from costsight.core.engines import AnomalyContext, AnomalyFindings
 from costsight.core.engines.exact import as_fraction, at_least, pct_over, to_cents
+from costsight.core.engines.noise import significant
 from costsight.core.engines.seasonal import FLAT, WEEKDAY, seasonal, weekday_days
 from costsight.core.engines.severity import classify_deviation
 from costsight.core.money import cents_json
@@ -52,15 +53,18 @@ class AbsoluteSpikeDetector:
             for usage in context.summaries(entity_type):
                 total, days = usage.baseline_spend_cents, usage.baseline_days
                 kind = FLAT
+                spends = _flat_days(context, entity_type, usage.entity_id)
                 if weekly is not None:
                     rows = context.weekday_rows(entity_type, usage.entity_id)
                     same = [rows[d].spend_cents for d in weekly if d in rows]
                     if same:
                         total, days, kind = sum(same, start=Decimal(0)), len(same), WEEKDAY
+                        spends = same
                 if days == 0 or total <= 0:
                     continue
                 current = usage.today_spend_cents
-                if not _breached(current, total, days, threshold):
+                if not _breached(current, total, days, threshold) or not significant(
+                        current, spends, settings.spike_min_z):
                     continue
                 entity_id = usage.entity_id
                 baseline = as_fraction(total) / days
@@ -77,6 +81,15 @@ class AbsoluteSpikeDetector:
                     anomalies.append(_anomaly(context, entity_type, entity_id, current, baseline,
                                               deviation, streak, kind))
         return AnomalyFindings(anomalies=tuple(anomalies), breaches=tuple(breaches))
+
+
+def _flat_days(context: AnomalyContext, entity_type: EntityType,
+               entity_id: str) -> list[Decimal]:
+    """The per-day spends of the flat baseline's active days, where the context holds them
+    (the tenant's ``daily_usage``); empty otherwise (the noise gate then passes)."""
+    first, last = context.baseline_window
+    return [row.spend_cents for day, row in context.usage(entity_type, entity_id).items()
+            if first <= day <= last]
 
 
 def _breached(current: Decimal, total: Decimal, days: int, threshold: Fraction) -> bool:

@@ -1,0 +1,68 @@
+"""The spike's noise gate (core/engines/noise.py): a breach must also stand ``spike_min_z``
+standard deviations above the entity's own baseline days."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from costsight.core.engines.noise import significant
+from costsight.core.engines.seasonal import same_weekday
+from costsight.plugins.anomaly.spike import AbsoluteSpikeDetector
+from tests.engines.builders import SETTINGS, TODAY, anomaly_context, day, flat_history, usage
+
+DETECT = AbsoluteSpikeDetector().detect
+#: a user's baseline days varying ~20 % around 100 (mean 100, sample sd ~21.6)
+NOISY = ["80", "120", "100", "75", "125", "100", "90", "110", "130", "70", "105", "95", "100"]
+
+
+def noisy_user(today_spend: str) -> list:
+    rows = [usage("user", "u1", day(d), spend) for d, spend in zip(range(-14, -1), NOISY,
+                                                                   strict=True)]
+    return rows + [usage("user", "u1", TODAY, today_spend)]
+
+
+def test_significant_is_exact_and_passes_when_the_days_cannot_tell() -> None:
+    days = [Decimal(d) for d in ("90", "110")]  # mean 100, s = sqrt(200) ~ 14.14
+    assert significant(Decimal(100) + Decimal("42.43"), days, 3.0)
+    assert not significant(Decimal(100) + Decimal("42.42"), days, 3.0)
+    assert significant(Decimal(101), [Decimal(100)] * 5, 3.0)  # zero variance
+    assert significant(Decimal(101), [Decimal(100)], 3.0)  # one day
+    assert significant(Decimal(101), [], 3.0)
+    assert significant(Decimal(101), days, 0.0)  # off
+    assert not significant(Decimal(50), [Decimal(100)] * 4 + [Decimal(110)], 0.0001)
+
+
+def test_noisy_baseline_suppresses_a_chance_1_5x_breach() -> None:
+    found = DETECT(anomaly_context(noisy_user("150"), streaks={("user", "u1"): 1}))
+    assert found.breaches == () and found.anomalies == ()
+    off = SETTINGS.model_copy(update={"spike_min_z": 0.0})
+    ungated = DETECT(anomaly_context(noisy_user("150"), streaks={("user", "u1"): 1},
+                                     settings=off))
+    assert [a.entity_id for a in ungated.anomalies] == ["u1"]
+
+
+def test_real_2x_spike_on_a_noisy_entity_still_fires_on_its_first_day() -> None:
+    [anomaly] = DETECT(anomaly_context(noisy_user("200"))).anomalies
+    assert (anomaly.entity_id, anomaly.breach_count) == ("u1", 1)
+
+
+@pytest.mark.parametrize(("spend", "breached"), [("139.99", False), ("140", True)])
+def test_flat_baseline_boundary_is_unchanged(spend: str, breached: bool) -> None:
+    rows = flat_history("user", "u1", "100", last=-2) + [usage("user", "u1", TODAY, spend)]
+    found = DETECT(anomaly_context(rows))
+    assert bool(found.breaches) is breached
+
+
+def test_seasonal_baseline_gets_the_same_gate() -> None:
+    # every day of the last weeks varies, the same weekday included: 80, 120, 90, 110
+    values = {-28: "80", -21: "120", -14: "90", -7: "110"}
+    rows = [usage("tenant", "t1", day(d), values.get(d, "100")) for d in range(-30, 0)]
+    for today_spend, fires in (("150", False), ("200", True)):
+        everything = [*rows, usage("tenant", "t1", TODAY, today_spend)]
+        context = replace(anomaly_context(everything, streaks={("tenant", "t1"): 1}),
+                          seasonal=True, weekday_usage=same_weekday(everything, TODAY, SETTINGS))
+        found = DETECT(context)
+        assert bool(found.anomalies) is fires, today_spend

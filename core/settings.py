@@ -24,6 +24,9 @@ class EngineSettings(BaseModel):
     drift_rolling_days: int = 7
     drift_baseline_first_offset_days: int = 28
     drift_baseline_last_offset_days: int = 8
+    #: a drift day needs the rolling mean this many standard errors of the baseline's daily
+    #: variability above the baseline (core/engines/noise.py); 0 turns the noise gate off
+    drift_min_z: float = Field(3.0, ge=0)
     #: a breach day at or above this ratio fires on its own (no second consecutive day):
     #: the two-day confirmation guards marginal ratios, not a doubling
     spike_immediate_ratio: float = 2.0

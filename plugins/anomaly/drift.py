@@ -2,7 +2,9 @@
 
 rolling = spend over [today - 6, today] / 7 (today so far counts as a day, as in the original);
 baseline = spend over [today - 28, today - 8] / its active days. No baseline, no verdict (and
-no reset). A ratio >= 1.25 is a drift day; the anomaly fires from the third consecutive one.
+no reset). A ratio >= 1.25 is a drift day, if the rise also stands out from the baseline's
+day-to-day noise (``drift_min_z`` standard errors, ``core/engines/noise.py``; a flat baseline
+always does); the anomaly fires from the third consecutive one.
 
 The tracker (one per entity, kept in storage) counts drift days:
 - last check today (a re-run the same day): the count is KEPT;
@@ -29,6 +31,7 @@ from typing import TypedDict
 from costsight.core.domain.anomalies import AnomalyType, DetectedAnomaly, DriftTracker, EntityType
 from costsight.core.engines import AnomalyContext, AnomalyFindings
 from costsight.core.engines.exact import as_fraction, at_least, pct_over, to_cents
+from costsight.core.engines.noise import sample_variance, stands_out, weekday_variance
 from costsight.core.engines.seasonal import FLAT, WEEKDAY, drift_baseline, seasonal
 from costsight.core.engines.severity import classify_deviation
 from costsight.core.money import cents_json
@@ -55,8 +58,14 @@ class SustainedDriftDetector:
         base_total, base_days = context.window(TENANT, tenant_id, first, last)
         if base_days == 0 or base_total <= 0:
             return AnomalyFindings()
+        days = context.usage(TENANT, tenant_id)
         if kind == WEEKDAY:
             base_days = divisor
+            variance = weekday_variance({d: row.spend_cents for d, row in days.items()},
+                                        first, divisor // 7)
+        else:
+            variance = sample_variance([row.spend_cents for day, row in days.items()
+                                        if first <= day <= last])
         roll_total, _ = context.window(
             TENANT, tenant_id, today - timedelta(days=settings.drift_rolling_days - 1), today)
         rolling = as_fraction(roll_total) / settings.drift_rolling_days
@@ -67,7 +76,9 @@ class SustainedDriftDetector:
         newer = stored is not None and stored.last_check_date > today
         current = stored if stored is not None and stored.is_active and not newer else None
 
-        if not at_least(rolling, baseline, settings.drift_threshold_ratio):
+        noise = None if variance is None else variance / settings.drift_rolling_days
+        if not at_least(rolling, baseline, settings.drift_threshold_ratio) or not stands_out(
+                rolling - baseline, noise, settings.drift_min_z):
             if current is None:
                 return AnomalyFindings()
             ended = current.model_copy(update=_measures(rolling, baseline, drift)

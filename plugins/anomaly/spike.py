@@ -5,7 +5,10 @@ WITH records in [today - 14, today - 2] (today and yesterday excluded); an entit
 a baseline (new, or zero spend) is never flagged. Today is compared so far (a partial day
 against full-day averages, as in the original), so a spike is caught during the day it starts.
 
-A ratio >= 1.40 is a breach day (recorded, one row per entity and day). The anomaly fires once
+A ratio >= 1.40 is a breach day (recorded, one row per entity and day) if today also stands
+``spike_min_z`` (3) sample standard deviations above the baseline days' mean (the noise gate,
+``core/engines/noise.py``: it passes for zero-variance baselines and where the per-day rows
+are not in the context). The anomaly fires once
 an entity has breached on ``spike_consecutive_days`` (2) consecutive days ending today: the
 streak is yesterday's stored streak plus today, capped at ``breach_streak_lookback_days + 1``.
 A day without a breach breaks the streak (there is nothing to reset). A breach at or above

@@ -1,4 +1,4 @@
-"""The spike's noise gate (core/engines/noise.py): a breach must also stand ``spike_min_z``
+"""The spike and drift noise gate (core/engines/noise.py): a breach must also stand ``spike_min_z``
 standard deviations above the entity's own baseline days."""
 
 from __future__ import annotations
@@ -8,12 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from costsight.core.engines.noise import significant
+from costsight.core.engines.noise import significant, weekday_variance
 from costsight.core.engines.seasonal import same_weekday
+from costsight.plugins.anomaly.drift import SustainedDriftDetector
 from costsight.plugins.anomaly.spike import AbsoluteSpikeDetector
-from tests.engines.builders import SETTINGS, TODAY, anomaly_context, day, flat_history, usage
+from tests.engines.builders import SETTINGS, TENANT, TODAY, anomaly_context, day, flat_history, usage
 
 DETECT = AbsoluteSpikeDetector().detect
+DRIFT = SustainedDriftDetector().detect
 #: a user's baseline days varying ~20 % around 100 (mean 100, sample sd ~21.6)
 NOISY = ["80", "120", "100", "75", "125", "100", "90", "110", "130", "70", "105", "95", "100"]
 
@@ -66,3 +68,37 @@ def test_seasonal_baseline_gets_the_same_gate() -> None:
                           seasonal=True, weekday_usage=same_weekday(everything, TODAY, SETTINGS))
         found = DETECT(context)
         assert bool(found.anomalies) is fires, today_spend
+
+
+def noisy_tenant(rolling: str, *, noise: int) -> list:
+    """Baseline days [-28, -8] alternating 100 -/+ ``noise``, rolling days [-6, 0] at
+    ``rolling`` (day -7 in neither window)."""
+    base = [usage("tenant", TENANT, day(d), str(100 + (noise if d % 2 else -noise)))
+            for d in range(-28, -7)]
+    return base + [usage("tenant", TENANT, day(d), rolling) for d in range(-6, 1)]
+
+
+def test_drift_on_a_noisy_baseline_needs_z_standard_errors() -> None:
+    # baseline days 100 -/+ 40: s ~ 40.5, the rolling mean of 7 days has s.e. ~ 15.3, so a
+    # 1.3x rolling mean (z ~ 2) is noise and 1.6x (z ~ 4) is drift
+    assert DRIFT(anomaly_context(noisy_tenant("130", noise=40))).drift_trackers == ()
+    [state] = DRIFT(anomaly_context(noisy_tenant("160", noise=40))).drift_trackers
+    assert state.is_active
+    # the same 1.3x against a quiet baseline (100 -/+ 5) is drift
+    [quiet] = DRIFT(anomaly_context(noisy_tenant("130", noise=5))).drift_trackers
+    assert quiet.is_active
+
+
+def test_seasonal_drift_does_not_count_the_weekly_rhythm_as_noise() -> None:
+    # a strong weekly rhythm (100 on weekdays, 10 on weekends) and no other noise: the pooled
+    # within-weekday variance is 0, so a 1.3x rise of every day is drift
+    rows = [usage("tenant", TENANT, day(d), str(10 if day(d).weekday() >= 5 else 100))
+            for d in range(-35, -7)]
+    rows += [usage("tenant", TENANT, day(d), str(13 if day(d).weekday() >= 5 else 130))
+             for d in range(-6, 1)]
+    context = replace(anomaly_context(rows), seasonal=True)
+    [state] = DRIFT(context).drift_trackers
+    assert state.is_active and state.drift_pct == pytest.approx(30.0)
+    assert weekday_variance({d: Decimal(1) for d in map(day, range(-20, -6))},
+                            day(-20), 2) == 0
+    assert weekday_variance({}, day(-20), 1) is None

@@ -81,8 +81,9 @@ class AnomalyContext(_Context):
     baseline window began: its baseline over ``baseline_window`` and its usage yesterday and
     today so far (the spike detector's and the cause derivers' input). ``daily_usage``:
     per-day rows over the longest history a detector needs; the cycle reads them for the
-    TENANT only (sustained drift), so ``usage``, ``window`` and ``spend_on`` of other days
-    answer for the tenant. ``budget_spend``: every active budget with its spend.
+    TENANT (sustained drift), and, when ``seasonal``, for every user and feature over the
+    ``seasonal_weeks`` weeks too (the spike's noise gate); otherwise ``usage``, ``window`` and
+    ``spend_on`` of other days answer for the tenant only. ``budget_spend``: every active budget with its spend.
     ``prior_streaks``: for each entity breached YESTERDAY, the length of its breach streak
     ending yesterday (today's breach, if any, extends it by one). ``drift_trackers``: every
     stored tracker of the tenant.

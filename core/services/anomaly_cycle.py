@@ -134,12 +134,15 @@ class AnomalyCycle:
         # every entity's rows on today's weekday of earlier weeks, in one more read.
         seasonal = applies(s, today, (row.day for row in usage))
         weekday: tuple[DailyUsage, ...] = ()
+        entity_rows: list[DailyUsage] = []
         if seasonal:
             rows = await port.daily_usage(
                 tenant_id, (EntityType.USER, EntityType.FEATURE),
                 today - timedelta(days=history_days(s)), as_of)
             tenant_rows = [row for row in usage if row.entity_type is EntityType.TENANT]
             weekday = same_weekday([*tenant_rows, *rows], today, s)
+            # kept whole: the spike's noise gate pools their within-weekday variance
+            entity_rows = list(rows)
         budgets = await port.budget_spend(tenant_id, today, as_of)
         # Streaks ending YESTERDAY: today's breach (found in memory) extends them by one, so
         # the same numbers come out whether or not today's breaches are stored yet.
@@ -148,7 +151,7 @@ class AnomalyCycle:
                                             lookback_days=s.breach_streak_lookback_days)
         trackers = await port.drift_trackers(tenant_id)
         return AnomalyContext(
-            tenant_id=tenant_id, as_of=as_of, settings=s, daily_usage=tuple(usage),
+            tenant_id=tenant_id, as_of=as_of, settings=s, daily_usage=(*usage, *entity_rows),
             usage_summaries=tuple(summaries),
             budget_spend=tuple(budgets), prior_streaks=dict(streaks),
             drift_trackers=tuple(trackers), seasonal=seasonal, weekday_usage=weekday)

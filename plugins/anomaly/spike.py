@@ -25,13 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 from costsight.core.domain.anomalies import AnomalyType, Breach, DetectedAnomaly, EntityType
 from costsight.core.engines import AnomalyContext, AnomalyFindings
 from costsight.core.engines.exact import as_fraction, at_least, pct_over, to_cents
-from costsight.core.engines.noise import significant
+from costsight.core.engines.noise import significant, stands_out, weekday_variance
 from costsight.core.engines.seasonal import FLAT, WEEKDAY, seasonal, weekday_days
 from costsight.core.engines.severity import classify_deviation
 from costsight.core.money import cents_json
@@ -62,12 +63,18 @@ class AbsoluteSpikeDetector:
                     same = [rows[d].spend_cents for d in weekly if d in rows]
                     if same:
                         total, days, kind = sum(same, start=Decimal(0)), len(same), WEEKDAY
-                        spends = same
                 if days == 0 or total <= 0:
                     continue
                 current = usage.today_spend_cents
-                if not _breached(current, total, days, threshold) or not significant(
-                        current, spends, settings.spike_min_z):
+                if not _breached(current, total, days, threshold):
+                    continue
+                if kind == WEEKDAY:
+                    noisy = not _weekday_significant(context, entity_type, usage.entity_id,
+                                                     as_fraction(current) - as_fraction(total) / days,
+                                                     same)
+                else:
+                    noisy = not significant(current, spends, settings.spike_min_z)
+                if noisy:
                     continue
                 entity_id = usage.entity_id
                 baseline = as_fraction(total) / days
@@ -93,6 +100,22 @@ def _flat_days(context: AnomalyContext, entity_type: EntityType,
     first, last = context.baseline_window
     return [row.spend_cents for day, row in context.usage(entity_type, entity_id).items()
             if first <= day <= last]
+
+
+def _weekday_significant(context: AnomalyContext, entity_type: EntityType, entity_id: str,
+                        excess: Fraction, same: list[Decimal]) -> bool:
+    """The seasonal gate: the excess against the within-weekday variance pooled over the
+    ``seasonal_weeks`` weeks before today (days without records spend 0), from the entity's
+    per-day rows; contexts without them use the same-weekday days alone."""
+    settings = context.settings
+    rows = context.usage(entity_type, entity_id)
+    if not rows:
+        return significant(excess + as_fraction(sum(same, start=Decimal(0))) / len(same),
+                           same, settings.spike_min_z)
+    weeks = settings.seasonal_weeks
+    first = context.today - timedelta(days=7 * weeks)
+    variance = weekday_variance({d: row.spend_cents for d, row in rows.items()}, first, weeks)
+    return stands_out(excess, variance, settings.spike_min_z)
 
 
 def _breached(current: Decimal, total: Decimal, days: int, threshold: Fraction) -> bool:

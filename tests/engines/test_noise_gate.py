@@ -59,15 +59,25 @@ def test_flat_baseline_boundary_is_unchanged(spend: str, breached: bool) -> None
 
 
 def test_seasonal_baseline_gets_the_same_gate() -> None:
-    # every day of the last weeks varies, the same weekday included: 80, 120, 90, 110
-    values = {-28: "80", -21: "120", -14: "90", -7: "110"}
-    rows = [usage("tenant", "t1", day(d), values.get(d, "100")) for d in range(-30, 0)]
+    # weeks alternate at 80 and 120 a day: each weekday varies (within-weekday s ~ 23.1 over
+    # the last 4 weeks) around the same-weekday baseline of 100
+    rows = [usage("tenant", TENANT, day(d), "80" if (d // 7) % 2 else "120")
+            for d in range(-30, 0)]
     for today_spend, fires in (("150", False), ("200", True)):
-        everything = [*rows, usage("tenant", "t1", TODAY, today_spend)]
-        context = replace(anomaly_context(everything, streaks={("tenant", "t1"): 1}),
+        everything = [*rows, usage("tenant", TENANT, TODAY, today_spend)]
+        context = replace(anomaly_context(everything, streaks={("tenant", TENANT): 1}),
                           seasonal=True, weekday_usage=same_weekday(everything, TODAY, SETTINGS))
-        found = DETECT(context)
-        assert bool(found.anomalies) is fires, today_spend
+        found = DETECT(context).anomalies
+        assert [(a.metadata["baseline"], a.expected_value_cents) for a in found] == (
+            [("weekday", Decimal(100))] if fires else []), today_spend
+    # without the per-day rows (weekday rows only) the same-weekday days are the sample
+    lone = [usage("tenant", TENANT, day(d), v) for d, v in ((-28, "80"), (-21, "120"),
+                                                           (-14, "80"), (-7, "120"))]
+    today = usage("tenant", TENANT, TODAY, "150")
+    context = replace(anomaly_context([today], streaks={("tenant", TENANT): 1}), seasonal=True,
+                      weekday_usage=(*lone, today))
+    assert replace(context, daily_usage=()).weekday_rows("tenant", TENANT)
+    assert DETECT(replace(context, daily_usage=())).anomalies == ()
 
 
 def noisy_tenant(rolling: str, *, noise: int) -> list:

@@ -12,7 +12,15 @@ from costsight.core.engines.noise import significant, weekday_variance
 from costsight.core.engines.seasonal import same_weekday
 from costsight.plugins.anomaly.drift import SustainedDriftDetector
 from costsight.plugins.anomaly.spike import AbsoluteSpikeDetector
-from tests.engines.builders import SETTINGS, TENANT, TODAY, anomaly_context, day, flat_history, usage
+from tests.engines.builders import (
+    SETTINGS,
+    TENANT,
+    TODAY,
+    anomaly_context,
+    day,
+    flat_history,
+    usage,
+)
 
 DETECT = AbsoluteSpikeDetector().detect
 DRIFT = SustainedDriftDetector().detect

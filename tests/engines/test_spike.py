@@ -10,7 +10,15 @@ from costsight.core.domain.anomalies import AnomalyType, Severity
 from costsight.core.plugins.causes import apply_causes
 from costsight.plugins.anomaly.causes import BUILTIN_CAUSES
 from costsight.plugins.anomaly.spike import AbsoluteSpikeDetector
-from tests.engines.builders import SETTINGS, TENANT, TODAY, anomaly_context, day, flat_history, usage
+from tests.engines.builders import (
+    SETTINGS,
+    TENANT,
+    TODAY,
+    anomaly_context,
+    day,
+    flat_history,
+    usage,
+)
 
 DETECT = AbsoluteSpikeDetector().detect
 

@@ -100,9 +100,9 @@ async def list_predictions(ctx: ToolContext, prediction_type: PredictionTypePara
                            include_expired: IncludeExpiredParam = False,
                            limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = "",
                            tenant_id: TenantIdParam = "") -> PredictionList:
-    """Advisory predictions about workers, newest first: "which will likely fail?"
-    ('failure_likelihood') or "overrun their cost?" ('cost_overrun'), with confidence 0..1
-    and factors. Totals: get_prediction_stats.
+    """Advisory predictions, newest first: a worker will fail ('failure_likelihood') or
+    overrun its cost ('cost_overrun'), a budget will be exceeded ('budget_breach'); with
+    confidence 0..1 and factors. Totals: get_prediction_stats.
     """
     state, tenant = await tenant_for(ctx, tenant_id)
     filters = PredictionFilter(prediction_type=optional_text(prediction_type),
@@ -118,7 +118,7 @@ async def list_predictions(ctx: ToolContext, prediction_type: PredictionTypePara
 @group.tool(names.GET_PREDICTION_STATS, title="Prediction statistics")
 async def get_prediction_stats(ctx: ToolContext, include_expired: IncludeExpiredParam = False,
                                tenant_id: TenantIdParam = "") -> PredictionStats:
-    """Counts over the tenant's predictions: by type, by subject type, average confidence.
+    """Prediction counts by type and subject type, and average confidence.
 
     high_confidence_count: confidence above 0.7. Unexpired only unless include_expired.
     """

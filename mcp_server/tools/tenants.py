@@ -29,7 +29,7 @@ async def list_tenants(ctx: ToolContext, limit: LimitParam = DEFAULT_LIMIT,
                        cursor: CursorParam = "") -> TenantList:
     """The tenants this caller may ask about, with first and last activity and 30-day spend.
 
-    Answers "which tenants are there?" and gives the tenant_id the other tools take.
+    Gives the tenant_id the other tools take.
     """
     state = server_state(ctx)
     scope = caller_scope(state)

@@ -8,6 +8,7 @@ stored, constant detection round trips, bounded memory, one JSON object on stdou
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,7 +47,10 @@ def test_tiny_run_reports_every_benchmark() -> None:
         pytest.skip(reason)
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--tiny", "--json"], cwd=ROOT,
-        env={"COSTSIGHT_BENCH_POSTGRES_URL": PG_URL, "PATH": str(Path(sys.executable).parent)},
+        # the venv's costsight first; psql (cli_ingest_postgres' baseline) from the system
+        env={"COSTSIGHT_BENCH_POSTGRES_URL": PG_URL,
+             "PATH": os.pathsep.join([str(Path(sys.executable).parent),
+                                      os.environ.get("PATH", os.defpath)])},
         capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = json.loads(proc.stdout)  # exactly one JSON document on stdout
@@ -79,8 +83,12 @@ def test_tiny_run_reports_every_benchmark() -> None:
     assert otlp["spans"] == 1_024 and otlp["requests"] == 2
     assert otlp["ratio_vs_port"] > 0 and otlp["receiver_spans_per_s"] > 0
 
+    cli = out["cli_ingest_postgres"]
+    assert cli["lines"] == 1_000 and cli["ratio_vs_psql_copy"] > 0
+
     assert set(out["goals_met"]) == {"ingest_postgres", "stats_postgres", "ingest_sqlite",
-                                     "detect_scaling", "ingest_memory", "otlp_receiver"}
+                                     "detect_scaling", "ingest_memory", "otlp_receiver",
+                                     "cli_ingest_postgres"}
     assert out["machine"]["cores"] >= 1 and out["machine"]["postgresql"]
 
 

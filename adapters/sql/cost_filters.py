@@ -33,6 +33,9 @@ def _label(dimension: Dimension) -> ColumnElement[Any]:
         column: ColumnElement[Any] = (
             select(wr.worker_id)
             .where(wr.id == cr.worker_run_id, wr.tenant_id == cr.tenant_id)
+            # only cost_records is the outer row: a worker breakdown filtered by worker also
+            # has this subquery in its FROM's filter, which must not correlate worker_runs away
+            .correlate_except(worker_runs)
             .scalar_subquery())
     else:
         column = _COLUMNS[dimension]

@@ -395,6 +395,9 @@ async def test_cost_filters_narrow_spend_metrics_and_breakdowns(
         TENANT, win, Dimension.MODEL, filters))
     assert sum((r.spend_cents for r in by_model), Decimal(0)) == expected[0]
     assert sum(r.requests for r in by_model) == expected[1]
+    by_worker = await read(storage, lambda uow: uow.analytics.cost_breakdown(
+        TENANT, win, Dimension.WORKER, filters))
+    assert sum((r.spend_cents for r in by_worker), Decimal(0)) == expected[0]
 
 
 async def test_tenant_activity_spans_costs_and_runs_per_tenant(storage: Storage) -> None:

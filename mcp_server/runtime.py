@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import anyio
 import uvicorn
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
@@ -26,6 +25,7 @@ from starlette.applications import Starlette
 from costsight.bootstrap import bootstrap
 from costsight.core.application import Application
 from costsight.core.errors import CostsightError, ValidationError
+from costsight.http_serving import serving_on_free_port
 from costsight.mcp_server.auth import (
     TOKENS_ENV,
     TokenFileVerifier,
@@ -177,17 +177,8 @@ async def serving_http(server: MCPServer[ServerState], *, host: str = DEFAULT_HO
     block runs (embedding, tests, benchmarks); yields the MCP endpoint URL."""
     config = uvicorn.Config(http_app(server, host, limits=limits), host=host, port=0,
                             log_level="warning", lifespan="on")
-    web = uvicorn.Server(config)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(web.serve)
-        with anyio.fail_after(startup_timeout):
-            while not web.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-                await anyio.sleep(0.02)
-        port = web.servers[0].sockets[0].getsockname()[1]
-        try:
-            yield f"http://{host}:{port}{MCP_PATH}"
-        finally:
-            web.should_exit = True
+    async with serving_on_free_port(config, startup_timeout) as port:
+        yield f"http://{host}:{port}{MCP_PATH}"
 
 
 async def serve_http(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, scope: TenantScope,

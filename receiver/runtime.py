@@ -13,13 +13,13 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
-import anyio
 import uvicorn
 
 from costsight.bearer_tokens import TokenTable, load_tokens
 from costsight.bootstrap import bootstrap
 from costsight.core.application import Application
 from costsight.core.errors import ValidationError
+from costsight.http_serving import serving_on_free_port
 from costsight.receiver.app import TRACES_PATH, Receiver, ReceiverLimits, receiver_app
 from costsight.settings import Settings
 
@@ -70,17 +70,8 @@ async def serving_receiver(app: Application, tokens: TokenTable, *, host: str = 
     """Serve the receiver for ``app`` on ``host`` and a free port while the block runs (tests,
     benchmarks, embedding); yields the traces endpoint URL and the receiver."""
     receiver = Receiver(app, tokens, limits)
-    web = uvicorn.Server(_config(receiver, host, 0))
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(web.serve)
-        with anyio.fail_after(startup_timeout):
-            while not web.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-                await anyio.sleep(0.02)
-        port = web.servers[0].sockets[0].getsockname()[1]
-        try:
-            yield f"http://{host}:{port}{TRACES_PATH}", receiver
-        finally:
-            web.should_exit = True
+    async with serving_on_free_port(_config(receiver, host, 0), startup_timeout) as port:
+        yield f"http://{host}:{port}{TRACES_PATH}", receiver
 
 
 async def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,

@@ -5,7 +5,8 @@ INSERT ... SELECT (``costsight.adapters.sql.cost_staging``: COPY on Postgres, a 
 on SQLite); smaller ones through one INSERT executemany. Both paths store identical rows: the
 first record of each (tenant_id, request_id) wins, records already stored are skipped by
 ``ON CONFLICT DO NOTHING`` on the partial unique index, and a feature tag that is not an active
-tag of the tenant becomes ``unclassified``. Nothing here commits.
+tag of the tenant becomes ``unclassified``. The rows inserted are added to the rollups
+(``rollup_writes``) in the same transaction. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from costsight.adapters.sql.cost_staging import COLUMNS, stage_and_insert
 from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.rollup_writes import apply_rollups, stored_rows
 from costsight.adapters.sql.tables import cost_records, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord, RecordResult
 from costsight.core.ids import COST_RECORD, new_ids
@@ -30,6 +32,8 @@ from costsight.core.pricing.costing import Costed, PriceResolver, price_costs
 #: creates its staging table per transaction, 2.0 vs 1.5 ms at 20, 2.7 vs 2.9 at 50,
 #: 4.0 vs 5.4 at 100, 11 vs 36 at 500).
 STAGING_THRESHOLD = {"postgresql": 64, "sqlite": 16}
+#: Ids per rollup statement of the small-batch path (bound as one IN list).
+_ID_CHUNK = 500
 
 
 def _values(record_id: str, r: NewCostRecord, cost: Costed) -> dict[str, Any]:
@@ -64,12 +68,13 @@ class CostRecordWriter:
             return RecordResult()
         ids = new_ids(COST_RECORD, len(records))
         costs = await price_costs(records, self._price_book)
-        if any(r.request_id is not None for r in records):
-            await self._dialect.serialize_idempotent_writes(self._conn)
+        # Every write takes its tenants' locks: rollup rows have one writer per tenant.
+        await self._dialect.lock_tenants(self._conn, {r.tenant_id for r in records})
         if len(records) >= self.copy_threshold:
             inserted = await stage_and_insert(self._conn, self._dialect, ids, records, costs)
         else:
             inserted = await self._executemany(ids, records, costs)
+            await self._add_to_rollups(ids, records, inserted)
         return RecordResult(
             inserted_ids=[i for i in ids if i in inserted],
             duplicate_request_ids=[r.request_id for i, r in zip(ids, records, strict=True)
@@ -96,6 +101,18 @@ class CostRecordWriter:
             rows.append(params)
         result = await self._conn.execute(self._values_insert(), rows)
         return {row[0] for row in result}
+
+    async def _add_to_rollups(self, ids: Sequence[str], records: Sequence[NewCostRecord],
+                              inserted: set[str]) -> None:
+        by_tenant: dict[str, list[str]] = {}
+        for record_id, r in zip(ids, records, strict=True):
+            if record_id in inserted:
+                by_tenant.setdefault(r.tenant_id, []).append(record_id)
+        for tenant, tenant_ids in sorted(by_tenant.items()):
+            for k in range(0, len(tenant_ids), _ID_CHUNK):
+                chunk = tenant_ids[k:k + _ID_CHUNK]
+                await apply_rollups(self._conn, self._dialect,
+                                    lambda t, chunk=chunk: stored_rows(t, chunk), [tenant])
 
     def _values_insert(self) -> Any:
         params: dict[str, ColumnElement[Any]] = {

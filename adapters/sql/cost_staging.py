@@ -9,6 +9,8 @@ The INSERT ... SELECT is the same statement on both: the first record of each
 (tenant_id, request_id) wins by ``row_number()`` over the input order, a feature tag that is
 not an active tag of the tenant becomes ``unclassified`` (LEFT JOIN feature_tags), records
 already stored are skipped by ``ON CONFLICT DO NOTHING`` and the inserted ids are returned.
+The rows it inserted are added to the rollups in the same transaction: on Postgres by the
+same statement (its RETURNING feeds the upserts), on SQLite from the staged rows now stored.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
 from costsight.adapters.sql.dialects import SqlDialect, dialect_for
+from costsight.adapters.sql.rollup_writes import apply_rollups, staged_rows, with_rollups
 from costsight.adapters.sql.tables import cost_records, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord
 from costsight.core.pricing.costing import Costed
@@ -125,7 +128,8 @@ async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequ
             raise RuntimeError("the Postgres connection was invalidated mid-transaction")
         await driver.copy_records_to_table(
             stage.name, records=stage_tuples(ids, records, costs), columns=list(sql.stage_columns))
-        result = await conn.execute(sql.insert)
+        # One statement: the INSERT's returned rows feed the rollup upserts (rollup_writes).
+        result = await conn.execute(sql.insert_with_rollups)
         return {row[0] for row in result}
     # The first statement is a write: SQLite's write lock is taken here, as before (engine.py).
     await conn.exec_driver_sql(sql.create)
@@ -133,6 +137,9 @@ async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequ
     await conn.exec_driver_sql(sql.stage_insert, stage_tuples(ids, records, costs, sqlite_timestamp))
     result = await conn.execute(sql.insert)
     inserted = {row[0] for row in result}
+    if inserted:
+        await apply_rollups(conn, dialect, lambda tenant: staged_rows(stage, tenant),
+                            {r.tenant_id for r in records})
     await conn.exec_driver_sql(sql.clear)
     return inserted
 
@@ -151,7 +158,8 @@ class _Statements:
             if tuple(stage_insert.positiontup or ()) != self.stage_columns:
                 raise RuntimeError("staging INSERT parameters are not in column order")
         self.stage_insert = str(stage_insert)
-        self.insert = staged_insert(dialect)
+        self.insert = staged_insert(dialect).returning(cost_records.c.id)
+        self.insert_with_rollups = with_rollups(dialect, staged_insert(dialect))
 
 
 def _sqlalchemy_dialect(name: str) -> Any:
@@ -164,7 +172,7 @@ def _statements(name: str) -> _Statements:
 
 
 def staged_insert(dialect: SqlDialect) -> Any:
-    """INSERT ... SELECT from ``stage``: first-wins, tags normalised, RETURNING the new ids."""
+    """INSERT ... SELECT from ``stage``: first-wins, tags normalised (no RETURNING yet)."""
     ranked = select(
         stage,
         func.row_number().over(partition_by=(stage.c.tenant_id, stage.c.request_id),
@@ -188,4 +196,4 @@ def staged_insert(dialect: SqlDialect) -> Any:
     return stmt.on_conflict_do_nothing(
         index_elements=[cost_records.c.tenant_id, cost_records.c.request_id],
         index_where=cost_records.c.request_id.is_not(None),
-    ).returning(cost_records.c.id)
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from costsight.adapters.sql.cost_records import CostRecordWriter
 from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.rollup_writes import apply_rollups, drop_empty_rollups, stored_rows
 from costsight.adapters.sql.rows import (
     budget_from_row,
     cost_record_from_row,
@@ -78,16 +79,19 @@ class SqlCostWrite:
         if not changes:
             return 0
         c = cost_records.c
+        await self._dialect.lock_tenants(self._conn, [tenant_id])
         wanted = {ch.id: ch for ch in changes}
         before: dict[str, tuple[int, str, str | None]] = {}
+        created: dict[str, datetime] = {}
         ids = sorted(wanted)
         for k in range(0, len(ids), _ID_CHUNK):
             rows = await self._conn.execute(
-                select(c.id, c.cost_micros, c.cost_source, c.price_id).where(
+                select(c.id, c.cost_micros, c.cost_source, c.price_id, c.created_at).where(
                     c.tenant_id == tenant_id, c.id.in_(ids[k:k + _ID_CHUNK]),
                     c.cost_source != CostSource.REPORTED.value))
             for row in rows:
                 before[row.id] = (row.cost_micros, row.cost_source, row.price_id)
+                created[row.id] = row.created_at
         updates = []
         for record_id, (old_micros, old_source, old_price) in before.items():
             ch = wanted[record_id]
@@ -96,6 +100,9 @@ class SqlCostWrite:
                 updates.append({"b_id": record_id, "b_micros": new[0], "b_source": new[1],
                                 "b_price": new[2]})
         if updates:
+            changed = [u["b_id"] for u in updates]
+            # The rollups lose the rows' old sums and gain the new ones (same transaction).
+            await self._rollups_of(tenant_id, changed, sign=-1)
             await self._conn.execute(
                 sql_update(cost_records)
                 .where(c.id == bindparam("b_id"), c.tenant_id == tenant_id,
@@ -103,14 +110,23 @@ class SqlCostWrite:
                 .values(cost_micros=bindparam("b_micros"), cost_source=bindparam("b_source"),
                         price_id=bindparam("b_price")),
                 updates)
+            await self._rollups_of(tenant_id, changed, sign=1)
+            times = [created[i] for i in changed]
+            await drop_empty_rollups(self._conn, tenant_id, min(times), max(times))
         return len(updates)
+
+    async def _rollups_of(self, tenant_id: str, ids: list[str], *, sign: int) -> None:
+        for k in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[k:k + _ID_CHUNK]
+            await apply_rollups(self._conn, self._dialect,
+                                lambda t, chunk=chunk: stored_rows(t, chunk), [tenant_id], sign)
 
     # -- worker runs -------------------------------------------------------------------------
 
     async def upsert_worker_runs(self, runs: Sequence[WorkerRun]) -> UpsertResult:
         if not runs:
             return UpsertResult()
-        await self._dialect.serialize_idempotent_writes(self._conn)
+        await self._dialect.lock_tenants(self._conn, {r.tenant_id for r in runs})
         plan = plan_worker_runs(runs, await self._stored_runs(sorted({r.id for r in runs})))
         await self._write_runs(plan.inserts, plan.updates)
         return plan.result
@@ -193,7 +209,7 @@ class SqlCostWrite:
         b = cost_budgets.c
         key = (b.tenant_id == budget.tenant_id, b.budget_type == budget.budget_type.value,
                b.entity_id == budget.entity_id)
-        await self._dialect.serialize_idempotent_writes(self._conn)
+        await self._dialect.lock_tenants(self._conn, [budget.tenant_id])
         existing = (await self._conn.execute(select(b.id).where(*key))).one_or_none()
         if existing is None:
             stmt = insert(cost_budgets).values(

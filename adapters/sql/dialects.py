@@ -6,6 +6,8 @@ SELECT and GROUP BY expressions are textually identical.
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -44,19 +46,25 @@ class SqlDialect:
         """A string column compared and ordered by code point (as Python does)."""
         return column
 
-    async def serialize_idempotent_writes(self, conn: AsyncConnection) -> None:
-        """Queue this transaction behind every other idempotent writer, until it ends.
+    async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
+        """Queue this transaction behind every other writer of these tenants, until it ends.
 
         Replays of the same cost records or worker runs then see each other's committed rows
-        before deciding what to insert: no deadlock on unique-index entries taken in different
-        orders, no duplicate-key race between a check and its insert.
+        before deciding what to insert, and rollup rows of a tenant have one writer at a time:
+        no deadlock on keys taken in different orders, no duplicate-key race between a check
+        and its insert. Writers of other tenants proceed in parallel.
         """
         raise NotImplementedError
 
 
-#: (classid, objid) of the transaction-scoped advisory lock of cost-record writers. The
-#: two-int form never collides with the bigint job locks 7000-7999 of leader election.
-COST_RECORD_WRITERS_LOCK = (0x43535447, 1)
+#: The classid of the transaction-scoped advisory locks of tenant writers (objid: the tenant's
+#: key). The two-int form never collides with the bigint job locks 7000-7999 of leader election.
+TENANT_WRITERS_LOCK_CLASS = 0x43535447
+
+
+def tenant_lock_key(tenant_id: str) -> int:
+    """A stable signed 32-bit key per tenant (a collision only serialises two tenants)."""
+    return zlib.crc32(tenant_id.encode()) - 2**31
 
 
 class PostgresDialect(SqlDialect):
@@ -81,8 +89,11 @@ class PostgresDialect(SqlDialect):
     def text_key(self, column: ColumnElement[str]) -> ColumnElement[str]:
         return column.collate("C")
 
-    async def serialize_idempotent_writes(self, conn: AsyncConnection) -> None:
-        await conn.execute(select(func.pg_advisory_xact_lock(*COST_RECORD_WRITERS_LOCK)))
+    async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
+        # Ascending keys: two writers of overlapping tenant sets take them in the same order.
+        # Re-taking a lock this transaction holds is a no-op.
+        for key in sorted({tenant_lock_key(t) for t in tenant_ids}):
+            await conn.execute(select(func.pg_advisory_xact_lock(TENANT_WRITERS_LOCK_CLASS, key)))
 
 
 class SqliteDialect(SqlDialect):
@@ -103,7 +114,7 @@ class SqliteDialect(SqlDialect):
     def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
         return type_coerce(func.date(column), Date())
 
-    async def serialize_idempotent_writes(self, conn: AsyncConnection) -> None:
+    async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         # SQLite admits one writer: taking the write lock now (rather than at the first write,
         # see engine.py) makes the reads that follow part of the serialised transaction.
         driver = (await conn.get_raw_connection()).driver_connection

@@ -408,5 +408,8 @@ budget_projections = Table(
     Column("method", String(64), nullable=False),
 )
 
+# The rollup tables share this metadata (and ALL_TABLES); their module imports ``metadata``.
+from costsight.adapters.sql import rollup_tables as _rollup_tables  # noqa: E402, F401
+
 #: Every table, parents first (no foreign keys today; order kept stable for truncation).
 ALL_TABLES = tuple(metadata.sorted_tables)

@@ -1,0 +1,141 @@
+"""Rollup maintenance: the sums of the rows a write inserted (or a reprice changed) are added to
+(or subtracted from) every rollup grain, inside the writer's transaction.
+
+Every statement aggregates a *source* shaped like ``cost_records`` (the rows a statement just
+inserted, or the stored rows named by id) and upserts one row per key, adding to what is there.
+Keys are upserted in ascending order; writers of one tenant are also serialised by the tenant's
+advisory lock (``SqlDialect.lock_tenants``), so overlapping writers never deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, Table, and_, delete, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
+
+from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.rollup_tables import (
+    SUMS,
+    cost_rollup_daily,
+    cost_rollup_hourly,
+    cost_rollup_user_daily,
+)
+from costsight.adapters.sql.tables import cost_records
+from costsight.core.domain.statistics import Resolution
+
+cr = cost_records.c
+#: The low 32 bits of a cost (the high ones are ``cost >> 32``; see rollup_tables).
+LOW_BITS = literal_column("4294967295")
+#: A missing feature tag or user in a rollup key (rendered inline: GROUP BY must repeat it).
+NONE_KEY = literal_column("''")
+#: The cost_records columns a rollup source must offer.
+SOURCE_COLUMNS = ("tenant_id", "created_at", "model", "feature_tag", "user_id", "is_retry",
+                  "cost_source", "cost_micros", "input_tokens", "output_tokens")
+
+
+@dataclass(frozen=True)
+class Grain:
+    """One rollup table: its bucket width and the record columns it keys by."""
+
+    table: Table
+    resolution: Resolution
+    dims: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return ("tenant_id", "bucket", *self.dims, "is_retry", "cost_source")
+
+
+HOURLY = Grain(cost_rollup_hourly, Resolution.HOUR, ("model", "feature_tag"))
+DAILY = Grain(cost_rollup_daily, Resolution.DAY, ("model", "feature_tag"))
+USER_DAILY = Grain(cost_rollup_user_daily, Resolution.DAY, ("user_id",))
+GRAINS = (HOURLY, DAILY, USER_DAILY)
+#: Key columns that may be NULL on a record (stored as NONE_KEY in a rollup).
+NULLABLE = frozenset({"feature_tag", "user_id"})
+
+
+def source_columns(table: FromClause) -> list[ColumnElement[Any]]:
+    return [table.c[name] for name in SOURCE_COLUMNS]
+
+
+def aggregate(dialect: SqlDialect, grain: Grain, src: FromClause, sign: int = 1) -> Select[Any]:
+    """One row per key of ``grain`` over ``src``: the key columns, then SUMS (times ``sign``)."""
+    c = src.c
+    keys: list[ColumnElement[Any]] = [c.tenant_id, dialect.bucket(c.created_at, grain.resolution)]
+    keys += [func.coalesce(c[d], NONE_KEY) if d in NULLABLE else c[d] for d in grain.dims]
+    keys += [c.is_retry, c.cost_source]
+    sums: list[ColumnElement[Any]] = [
+        func.count(), func.sum(c.cost_micros.op(">>")(literal_column("32"))),
+        func.sum(c.cost_micros.op("&")(LOW_BITS)), func.sum(c.input_tokens),
+        func.sum(c.output_tokens)]
+    if sign < 0:
+        sums = [-s for s in sums]
+    labelled = [k.label(n) for k, n in zip(keys, grain.key_columns, strict=True)]
+    return (select(*labelled, *(s.label(n) for s, n in zip(sums, SUMS, strict=True)))
+            .group_by(*keys).order_by(*keys))
+
+
+def upsert(dialect: SqlDialect, grain: Grain, rows: Select[Any]) -> Any:
+    """INSERT the aggregated ``rows`` into ``grain``, adding to the sums of existing keys."""
+    table = grain.table
+    stmt = dialect.insert(table).from_select([*grain.key_columns, *SUMS], rows)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in grain.key_columns],
+        set_={s: table.c[s] + stmt.excluded[s] for s in SUMS})
+
+
+async def apply_rollups(conn: AsyncConnection, dialect: SqlDialect,
+                        source_of: Callable[[str], FromClause], tenants: Iterable[str],
+                        sign: int = 1) -> None:
+    """Add (``sign`` 1) or subtract (-1) the rows ``source_of(tenant)`` yields, one tenant at a
+    time in ascending order, to every grain."""
+    for tenant in sorted(set(tenants)):
+        src = source_of(tenant)
+        for grain in GRAINS:
+            await conn.execute(upsert(dialect, grain, aggregate(dialect, grain, src, sign)))
+
+
+async def drop_empty_rollups(conn: AsyncConnection, tenant_id: str, first: datetime,
+                             last: datetime) -> None:
+    """Delete the tenant's rollup rows between the buckets of ``first`` and ``last`` left without
+    calls (a reprice moved every call of a key to another cost_source): a raw scan has no such
+    key, so neither may the rollups."""
+    day = first.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    for grain in GRAINS:
+        t = grain.table.c
+        await conn.execute(delete(grain.table).where(
+            t.tenant_id == tenant_id, t.bucket >= day, t.bucket <= last, t.calls == 0))
+
+
+def stored_rows(tenant_id: str, ids: Sequence[str]) -> FromClause:
+    """The stored records of ``tenant_id`` named by ``ids`` (a few hundred at most)."""
+    return (select(*source_columns(cost_records))
+            .where(cr.tenant_id == tenant_id, cr.id.in_(list(ids))).subquery("src"))
+
+
+def staged_rows(stage: Table, tenant_id: str) -> FromClause:
+    """The records of ``tenant_id`` that the staged INSERT stored: staging rows whose id is now
+    in cost_records (ids are fresh, so a staged row that lost to a duplicate is not)."""
+    return (select(*source_columns(cost_records))
+            .select_from(stage.join(cost_records, and_(cr.id == stage.c.id,
+                                                       cr.tenant_id == stage.c.tenant_id)))
+            .where(stage.c.tenant_id == tenant_id).subquery("src"))
+
+
+def with_rollups(dialect: SqlDialect, inserting: Any) -> Any:
+    """``inserting`` (an INSERT INTO cost_records without RETURNING) as ONE statement that also
+    maintains every grain: a data-modifying CTE whose returned rows feed the upserts (Postgres)."""
+    inserted = inserting.returning(cr.id, *source_columns(cost_records)).cte("inserted")
+    upserts = [upsert(dialect, grain, aggregate(dialect, grain, inserted)).cte(f"r_{grain.name}")
+               for grain in GRAINS]
+    return select(inserted.c.id).add_cte(*upserts)

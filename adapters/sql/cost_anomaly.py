@@ -1,23 +1,33 @@
-"""SQL CostAnomalyPort: set-based spend aggregates, breach days, drift trackers."""
+"""SQL CostAnomalyPort: set-based spend aggregates, breach days, drift trackers.
+
+Spend is read through ``rollup_source`` (whole days and hours from the rollups, raw rows only
+at the as-of edge); the (rare) days with unpriced calls are found on raw rows.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from costsight.adapters.sql.dialects import SqlDialect
-from costsight.adapters.sql.rows import budget_from_row
-from costsight.adapters.sql.tables import (
-    cost_breach_history,
-    cost_budgets,
-    cost_drift_tracking,
-    cost_records,
+from costsight.adapters.sql.rollup_source import (
+    ENTITY_COLUMNS,
+    ENTITY_PLANS,
+    INSTANT,
+    calls,
+    joined,
+    money,
+    spend_rows,
+    unpriced,
 )
+from costsight.adapters.sql.rows import budget_from_row
+from costsight.adapters.sql.tables import cost_breach_history, cost_budgets, cost_drift_tracking
 from costsight.adapters.sql.unpriced_days import unpriced_entity_days
 from costsight.adapters.sql.usage_summaries import entity_usage_summaries
 from costsight.core.domain.anomalies import Breach as BreachDay
@@ -34,12 +44,12 @@ from costsight.core.money import cents_to_micros, micros_to_cents
 from costsight.core.pricing.unpriced_days import baselines_without_unpriced_days
 from costsight.core.timeutil import day_start, month_start
 
-cr = cost_records.c
 bh = cost_breach_history.c
 dt = cost_drift_tracking.c
 
-#: Entity type -> the cost_records column naming the entity (tenant: the tenant itself).
-ENTITY_COLUMNS = {EntityType.USER: cr.user_id, EntityType.FEATURE: cr.feature_tag}
+
+def _cents(high: Any, low: Any) -> Decimal:
+    return micros_to_cents(joined(high, low))
 
 
 class SqlCostAnomaly:
@@ -54,28 +64,26 @@ class SqlCostAnomaly:
         kinds = list(dict.fromkeys(EntityType(e) for e in entity_types))
         if not kinds:
             return []
-        day = self._dialect.day_of(cr.created_at)
-        window = and_(cr.tenant_id == tenant_id, cr.created_at >= day_start(first_day),
-                      cr.created_at <= until)
-        # last: unpriced calls; an (entity, day) with any is left out (unknown spend, never a
-        # drop: costsight.core.pricing.unpriced_days)
-        measures = (func.sum(cr.cost_micros), func.count(),
-                    func.sum(case((cr.is_retry, 1), else_=0)), func.sum(cr.input_tokens),
-                    func.sum(case((cr.cost_source == "unpriced", 1), else_=0)))
-        parts = []
+        parts: list[Select[Any]] = []
         for kind in kinds:
+            s = spend_rows(tenant_id, day_start(first_day), until + INSTANT, ENTITY_PLANS[kind])
+            day = self._dialect.day_of(s.c.ts)
+            # last: unpriced calls; an (entity, day) with any is left out (unknown spend, never
+            # a drop: costsight.core.pricing.unpriced_days)
+            measures = (*money(s), calls(s), calls(s, s.c.is_retry),
+                        func.sum(s.c.input_tokens), calls(s, unpriced(s)))
             if kind is EntityType.TENANT:
                 parts.append(select(literal(kind.value), literal(tenant_id), day, *measures)
-                             .where(window).group_by(day))
+                             .group_by(day))
             else:
-                column = ENTITY_COLUMNS[kind]
+                column = s.c[ENTITY_COLUMNS[kind]]
                 parts.append(select(literal(kind.value), column, day, *measures)
-                             .where(window, column.is_not(None)).group_by(column, day))
+                             .where(column.is_not(None)).group_by(column, day))
         stmt = parts[0] if len(parts) == 1 else union_all(*parts)
         rows = [DailyUsage(entity_type=r[0], entity_id=r[1], day=r[2],
-                           spend_cents=micros_to_cents(r[3]), requests=r[4],
-                           retries=int(r[5] or 0), input_tokens=int(r[6] or 0))
-                for r in await self._conn.execute(stmt) if not r[7]]
+                           spend_cents=micros_to_cents(joined(r[3], r[4])), requests=int(r[5]),
+                           retries=int(r[6] or 0), input_tokens=int(r[7] or 0))
+                for r in await self._conn.execute(stmt) if not r[8]]
         rows.sort(key=lambda u: (u.entity_type.value, u.entity_id, u.day))
         return rows
 
@@ -97,31 +105,38 @@ class SqlCostAnomaly:
     async def budget_spend(self, tenant_id: str, day: date, until: datetime) -> list[BudgetSpend]:
         b = cost_budgets.c
         today, month = day_start(day), day_start(month_start(day))
-        window = and_(cr.tenant_id == tenant_id, cr.created_at >= month, cr.created_at <= until)
-        daily = func.sum(case((cr.created_at >= today, cr.cost_micros), else_=0))
-        monthly = func.sum(cr.cost_micros)
         # Spend per budgeted entity first, then one equality join: joining budgets to records
         # on "type matches and entity matches" would compare every budget with every record.
-        parts = [select(literal(BudgetType.TENANT.value).label("kind"),
-                        literal("").label("entity_id"), daily.label("daily_micros"),
-                        monthly.label("monthly_micros")).where(window)]
         # Every user and feature, not only budgeted ones: an IN (budgeted ids) semi-join turns
         # into budgets x records comparisons when statistics are stale (a fresh load).
-        for kind, column in ((BudgetType.USER, cr.user_id), (BudgetType.FEATURE, cr.feature_tag)):
-            parts.append(select(literal(kind.value), column, daily, monthly)
-                         .where(window, column.is_not(None)).group_by(column))
+        parts: list[Select[Any]] = []
+        for kind, of in ((BudgetType.TENANT, EntityType.TENANT), (BudgetType.USER, EntityType.USER),
+                         (BudgetType.FEATURE, EntityType.FEATURE)):
+            s = spend_rows(tenant_id, month, until + INSTANT, ENTITY_PLANS[of])
+            sums = [*(m.label(n) for m, n in zip(money(s, s.c.ts >= today),
+                                                 ("daily_hi", "daily_lo"), strict=True)),
+                    *(m.label(n) for m, n in zip(money(s), ("monthly_hi", "monthly_lo"),
+                                                 strict=True))]
+            if of is EntityType.TENANT:
+                parts.append(select(literal(kind.value).label("kind"),
+                                    literal("").label("entity_id"), *sums))
+            else:
+                column = s.c[ENTITY_COLUMNS[of]]
+                parts.append(select(literal(kind.value), column, *sums)
+                             .where(column.is_not(None)).group_by(column))
         # MATERIALIZED: computed once. Without it a planner misled by stale statistics (a freshly
         # loaded table) re-runs the aggregate for every budget of a nested loop.
         spend = union_all(*parts).cte("spend").prefix_with("MATERIALIZED")
         # Tenant budgets have entity_id "" (the domain enforces it); match on it regardless.
         entity = case((b.budget_type == BudgetType.TENANT.value, ""), else_=b.entity_id)
-        stmt = (select(cost_budgets, spend.c.daily_micros, spend.c.monthly_micros)
+        stmt = (select(cost_budgets, spend.c.daily_hi, spend.c.daily_lo, spend.c.monthly_hi,
+                       spend.c.monthly_lo)
                 .select_from(cost_budgets.outerjoin(spend, and_(
                     spend.c.kind == b.budget_type, spend.c.entity_id == entity)))
                 .where(b.tenant_id == tenant_id, b.is_active))
         out = [BudgetSpend(budget=budget_from_row(r),
-                           daily_spend_cents=micros_to_cents(r.daily_micros),
-                           monthly_spend_cents=micros_to_cents(r.monthly_micros))
+                           daily_spend_cents=_cents(r.daily_hi, r.daily_lo),
+                           monthly_spend_cents=_cents(r.monthly_hi, r.monthly_lo))
                for r in await self._conn.execute(stmt)]
         out.sort(key=lambda s: (s.budget.budget_type.value, s.budget.entity_id))
         return out

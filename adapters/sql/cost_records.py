@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from costsight.adapters.sql.cost_staging import COLUMNS, stage_and_insert
 from costsight.adapters.sql.dialects import SqlDialect
-from costsight.adapters.sql.rollup_writes import apply_rollups, stored_rows
+from costsight.adapters.sql.rollup_writes import apply_stored
 from costsight.adapters.sql.tables import cost_records, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord, RecordResult
 from costsight.core.ids import COST_RECORD, new_ids
@@ -32,8 +32,6 @@ from costsight.core.pricing.costing import Costed, PriceResolver, price_costs
 #: creates its staging table per transaction, 2.0 vs 1.5 ms at 20, 2.7 vs 2.9 at 50,
 #: 4.0 vs 5.4 at 100, 11 vs 36 at 500).
 STAGING_THRESHOLD = {"postgresql": 64, "sqlite": 16}
-#: Ids per rollup statement of the small-batch path (bound as one IN list).
-_ID_CHUNK = 500
 
 
 def _values(record_id: str, r: NewCostRecord, cost: Costed) -> dict[str, Any]:
@@ -109,10 +107,7 @@ class CostRecordWriter:
             if record_id in inserted:
                 by_tenant.setdefault(r.tenant_id, []).append(record_id)
         for tenant, tenant_ids in sorted(by_tenant.items()):
-            for k in range(0, len(tenant_ids), _ID_CHUNK):
-                chunk = tenant_ids[k:k + _ID_CHUNK]
-                await apply_rollups(self._conn, self._dialect,
-                                    lambda t, chunk=chunk: stored_rows(t, chunk), [tenant])
+            await apply_stored(self._conn, self._dialect, tenant, tenant_ids)
 
     def _values_insert(self) -> Any:
         params: dict[str, ColumnElement[Any]] = {

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from costsight.adapters.sql.cost_records import CostRecordWriter
 from costsight.adapters.sql.dialects import SqlDialect
-from costsight.adapters.sql.rollup_writes import apply_rollups, drop_empty_rollups, stored_rows
+from costsight.adapters.sql.rollup_writes import apply_stored, drop_empty_rollups
 from costsight.adapters.sql.rows import (
     budget_from_row,
     cost_record_from_row,
@@ -100,9 +100,9 @@ class SqlCostWrite:
                 updates.append({"b_id": record_id, "b_micros": new[0], "b_source": new[1],
                                 "b_price": new[2]})
         if updates:
-            changed = [u["b_id"] for u in updates]
+            changed = [str(u["b_id"]) for u in updates]
             # The rollups lose the rows' old sums and gain the new ones (same transaction).
-            await self._rollups_of(tenant_id, changed, sign=-1)
+            await apply_stored(self._conn, self._dialect, tenant_id, changed, -1)
             await self._conn.execute(
                 sql_update(cost_records)
                 .where(c.id == bindparam("b_id"), c.tenant_id == tenant_id,
@@ -110,16 +110,10 @@ class SqlCostWrite:
                 .values(cost_micros=bindparam("b_micros"), cost_source=bindparam("b_source"),
                         price_id=bindparam("b_price")),
                 updates)
-            await self._rollups_of(tenant_id, changed, sign=1)
+            await apply_stored(self._conn, self._dialect, tenant_id, changed, 1)
             times = [created[i] for i in changed]
             await drop_empty_rollups(self._conn, tenant_id, min(times), max(times))
         return len(updates)
-
-    async def _rollups_of(self, tenant_id: str, ids: list[str], *, sign: int) -> None:
-        for k in range(0, len(ids), _ID_CHUNK):
-            chunk = ids[k:k + _ID_CHUNK]
-            await apply_rollups(self._conn, self._dialect,
-                                lambda t, chunk=chunk: stored_rows(t, chunk), [tenant_id], sign)
 
     # -- worker runs -------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, Table, and_, delete, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from costsight.adapters.sql.dialects import SqlDialect
@@ -31,9 +31,9 @@ from costsight.core.domain.statistics import Resolution
 
 cr = cost_records.c
 #: The low 32 bits of a cost (the high ones are ``cost >> 32``; see rollup_tables).
-LOW_BITS = literal_column("4294967295")
+LOW_BITS: ColumnClause[int] = literal_column("4294967295")
 #: A missing feature tag or user in a rollup key (rendered inline: GROUP BY must repeat it).
-NONE_KEY = literal_column("''")
+NONE_KEY: ColumnClause[str] = literal_column("''")
 #: The cost_records columns a rollup source must offer.
 SOURCE_COLUMNS = ("tenant_id", "created_at", "model", "feature_tag", "user_id", "is_retry",
                   "cost_source", "cost_micros", "input_tokens", "output_tokens")
@@ -117,10 +117,21 @@ async def drop_empty_rollups(conn: AsyncConnection, tenant_id: str, first: datet
             t.tenant_id == tenant_id, t.bucket >= day, t.bucket <= last, t.calls == 0))
 
 
-def stored_rows(tenant_id: str, ids: Sequence[str]) -> FromClause:
-    """The stored records of ``tenant_id`` named by ``ids`` (a few hundred at most)."""
-    return (select(*source_columns(cost_records))
-            .where(cr.tenant_id == tenant_id, cr.id.in_(list(ids))).subquery("src"))
+#: Ids per statement when the rows are named by id (bound as one IN list).
+ID_CHUNK = 500
+
+
+async def apply_stored(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str,
+                       ids: Sequence[str], sign: int = 1) -> None:
+    """Add (or subtract) the stored records of ``tenant_id`` named by ``ids`` to every grain."""
+    for k in range(0, len(ids), ID_CHUNK):
+        chunk = list(ids[k:k + ID_CHUNK])
+
+        def source(tenant: str, chunk: list[str] = chunk) -> FromClause:
+            return (select(*source_columns(cost_records))
+                    .where(cr.tenant_id == tenant, cr.id.in_(chunk)).subquery("src"))
+
+        await apply_rollups(conn, dialect, source, [tenant_id], sign)
 
 
 def staged_rows(stage: Table, tenant_id: str) -> FromClause:

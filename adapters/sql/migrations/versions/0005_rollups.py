@@ -46,8 +46,8 @@ def upgrade() -> None:
 
 def _backfill() -> None:
     """Roll up the records already stored (the same sums the writers keep)."""
-    from costsight.adapters.sql.rollup_writes import GRAINS, aggregate
     from costsight.adapters.sql.dialects import dialect_for
+    from costsight.adapters.sql.rollup_writes import GRAINS, aggregate
     from costsight.adapters.sql.tables import cost_records
 
     bind = op.get_bind()

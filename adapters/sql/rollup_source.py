@@ -1,0 +1,191 @@
+"""What the reads aggregate: rows of the rollups for whole buckets, raw rows for partial edges.
+
+A window [start, end) is cut into whole UTC days (read from a daily grain, unless the answer is
+bucketed by hour), whole hours at the ends of those days (the hourly grain) and what is left at
+either edge (raw ``cost_records`` rows, e.g. an as-of instant in the middle of an hour). The
+pieces are one ``UNION ALL`` with the same columns, so every read aggregates them alike:
+
+    ts, model, feature_tag, user_id, cost_source, is_retry,
+    calls, cost_hi, cost_lo, input_tokens, output_tokens
+
+A raw row reads as one call with its cost split like the rollups (high and low 32 bits; see
+``money``). A read whose dimensions or filters no grain keeps (worker, workflow, skill, or a
+user and a model together) gets ``None`` from ``plan`` and reads raw rows only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, func, literal, literal_column, null, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select, Subquery
+
+from costsight.adapters.sql.cost_filters import cost_filter_clauses
+from costsight.adapters.sql.rollup_writes import DAILY, HOURLY, LOW_BITS, USER_DAILY, Grain
+from costsight.adapters.sql.tables import cost_records
+from costsight.core.domain.anomalies import EntityType
+from costsight.core.domain.statistics import CostFilter, Dimension
+
+cr = cost_records.c
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+#: One microsecond: an inclusive ``until`` is the half-open end ``until + INSTANT``.
+INSTANT = timedelta(microseconds=1)
+
+#: Dimension -> the column a grain keys it by (the others exist on raw rows only).
+KEYED = {Dimension.MODEL: "model", Dimension.FEATURE: "feature_tag",
+         Dimension.USER: "user_id", Dimension.COST_SOURCE: "cost_source"}
+_TEXT_KEYS = ("model", "feature_tag", "user_id")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The grains a read may use: whole days from ``daily``, whole hours from ``hourly``."""
+
+    daily: Grain | None
+    hourly: Grain | None
+
+
+def plan(dimensions: Iterable[Dimension], filters: CostFilter | None = None, *,
+         hourly_buckets: bool = False) -> Plan | None:
+    """The grains that hold every dimension grouped by or filtered on; None: raw rows only.
+    ``hourly_buckets``: the answer is bucketed by hour, so no daily grain may be used."""
+    wanted = set(dimensions) | (set(filters.dimensions()) if filters is not None else set())
+    if not all(d in KEYED for d in wanted):
+        return None
+    columns = {KEYED[d] for d in wanted} - {"cost_source"}
+    if columns <= {"model", "feature_tag"}:
+        daily, hourly = DAILY, HOURLY
+    elif columns == {"user_id"}:
+        daily, hourly = USER_DAILY, None
+    else:
+        return None
+    chosen = Plan(None if hourly_buckets else daily, hourly)
+    return chosen if chosen.daily or chosen.hourly else None
+
+
+#: The grains of the detection reads, per entity kind, and the spend-row column naming it.
+ENTITY_PLANS = {EntityType.TENANT: Plan(DAILY, HOURLY), EntityType.FEATURE: Plan(DAILY, HOURLY),
+                EntityType.USER: Plan(USER_DAILY, None)}
+ENTITY_COLUMNS = {EntityType.FEATURE: "feature_tag", EntityType.USER: "user_id"}
+
+
+def _floor(ts: datetime, step: timedelta) -> datetime:
+    ts = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return ts.replace(hour=0) if step == DAY else ts
+
+
+def _ceil(ts: datetime, step: timedelta) -> datetime:
+    floor = _floor(ts, step)
+    return floor if floor == ts else floor + step
+
+
+def _whole(start: datetime, end: datetime,
+           step: timedelta) -> tuple[tuple[datetime, datetime] | None, list[tuple[datetime, datetime]]]:
+    """The whole ``step`` buckets inside [start, end), and what is left at either edge."""
+    first, last = _ceil(start, step), _floor(end, step)
+    if first >= last:
+        return None, [(start, end)]
+    return (first, last), [(a, b) for a, b in ((start, first), (last, end)) if a < b]
+
+
+def _rollup_piece(grain: Grain, tenant_id: str, ranges: list[tuple[datetime, datetime]] | None,
+                  filters: CostFilter | None) -> Select[Any]:
+    t = grain.table.c
+
+    def key(name: str) -> ColumnElement[Any]:
+        if name not in grain.dims:
+            return cast(null(), String)
+        return t[name] if name == "model" else func.nullif(t[name], literal_column("''"))
+
+    keys = {name: key(name) for name in _TEXT_KEYS}
+    stmt = select(t.bucket.label("ts"), *(v.label(k) for k, v in keys.items()),
+                  t.cost_source, t.is_retry, t.calls, t.cost_hi, t.cost_lo, t.input_tokens,
+                  t.output_tokens).where(t.tenant_id == tenant_id)
+    if ranges is not None:
+        stmt = stmt.where(or_(*(and_(t.bucket >= a, t.bucket < b) for a, b in ranges)))
+    if filters is not None:
+        for dimension, value in filters.dimensions().items():
+            column = t.cost_source if dimension is Dimension.COST_SOURCE \
+                else keys[KEYED[dimension]]
+            stmt = stmt.where(func.coalesce(column, literal(dimension.null_label)) == value)
+        if filters.retry is not None:
+            stmt = stmt.where(t.is_retry.is_(filters.retry))
+    return stmt
+
+
+def _raw_piece(tenant_id: str, ranges: list[tuple[datetime, datetime]],
+               filters: CostFilter | None) -> Select[Any]:
+    return (select(cr.created_at.label("ts"), cr.model, cr.feature_tag, cr.user_id,
+                   cr.cost_source, cr.is_retry, literal(1).label("calls"),
+                   cr.cost_micros.op(">>")(literal_column("32")).label("cost_hi"),
+                   cr.cost_micros.op("&")(LOW_BITS).label("cost_lo"),
+                   cr.input_tokens, cr.output_tokens)
+            .where(cr.tenant_id == tenant_id,
+                   or_(*(and_(cr.created_at >= a, cr.created_at < b) for a, b in ranges)),
+                   *cost_filter_clauses(filters)))
+
+
+def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
+               filters: CostFilter | None = None) -> Subquery:
+    """The tenant's spend rows in [start, end) (no bounds: all time, from the daily grain)."""
+    if start is None or end is None:
+        grain = chosen.daily or chosen.hourly
+        assert grain is not None  # plan() never returns a plan without a grain
+        return _rollup_piece(grain, tenant_id, None, filters).subquery("spend")
+    pieces: list[Select[Any]] = []
+    edges = [(start, end)]
+    if chosen.daily is not None:
+        days, edges = _whole(start, end, DAY)
+        if days is not None:
+            pieces.append(_rollup_piece(chosen.daily, tenant_id, [days], filters))
+    raw: list[tuple[datetime, datetime]] = []
+    if chosen.hourly is not None:
+        hours: list[tuple[datetime, datetime]] = []
+        for a, b in edges:
+            whole, rest = _whole(a, b, HOUR)
+            hours += [whole] if whole is not None else []
+            raw += rest
+        if hours:
+            pieces.append(_rollup_piece(chosen.hourly, tenant_id, hours, filters))
+    else:
+        raw = edges
+    if raw or not pieces:
+        pieces.append(_raw_piece(tenant_id, raw or [(start, start)], filters))
+    first, *others = pieces
+    return (first.union_all(*others) if others else first).subquery("spend")
+
+
+# -- aggregates over spend_rows -----------------------------------------------------------------
+
+def money(s: Subquery, when: ColumnElement[bool] | None = None) -> list[ColumnElement[Any]]:
+    """SUM of cost as its (high, low) halves; ``joined`` recombines them."""
+    if when is None:
+        return [func.sum(s.c.cost_hi), func.sum(s.c.cost_lo)]
+    return [func.sum(case((when, s.c.cost_hi), else_=0)),
+            func.sum(case((when, s.c.cost_lo), else_=0))]
+
+
+def joined(high: Any, low: Any) -> int:
+    """Micro-cents from the summed halves (None: no rows)."""
+    return (int(high or 0) << 32) + int(low or 0)
+
+
+def calls(s: Subquery, when: ColumnElement[bool] | None = None) -> ColumnElement[Any]:
+    if when is None:
+        return func.sum(s.c.calls)
+    return func.sum(case((when, s.c.calls), else_=0))
+
+
+def unpriced(s: Subquery) -> ColumnElement[bool]:
+    return s.c.cost_source == "unpriced"
+
+
+def label(s: Subquery, dimension: Dimension) -> ColumnElement[str]:
+    """The dimension's value of a spend row, nulls named as the breakdowns name them."""
+    return func.coalesce(s.c[KEYED[dimension]], literal(dimension.null_label))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, String, Table
 
-from costsight.adapters.sql.tables import metadata
+from costsight.adapters.sql.metadata import metadata
 from costsight.adapters.sql.types import UtcDateTime
 
 #: The summed columns of every rollup row, in this order.

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -25,16 +24,13 @@ from sqlalchemy import (
     true,
 )
 
+# Re-exported: importers name the one metadata through this module.
+from costsight.adapters.sql.metadata import NAMING as NAMING
+from costsight.adapters.sql.metadata import metadata as metadata
+
+# Registered in ``metadata`` on import, so ALL_TABLES holds them whatever is imported first.
+from costsight.adapters.sql.rollup_tables import ROLLUP_TABLES as ROLLUP_TABLES
 from costsight.adapters.sql.types import PortableJson, UtcDateTime, utc_now
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING)
 
 #: BIGINT everywhere except SQLite, whose autoincrement needs INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -407,9 +403,6 @@ budget_projections = Table(
     Column("breach_date_p80", Date),
     Column("method", String(64), nullable=False),
 )
-
-# The rollup tables share this metadata (and ALL_TABLES); their module imports ``metadata``.
-from costsight.adapters.sql import rollup_tables as _rollup_tables  # noqa: E402, F401
 
 #: Every table, parents first (no foreign keys today; order kept stable for truncation).
 ALL_TABLES = tuple(metadata.sorted_tables)

@@ -1,0 +1,9 @@
+"""Contract: RollupPort.
+
+The tests live in costsight.testing.contract.test_rollup; this module runs them on memory,
+SQLite and Postgres through the same entry point an out-of-tree adapter uses.
+"""
+
+from costsight.testing import contract_suite
+
+contract_suite(globals(), modules=["rollup"])

@@ -1,0 +1,111 @@
+"""Rollups on SQL: the migration rolls up existing records, verify finds what differs, rebuild
+repairs it (SQLite and Postgres)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from alembic import command
+from sqlalchemy import delete, insert, update
+from sqlalchemy.engine import Connection
+
+from costsight.adapters.sql.engine import create_engine
+from costsight.adapters.sql.migrate import alembic_config, upgrade
+from costsight.adapters.sql.rollup_tables import (
+    cost_rollup_daily,
+    cost_rollup_hourly,
+    cost_rollup_user_daily,
+)
+from costsight.adapters.sql.storage import SqlStorage
+from costsight.core.domain.statistics import Dimension, Resolution
+from costsight.testing.contract.builders import TENANT, at, cost, window
+
+WINDOW = window(at(9, 0), at(12, 0))
+
+
+async def _seed(storage: SqlStorage) -> None:
+    async with storage.unit_of_work() as uow:
+        await uow.costs.record_costs([
+            cost(created_at=at(9 + k % 3, k % 24, k % 60, k % 50), user_id=f"u{k % 3}",
+                 model=("gpt-4o", "claude-3-5-haiku", "no-such-model")[k % 3],
+                 cost_cents=Decimal(k) if k % 2 else None, is_retry=k % 4 == 0)
+            for k in range(120)])
+        await uow.commit()
+
+
+async def _answers(storage: SqlStorage) -> list[Any]:
+    async with storage.unit_of_work() as uow:
+        return [await uow.analytics.cost_spend(TENANT, WINDOW, Resolution.HOUR),
+                await uow.analytics.cost_spend(TENANT, WINDOW, Resolution.DAY),
+                await uow.analytics.cost_breakdown(TENANT, WINDOW, Dimension.USER),
+                await uow.analytics.cost_breakdown(TENANT, WINDOW, Dimension.FEATURE)]
+
+
+async def _verify(storage: SqlStorage) -> list[Any]:
+    async with storage.unit_of_work() as uow:
+        return await uow.rollups.verify(TENANT)
+
+
+async def test_verify_reports_each_difference_and_rebuild_repairs_them(sql_url: str) -> None:
+    storage = await SqlStorage.open(sql_url)
+    try:
+        await _seed(storage)
+        before = await _answers(storage)
+        async with storage.unit_of_work() as uow:
+            conn = uow.connection
+            d = cost_rollup_daily.c
+            await conn.execute(update(cost_rollup_daily).where(
+                d.tenant_id == TENANT, d.model == "gpt-4o", d.is_retry.is_(False))
+                .values(calls=d.calls + 1))
+            await conn.execute(delete(cost_rollup_hourly).where(
+                cost_rollup_hourly.c.tenant_id == TENANT,
+                cost_rollup_hourly.c.bucket == at(10, 1)))  # k = 1
+            await conn.execute(insert(cost_rollup_user_daily).values(
+                tenant_id=TENANT, bucket=at(11, 0), user_id="ghost", is_retry=False,
+                cost_source="reported", calls=1, cost_hi=0, cost_lo=5, input_tokens=0,
+                output_tokens=0))
+            await uow.commit()
+        found = await _verify(storage)
+        grains = {(f.grain, f.stored is None, f.expected is None) for f in found}
+        assert ("cost_rollup_daily", False, False) in grains      # sums differ
+        assert ("cost_rollup_hourly", True, False) in grains      # rollup row missing
+        assert ("cost_rollup_user_daily", False, True) in grains  # no raw row has that key
+        ghost = next(f for f in found if f.grain == "cost_rollup_user_daily")
+        assert ghost.key == {"user_id": "ghost", "is_retry": False, "cost_source": "reported"}
+        assert await _answers(storage) != before
+        async with storage.unit_of_work() as uow:
+            assert await uow.rollups.rebuild(TENANT) > 0
+            await uow.commit()
+        assert await _verify(storage) == []
+        assert await _answers(storage) == before
+    finally:
+        await storage.aclose()
+
+
+def _downgrade_sync(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, "0004")
+
+
+async def test_the_migration_rolls_up_records_stored_before_it(sql_url: str) -> None:
+    storage = await SqlStorage.open(sql_url)
+    try:
+        await _seed(storage)
+        before = await _answers(storage)
+    finally:
+        await storage.aclose()
+    engine = create_engine(sql_url)
+    try:
+        async with engine.begin() as conn:  # back to the schema without rollups
+            await conn.run_sync(_downgrade_sync)
+    finally:
+        await engine.dispose()
+    await upgrade(sql_url)
+    storage = await SqlStorage.open(sql_url)
+    try:
+        assert await _verify(storage) == []
+        assert await _answers(storage) == before
+    finally:
+        await storage.aclose()

@@ -1,5 +1,8 @@
 """SQL RollupPort: rebuild a tenant's rollups from raw rows, and compare the two.
 
+Without ``since`` both start at the day of the tenant's oldest raw record: what retention
+removed lives on in the rollups only, and is left alone.
+
 Both hold the tenant's writer lock (``SqlDialect.lock_tenants``), so no write of the tenant
 lands half-way through; every statement is pinned to the tenant.
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from costsight.adapters.sql.dialects import SqlDialect
@@ -38,9 +41,20 @@ class SqlRollup:
             stmt = stmt.where(cr.created_at >= day)
         return stmt.subquery("src")
 
+    async def _first_day(self, tenant_id: str, since: datetime | None) -> datetime | None:
+        """00:00 UTC of ``since``'s day; without ``since``, of the tenant's oldest raw record:
+        rollups older than every raw record (kept after ``costsight retention``) are history
+        no raw row can reproduce, so they are neither rebuilt nor compared."""
+        if since is None:
+            since = (await self._conn.execute(
+                select(func.min(cr.created_at)).where(cr.tenant_id == tenant_id))).scalar()
+        return _day(since)
+
     async def rebuild(self, tenant_id: str, since: datetime | None = None) -> int:
         await self._dialect.lock_tenants(self._conn, [tenant_id])
-        day = _day(since)
+        day = await self._first_day(tenant_id, since)
+        if day is None:
+            return 0  # no raw record: nothing to rebuild from
         written = 0
         for grain in GRAINS:
             t = grain.table.c
@@ -56,7 +70,7 @@ class SqlRollup:
 
     async def verify(self, tenant_id: str, since: datetime | None = None) -> list[RollupDifference]:
         await self._dialect.lock_tenants(self._conn, [tenant_id])
-        day = _day(since)
+        day = await self._first_day(tenant_id, since)
         found: list[RollupDifference] = []
         for grain in GRAINS:
             expected = await self._sums(grain, aggregate(self._dialect, grain,

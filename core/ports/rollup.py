@@ -17,11 +17,13 @@ class RollupPort(Protocol):
 
     async def rebuild(self, tenant_id: str, since: datetime | None = None) -> int:
         """Recompute the tenant's rollups from its raw records, from 00:00 UTC of the day of
-        ``since`` (None: all of them); returns the number of rollup rows written. Raw records
-        older than ``since`` (and rollups older than that day) are left as they are."""
+        ``since`` (None: of its oldest raw record, so rollups kept after raw records were
+        removed by retention survive); returns the number of rollup rows written. Rollups
+        older than that day are left as they are."""
         ...
 
     async def verify(self, tenant_id: str, since: datetime | None = None) -> list[RollupDifference]:
-        """Every rollup row of the tenant (from the day of ``since``) whose sums differ from
-        its raw records, or that is missing or has no records; empty when consistent."""
+        """Every rollup row of the tenant (from the day of ``since``; None: of its oldest raw
+        record) whose sums differ from its raw records, or that is missing or has no records;
+        empty when consistent."""
         ...

@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 
 import anyio
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.costs import RecordResult
 from costsight.testing.contract.builders import completed_run, cost
+from tests.reliability.workload import rollup_differences
 
 WRITERS = 6
 CALLS = 60
@@ -53,6 +55,7 @@ async def test_concurrent_retries_store_every_call_once(stores: list[SqlStorage]
     assert len(per_request) == CALLS
     assert {count for _, count in per_request} == {1}
     assert sum(r.inserted for _, r in results) == CALLS
+    assert await rollup_differences(stores[0]) == []  # no call counted twice in the rollups
     for size, result in results:
         assert result.inserted + result.duplicates == size
 
@@ -78,6 +81,7 @@ async def test_multi_batch_units_in_opposite_orders_do_not_deadlock(
             tg.start_soon(writer, 0, x, y)
             tg.start_soon(writer, 1, y, x)
     assert sorted(inserted) == [0, 80]
+    assert await rollup_differences(stores[0]) == []
 
 
 async def test_concurrent_worker_run_replays_do_not_conflict(stores: list[SqlStorage]) -> None:
@@ -100,3 +104,27 @@ async def test_concurrent_worker_run_replays_do_not_conflict(stores: list[SqlSto
                 tg.start_soon(writer, n)
     assert sum(inserted for inserted, _ in outcomes) == len(runs)
     assert all(inserted + unchanged == len(runs) for inserted, unchanged in outcomes)
+
+
+@pytest.mark.postgres
+async def test_writers_of_different_tenants_do_not_wait_for_each_other(postgres_url: str) -> None:
+    """Each writer holds only its tenants' locks until it ends: another tenant's write goes
+    through meanwhile; a second writer of the same tenant waits (here: until lock_timeout)."""
+    first, second = await SqlStorage.open(postgres_url), await SqlStorage.open(postgres_url)
+    try:
+        async with first.unit_of_work() as holding:
+            await holding.costs.record_costs([cost(tenant_id="tenant-a", request_id="a-1")])
+            with anyio.fail_after(10):
+                async with second.unit_of_work() as other:
+                    await other.connection.execute(text("SET LOCAL lock_timeout = '2s'"))
+                    await other.costs.record_costs([cost(tenant_id="tenant-b", request_id="b-1")])
+                    await other.commit()
+            with pytest.raises(DBAPIError, match="lock timeout"):
+                async with second.unit_of_work() as same:
+                    await same.connection.execute(text("SET LOCAL lock_timeout = '300ms'"))
+                    await same.costs.record_costs([cost(tenant_id="tenant-a", request_id="a-2")])
+            await holding.commit()
+        assert await rollup_differences(first) == []
+    finally:
+        await first.aclose()
+        await second.aclose()

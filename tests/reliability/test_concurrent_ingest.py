@@ -17,7 +17,14 @@ import pytest
 from costsight.adapters.sql.storage import SqlStorage
 from tests.reliability.ingest_worker import replay
 from tests.reliability.processes import module_command, run_all
-from tests.reliability.workload import CALLS, WRITERS, expected_total, stored_totals, writer_slice
+from tests.reliability.workload import (
+    CALLS,
+    WRITERS,
+    expected_total,
+    rollup_differences,
+    stored_totals,
+    writer_slice,
+)
 
 
 async def _check_totals(url: str, results: list[dict[str, int]]) -> None:
@@ -30,6 +37,7 @@ async def _check_totals(url: str, results: list[dict[str, int]]) -> None:
     storage = await SqlStorage.open(url)
     try:
         rows, distinct, spend = await stored_totals(storage)
+        assert await rollup_differences(storage) == []  # `costsight rollups verify` is clean
     finally:
         await storage.aclose()
     assert (rows, distinct) == (CALLS, CALLS)

@@ -28,7 +28,7 @@ from tests.reliability.postgres_admin import (
     terminate,
     wait_for_query,
 )
-from tests.reliability.workload import expected_total, record, stored_totals
+from tests.reliability.workload import expected_total, record, rollup_differences, stored_totals
 
 pytestmark = pytest.mark.postgres
 
@@ -83,11 +83,13 @@ async def test_a_copy_batch_killed_in_flight_leaves_no_row(postgres_url: str) ->
         assert isinstance(failure, DBAPIError), repr(failure)  # the connection died
 
         assert await stored_totals(storage) == before  # nothing of the killed batch
+        assert await rollup_differences(storage) == []  # nor of its rollup upserts
 
         retried = await _record(storage, batch)  # the same calls, replayed
         assert (retried.inserted, retried.duplicates) == (len(BATCH), 0)
         total = len(BASELINE) + len(BATCH)
         assert await stored_totals(storage) == (total, total, expected_total(range(total)))
+        assert await rollup_differences(storage) == []
     finally:
         await storage.aclose()
 

@@ -77,3 +77,10 @@ async def stored_totals(storage: Any, tenant: str = TENANT) -> tuple[int, int, D
         breakdown = await uow.analytics.cost_breakdown(tenant, WHOLE_DAY, Dimension.MODEL)
     spend = sum((row.spend_cents for row in breakdown), Decimal(0))
     return int(rows), int(distinct), spend
+
+
+async def rollup_differences(storage: Any) -> list[Any]:
+    """Every rollup row of every tenant that differs from the raw rows (``rollups verify``)."""
+    from costsight.core.services.rollups import RollupService
+
+    return (await RollupService(storage).verify()).differences

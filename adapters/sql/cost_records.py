@@ -2,10 +2,11 @@
 
 Batches of at least ``copy_threshold`` records go through a TEMP staging table and one
 INSERT ... SELECT (``costsight.adapters.sql.cost_staging``: COPY on Postgres, a driver-level executemany
-on SQLite); smaller ones through one INSERT executemany. Both paths store identical rows: the
-first record of each (tenant_id, request_id) wins, records already stored are skipped by
-``ON CONFLICT DO NOTHING`` on the partial unique index, and a feature tag that is not an active
-tag of the tenant becomes ``unclassified``. The rows inserted are added to the rollups
+on SQLite); smaller ones through two executemany INSERTs: the claims of their request ids in
+``cost_request_ids`` (``ON CONFLICT DO NOTHING RETURNING``), then the records claimed and those
+without a request id. Both paths store identical rows: the first record of each
+(tenant_id, request_id) wins, a request id already stored is skipped, and a feature tag that
+is not an active tag of the tenant becomes ``unclassified``. The rows inserted are added to the rollups
 (``rollup_writes``) in the same transaction. Nothing here commits.
 """
 
@@ -14,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, null, or_
+from sqlalchemy import bindparam, case, exists, insert, null, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from costsight.adapters.sql.cost_staging import COLUMNS, stage_and_insert
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_writes import apply_stored
-from costsight.adapters.sql.tables import cost_records, feature_tags
+from costsight.adapters.sql.tables import cost_records, cost_request_ids, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord, RecordResult
 from costsight.core.ids import COST_RECORD, new_ids
 from costsight.core.pricing.costing import Costed, PriceResolver, price_costs
@@ -84,21 +85,39 @@ class CostRecordWriter:
         # One INSERT (executemany) whose VALUES normalise the tag with EXISTS: the first
         # statement of the unit is a write, so concurrent SQLite writers queue on the lock.
         seen: set[tuple[str, str]] = set()
+        for r in records:
+            if r.request_id is not None:
+                seen.add((r.tenant_id, r.request_id))
+        claimed = await self._claim(seen)
         rows = []
         for record_id, r, cost in zip(ids, records, costs, strict=True):
             if r.request_id is not None:
                 key = (r.tenant_id, r.request_id)
-                if key in seen:
+                if key not in claimed:
                     continue
-                seen.add(key)
+                claimed.discard(key)  # the first record of the batch with this id wins
             params = {f"p_{c}": v for c, v in _values(record_id, r, cost).items()}
             # Each bound name appears once in the statement: asyncpg's numbered parameters
             # and insertmanyvalues batching do not mix with a name used twice.
             params.update(tag_null=r.feature_tag, tag_eq=r.feature_tag,
                           tag_exists=r.feature_tag, tag_tenant=r.tenant_id)
             rows.append(params)
-        result = await self._conn.execute(self._values_insert(), rows)
-        return {row[0] for row in result}
+        if rows:
+            await self._conn.execute(self._values_insert(), rows)
+        return {str(row["p_id"]) for row in rows}
+
+    async def _claim(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Claim these (tenant_id, request_id) in cost_request_ids; the ones this write won
+        (the others are already stored)."""
+        if not keys:
+            return set()
+        c = cost_request_ids.c
+        stmt = (self._dialect.insert(cost_request_ids)
+                .values(tenant_id=bindparam("k_tenant"), request_id=bindparam("k_request"))
+                .on_conflict_do_nothing().returning(c.tenant_id, c.request_id))
+        result = await self._conn.execute(
+            stmt, [{"k_tenant": t, "k_request": r} for t, r in sorted(keys)])
+        return {(row[0], row[1]) for row in result}
 
     async def _add_to_rollups(self, ids: Sequence[str], records: Sequence[NewCostRecord],
                               inserted: set[str]) -> None:
@@ -123,8 +142,4 @@ class CostRecordWriter:
             (or_(bindparam("tag_eq", type_=text_type) == UNCLASSIFIED, active), tag),
             else_=UNCLASSIFIED,
         )
-        stmt = self._dialect.insert(cost_records).values(params)
-        return stmt.on_conflict_do_nothing(
-            index_elements=[cost_records.c.tenant_id, cost_records.c.request_id],
-            index_where=cost_records.c.request_id.is_not(None),
-        ).returning(cost_records.c.id)
+        return insert(cost_records).values(params)

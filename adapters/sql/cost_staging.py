@@ -5,12 +5,16 @@ driver-level executemany (no SQLAlchemy bind processing: the values are already 
 SQLite stores) into a TEMP table of the connection, emptied before and after every batch, so
 no staged row outlives its batch nor reaches another unit of work on a pooled connection.
 
-The INSERT ... SELECT is the same statement on both: the first record of each
-(tenant_id, request_id) wins by ``row_number()`` over the input order, a feature tag that is
-not an active tag of the tenant becomes ``unclassified`` (LEFT JOIN feature_tags), records
-already stored are skipped by ``ON CONFLICT DO NOTHING`` and the inserted ids are returned.
-The rows it inserted are added to the rollups in the same transaction: on Postgres by the
-same statement (its RETURNING feeds the upserts), on SQLite from the staged rows now stored.
+The records to store are the same SELECT on both (``staged_source``): the first record of
+each (tenant_id, request_id) wins by ``row_number()`` over the input order, a feature tag that
+is not an active tag of the tenant becomes ``unclassified`` (LEFT JOIN feature_tags). A record
+with a request id is stored only if this write claims (tenant_id, request_id) in
+``cost_request_ids`` (a unique index on the partitioned cost_records would have to hold
+created_at). Postgres: ONE statement of data-modifying CTEs, the claim
+(``INSERT ... ON CONFLICT DO NOTHING RETURNING``), the INSERT of the records it claimed and of
+those without a request id, whose RETURNING feeds the rollup upserts. SQLite (no
+data-modifying CTE, one writer at a time): the INSERT of the records whose request id is not
+yet claimed, then the claims, then the rollups from the staged rows now stored.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Select,
     Boolean,
     Column,
     DateTime,
@@ -32,6 +37,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    exists,
     func,
     insert,
     or_,
@@ -43,7 +49,7 @@ from sqlalchemy.schema import CreateTable
 
 from costsight.adapters.sql.dialects import SqlDialect, dialect_for
 from costsight.adapters.sql.rollup_writes import apply_rollups, staged_rows, with_rollups
-from costsight.adapters.sql.tables import cost_records, feature_tags
+from costsight.adapters.sql.tables import cost_records, cost_request_ids, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord
 from costsight.core.pricing.costing import Costed
 
@@ -137,6 +143,7 @@ async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequ
     await conn.exec_driver_sql(sql.stage_insert, stage_tuples(ids, records, costs, sqlite_timestamp))
     result = await conn.execute(sql.insert)
     inserted = {row[0] for row in result}
+    await conn.execute(sql.claim)
     if inserted:
         await apply_rollups(conn, dialect, lambda tenant: staged_rows(stage, tenant),
                             {r.tenant_id for r in records})
@@ -158,8 +165,10 @@ class _Statements:
             if tuple(stage_insert.positiontup or ()) != self.stage_columns:
                 raise RuntimeError("staging INSERT parameters are not in column order")
         self.stage_insert = str(stage_insert)
-        self.insert = staged_insert(dialect).returning(cost_records.c.id)
-        self.insert_with_rollups = with_rollups(dialect, staged_insert(dialect))
+        if dialect.name == "postgresql":
+            self.insert_with_rollups = with_rollups(dialect, staged_insert(dialect))
+        else:
+            self.insert, self.claim = staged_insert_sqlite(dialect)
 
 
 def _sqlalchemy_dialect(name: str) -> Any:
@@ -171,8 +180,9 @@ def _statements(name: str) -> _Statements:
     return _Statements(dialect_for(name))
 
 
-def staged_insert(dialect: SqlDialect) -> Any:
-    """INSERT ... SELECT from ``stage``: first-wins, tags normalised (no RETURNING yet)."""
+def staged_source(dialect: SqlDialect) -> Select[Any]:
+    """The staged records to store, in COLUMNS order: the first of each (tenant_id,
+    request_id) by input order, feature tags normalised."""
     ranked = select(
         stage,
         func.row_number().over(partition_by=(stage.c.tenant_id, stage.c.request_id),
@@ -186,14 +196,48 @@ def staged_insert(dialect: SqlDialect) -> Any:
         (ft.c.id.is_not(None), tag),
         else_=UNCLASSIFIED,
     )
-    source = (
-        select(*(normalised if c == "feature_tag" else ranked.c[c] for c in COLUMNS))
+    return (
+        select(*(normalised.label(c) if c == "feature_tag" else ranked.c[c] for c in COLUMNS))
         .select_from(ranked.outerjoin(ft, and_(
             ft.c.tenant_id == ranked.c.tenant_id, ft.c.tag == tag, ft.c.is_active)))
         .where(or_(ranked.c.request_id.is_(None), ranked.c.rn == 1))
     )
-    stmt = dialect.insert(cost_records).from_select(list(COLUMNS), source)
-    return stmt.on_conflict_do_nothing(
-        index_elements=[cost_records.c.tenant_id, cost_records.c.request_id],
-        index_where=cost_records.c.request_id.is_not(None),
-    )
+
+
+def staged_insert(dialect: SqlDialect) -> Any:
+    """INSERT INTO cost_records ... SELECT from ``stage`` (no RETURNING yet) of the staged
+    records whose request id this statement claimed in ``cost_request_ids`` (or that have
+    none): the claim is an ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` in a
+    data-modifying CTE, so a request id already stored, or stored by another writer of the
+    tenant that committed first, is skipped (Postgres)."""
+    src = staged_source(dialect).cte("src")
+    claim = dialect.insert(cost_request_ids).from_select(
+        ["tenant_id", "request_id"],
+        select(src.c.tenant_id, src.c.request_id).where(src.c.request_id.is_not(None)))
+    claimed = (claim.on_conflict_do_nothing()
+               .returning(cost_request_ids.c.tenant_id, cost_request_ids.c.request_id)
+               .cte("claimed"))
+    won = (select(*(src.c[c] for c in COLUMNS))
+           .select_from(src.outerjoin(claimed, and_(claimed.c.tenant_id == src.c.tenant_id,
+                                                    claimed.c.request_id == src.c.request_id)))
+           .where(or_(src.c.request_id.is_(None), claimed.c.request_id.is_not(None))))
+    return insert(cost_records).from_select(list(COLUMNS), won)
+
+
+def staged_insert_sqlite(dialect: SqlDialect) -> tuple[Any, Any]:
+    """SQLite (no data-modifying CTE; one writer at a time): INSERT the staged records whose
+    request id is not yet in ``cost_request_ids`` (RETURNING id), then claim every staged
+    request id (those already stored conflict and are skipped)."""
+    src = staged_source(dialect).subquery("src")
+    claims = cost_request_ids.alias("d")
+    known = exists().where(claims.c.tenant_id == src.c.tenant_id,
+                           claims.c.request_id == src.c.request_id)
+    records = insert(cost_records).from_select(
+        list(COLUMNS),
+        select(*(src.c[c] for c in COLUMNS)).where(or_(src.c.request_id.is_(None), ~known)),
+    ).returning(cost_records.c.id)
+    claim = dialect.insert(cost_request_ids).from_select(
+        ["tenant_id", "request_id"],
+        select(stage.c.tenant_id, stage.c.request_id).distinct()
+        .where(stage.c.request_id.is_not(None)))
+    return records, claim.on_conflict_do_nothing()

@@ -35,6 +35,10 @@ from costsight.adapters.sql.types import PortableJson, UtcDateTime, utc_now
 #: BIGINT everywhere except SQLite, whose autoincrement needs INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
+#: Raw cost records. On Postgres the table is range-partitioned by month of ``created_at``
+#: (``partitions.py``; migration 0007), so its primary key must hold the partition key:
+#: (id, created_at) on both dialects. Idempotency by (tenant_id, request_id) lives in
+#: ``cost_request_ids``: a unique index on a partitioned table must hold the partition key too.
 cost_records = Table(
     "cost_records", metadata,
     Column("id", String(64), primary_key=True),
@@ -50,7 +54,7 @@ cost_records = Table(
     Column("output_tokens", Integer, nullable=False, server_default=text("0")),
     Column("cost_micros", BigInteger, nullable=False),
     Column("is_retry", Boolean, nullable=False, server_default=false()),
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, primary_key=True),
     Column("provider", String(64)),
     Column("cache_read_tokens", Integer, nullable=False, server_default=text("0")),
     Column("cache_write_tokens", Integer, nullable=False, server_default=text("0")),
@@ -66,9 +70,15 @@ cost_records = Table(
     Index("ix_cost_records_unpriced", "tenant_id", "created_at",
           postgresql_where=text("cost_source = 'unpriced'"),
           sqlite_where=text("cost_source = 'unpriced'")),
-    Index("uq_cost_records_tenant_request", "tenant_id", "request_id", unique=True,
-          postgresql_where=text("request_id IS NOT NULL"),
-          sqlite_where=text("request_id IS NOT NULL")),
+    postgresql_partition_by="RANGE (created_at)",
+)
+
+#: The request ids stored per tenant: a writer claims (tenant_id, request_id) here with
+#: ON CONFLICT DO NOTHING and stores only the records whose claim it won (cost_records.py).
+cost_request_ids = Table(
+    "cost_request_ids", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("request_id", String(64), primary_key=True),
 )
 
 #: Price book overrides (genai-prices supplies the defaults). ``tenant_id`` '' is the global

@@ -26,12 +26,12 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Select,
     Boolean,
     Column,
     DateTime,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     and_,

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from costsight.adapters.sql.engine import backend_of, create_engine
+from costsight.adapters.sql.partitions import ensure_partitions_sync
 from costsight.core.errors import SchemaOutOfDate, ValidationError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -41,6 +42,8 @@ def _upgrade_sync(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+    # The months ahead of now (Postgres): `costsight migrate` creates them, then the worker.
+    ensure_partitions_sync(connection)
 
 
 def _revision_sync(connection: Connection) -> str | None:

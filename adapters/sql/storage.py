@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -9,6 +11,7 @@ from costsight.adapters.sql.dialects import SqlDialect, dialect_for
 from costsight.adapters.sql.engine import backend_of, create_engine
 from costsight.adapters.sql.leader_election import SqlLeaderElection
 from costsight.adapters.sql.migrate import ensure_schema
+from costsight.adapters.sql.partitions import MONTHS_AHEAD, ensure_partitions
 from costsight.adapters.sql.tables import ALL_TABLES
 from costsight.adapters.sql.uow import SqlUnitOfWork
 
@@ -52,6 +55,15 @@ class SqlStorage:
                                                   read_only=self.read_only)
         self._contenders.append(election)
         return election
+
+    async def ensure_partitions(self, months_ahead: int = MONTHS_AHEAD, *,
+                                now: datetime | None = None) -> list[str]:
+        """Create the monthly partitions of cost_records up to ``months_ahead`` months after
+        the month of ``now`` (Postgres; nothing on SQLite); the names created."""
+        if self.backend != "postgresql":
+            return []
+        async with self.engine.begin() as conn:
+            return await ensure_partitions(conn, months_ahead, now=now)
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.dialect)

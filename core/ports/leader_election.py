@@ -26,6 +26,7 @@ class JobLock(IntEnum):
     PATTERN_CYCLE = 7006
     ALERT_DISPATCHER = 7007
     FORECAST_CYCLE = 7008
+    PARTITION_MAINTENANCE = 7009
 
 
 def check_lock_id(lock_id: int) -> int:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 import argparse
 import signal
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 import anyio
 
@@ -24,7 +26,8 @@ from costsight.cli.common import (
     settings,
     stdout_console,
 )
-from costsight.core.services.jobs import JobOutcome, JobRunner, default_jobs
+from costsight.core.ports.leader_election import JobLock
+from costsight.core.services.jobs import Job, JobOutcome, JobRunner, default_jobs
 
 DEFAULT_INTERVAL = 300.0
 
@@ -64,7 +67,8 @@ def _printer(as_json: bool) -> Callable[[JobOutcome], None]:
 async def run(args: argparse.Namespace) -> int:
     config = settings()
     async with application(config) as app, _alert_dispatcher(app, config) as dispatcher:
-        runner = JobRunner(app, default_jobs(app, dispatcher=dispatcher), interval=args.interval)
+        jobs = [partition_job(app), *default_jobs(app, dispatcher=dispatcher)]
+        runner = JobRunner(app, jobs, interval=args.interval)
         if args.once:
             outcomes = await runner.run_once()
             if args.json:
@@ -78,6 +82,21 @@ async def run(args: argparse.Namespace) -> int:
             group.start_soon(_stop_on_signal, group.cancel_scope)
             await runner.run_forever(_printer(args.json))
     return EXIT_OK
+
+
+def partition_job(app: Application) -> Job:
+    """The monthly partitions of cost_records ahead of the tick (SQL storage; a no-op on
+    SQLite and memory), first at every tick under its own leader lock."""
+
+    async def partitions(as_of: datetime) -> dict[str, Any]:
+        from costsight.adapters.sql.storage import SqlStorage
+
+        storage = app.storage
+        created = (await storage.ensure_partitions(now=as_of)
+                   if isinstance(storage, SqlStorage) else [])
+        return {"created": created}
+
+    return Job("partitions", JobLock.PARTITION_MAINTENANCE, partitions)
 
 
 async def _stop_on_signal(scope: anyio.CancelScope) -> None:

@@ -16,7 +16,7 @@ from tests.cli.conftest import COSTSIGHT
 from tests.ingest.lines import good_lines, jsonl
 
 DETECTION_JOBS = {"anomaly_detection", "forecasts", "predictions", "patterns"}
-JOBS = DETECTION_JOBS | {"alert_dispatch"}
+JOBS = DETECTION_JOBS | {"alert_dispatch", "partitions"}
 
 
 def test_worker_once_runs_every_job(cli, tmp_path: Path) -> None:

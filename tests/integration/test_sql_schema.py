@@ -11,8 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from costsight.adapters.sql.engine import create_engine
-from costsight.adapters.sql.partitions import is_partition
 from costsight.adapters.sql.migrate import HEAD_REVISION, current_revision, upgrade
+from costsight.adapters.sql.partitions import is_partition
 from costsight.adapters.sql.storage import SqlStorage, truncate_all
 from costsight.adapters.sql.tables import ALL_TABLES, metadata
 from costsight.core.errors import SchemaOutOfDate

@@ -13,6 +13,7 @@ is not an active tag of the tenant becomes ``unclassified``. The rows inserted a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, exists, insert, null, or_
@@ -122,11 +123,14 @@ class CostRecordWriter:
     async def _add_to_rollups(self, ids: Sequence[str], records: Sequence[NewCostRecord],
                               inserted: set[str]) -> None:
         by_tenant: dict[str, list[str]] = {}
+        times: dict[str, list[datetime]] = {}
         for record_id, r in zip(ids, records, strict=True):
             if record_id in inserted:
                 by_tenant.setdefault(r.tenant_id, []).append(record_id)
+                times.setdefault(r.tenant_id, []).append(r.created_at)
         for tenant, tenant_ids in sorted(by_tenant.items()):
-            await apply_stored(self._conn, self._dialect, tenant, tenant_ids)
+            span = (min(times[tenant]), max(times[tenant]))
+            await apply_stored(self._conn, self._dialect, tenant, tenant_ids, span=span)
 
     def _values_insert(self) -> Any:
         params: dict[str, ColumnElement[Any]] = {

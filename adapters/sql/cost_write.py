@@ -97,22 +97,25 @@ class SqlCostWrite:
             ch = wanted[record_id]
             new = (cents_to_micros(ch.cost_cents), ch.cost_source.value, ch.price_id)
             if new != (old_micros, old_source, old_price):
-                updates.append({"b_id": record_id, "b_micros": new[0], "b_source": new[1],
-                                "b_price": new[2]})
+                updates.append({"b_id": record_id, "b_created": created[record_id],
+                                "b_micros": new[0], "b_source": new[1], "b_price": new[2]})
         if updates:
             changed = [str(u["b_id"]) for u in updates]
+            times = [created[i] for i in changed]
+            span = (min(times), max(times))
             # The rollups lose the rows' old sums and gain the new ones (same transaction).
-            await apply_stored(self._conn, self._dialect, tenant_id, changed, -1)
+            await apply_stored(self._conn, self._dialect, tenant_id, changed, -1, span=span)
             await self._conn.execute(
                 sql_update(cost_records)
-                .where(c.id == bindparam("b_id"), c.tenant_id == tenant_id,
+                # created_at (the partition key) names the one partition holding the row.
+                .where(c.id == bindparam("b_id"), c.created_at == bindparam("b_created"),
+                       c.tenant_id == tenant_id,
                        c.cost_source != CostSource.REPORTED.value)
                 .values(cost_micros=bindparam("b_micros"), cost_source=bindparam("b_source"),
                         price_id=bindparam("b_price")),
                 updates)
-            await apply_stored(self._conn, self._dialect, tenant_id, changed, 1)
-            times = [created[i] for i in changed]
-            await drop_empty_rollups(self._conn, tenant_id, min(times), max(times))
+            await apply_stored(self._conn, self._dialect, tenant_id, changed, 1, span=span)
+            await drop_empty_rollups(self._conn, tenant_id, *span)
         return len(updates)
 
     # -- worker runs -------------------------------------------------------------------------

@@ -122,14 +122,20 @@ ID_CHUNK = 500
 
 
 async def apply_stored(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str,
-                       ids: Sequence[str], sign: int = 1) -> None:
-    """Add (or subtract) the stored records of ``tenant_id`` named by ``ids`` to every grain."""
+                       ids: Sequence[str], sign: int = 1, *,
+                       span: tuple[datetime, datetime] | None = None) -> None:
+    """Add (or subtract) the stored records of ``tenant_id`` named by ``ids`` to every grain.
+    ``span``: the first and last created_at of those records, so that a partitioned
+    cost_records is searched in their months' partitions only."""
     for k in range(0, len(ids), ID_CHUNK):
         chunk = list(ids[k:k + ID_CHUNK])
 
         def source(tenant: str, chunk: list[str] = chunk) -> FromClause:
-            return (select(*source_columns(cost_records))
-                    .where(cr.tenant_id == tenant, cr.id.in_(chunk)).subquery("src"))
+            stmt = select(*source_columns(cost_records)).where(cr.tenant_id == tenant,
+                                                               cr.id.in_(chunk))
+            if span is not None:
+                stmt = stmt.where(cr.created_at >= span[0], cr.created_at <= span[1])
+            return stmt.subquery("src")
 
         await apply_rollups(conn, dialect, source, [tenant_id], sign)
 

@@ -8,13 +8,14 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import asyncpg
 
-from benchmarks.workload import COLUMNS, Row
+from benchmarks.workload import COLUMNS, DAYS, END, Row
 from costsight.adapters.sql.migrate import upgrade
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.core.domain.costs import NewFeatureTag
@@ -51,9 +52,22 @@ async def postgres_database(label: str, admin_url: str = PG_URL,
     try:
         if migrate:
             await upgrade(url)
+            await _workload_partitions(url)
         yield url
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin_url)
+
+
+async def _workload_partitions(url: str) -> None:
+    """The monthly partitions of cost_records for the workload's months (migrate creates the
+    months from now on; without these the workload's rows would all land in DEFAULT)."""
+    storage = await SqlStorage.open(url)
+    try:
+        start = END - timedelta(days=DAYS)
+        months = (END.year * 12 + END.month) - (start.year * 12 + start.month)
+        await storage.ensure_partitions(months, now=start)
+    finally:
+        await storage.aclose()
 
 
 @asynccontextmanager

@@ -248,3 +248,21 @@ async def test_the_migration_from_0006_keeps_every_row_and_every_answer(fresh_ur
         assert len(replay.duplicate_request_ids) == 73
     finally:
         await storage.aclose()
+
+
+async def test_the_worker_job_creates_the_months_ahead_of_its_tick(sql_url: str) -> None:
+    from costsight.bootstrap import bootstrap
+    from costsight.cli.worker_cmd import partition_job
+
+    storage = await SqlStorage.open(sql_url)
+    try:
+        app = await bootstrap(storage=storage, load_entrypoints=False)
+        job = partition_job(app)
+        tick = datetime(2090, 12, 1, 0, 5, tzinfo=UTC)
+        expected = ([] if storage.backend == "sqlite" else
+                    ["cost_records_p2090_12", "cost_records_p2091_01", "cost_records_p2091_02",
+                     "cost_records_p2091_03"])
+        assert await job.run(tick) == {"created": expected}
+        assert await job.run(tick) == {"created": []}
+    finally:
+        await storage.aclose()

@@ -122,15 +122,12 @@ class CostRecordWriter:
 
     async def _add_to_rollups(self, ids: Sequence[str], records: Sequence[NewCostRecord],
                               inserted: set[str]) -> None:
-        by_tenant: dict[str, list[str]] = {}
-        times: dict[str, list[datetime]] = {}
+        by_tenant: dict[str, list[tuple[str, datetime]]] = {}
         for record_id, r in zip(ids, records, strict=True):
             if record_id in inserted:
-                by_tenant.setdefault(r.tenant_id, []).append(record_id)
-                times.setdefault(r.tenant_id, []).append(r.created_at)
-        for tenant, tenant_ids in sorted(by_tenant.items()):
-            span = (min(times[tenant]), max(times[tenant]))
-            await apply_stored(self._conn, self._dialect, tenant, tenant_ids, span=span)
+                by_tenant.setdefault(r.tenant_id, []).append((record_id, r.created_at))
+        for tenant, keys in sorted(by_tenant.items()):
+            await apply_stored(self._conn, self._dialect, tenant, keys)
 
     def _values_insert(self) -> Any:
         params: dict[str, ColumnElement[Any]] = {

@@ -238,6 +238,5 @@ def staged_insert_sqlite(dialect: SqlDialect) -> tuple[Any, Any]:
     ).returning(cost_records.c.id)
     claim = dialect.insert(cost_request_ids).from_select(
         ["tenant_id", "request_id"],
-        select(stage.c.tenant_id, stage.c.request_id).distinct()
-        .where(stage.c.request_id.is_not(None)))
+        select(stage.c.tenant_id, stage.c.request_id).where(stage.c.request_id.is_not(None)))
     return records, claim.on_conflict_do_nothing()

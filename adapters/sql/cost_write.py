@@ -87,7 +87,8 @@ class SqlCostWrite:
         for k in range(0, len(ids), _ID_CHUNK):
             rows = await self._conn.execute(
                 select(c.id, c.cost_micros, c.cost_source, c.price_id, c.created_at).where(
-                    c.tenant_id == tenant_id, c.id.in_(ids[k:k + _ID_CHUNK]),
+                    self._dialect.unindexed(c.tenant_id) == tenant_id,
+                    c.id.in_(ids[k:k + _ID_CHUNK]),
                     c.cost_source != CostSource.REPORTED.value))
             for row in rows:
                 before[row.id] = (row.cost_micros, row.cost_source, row.price_id)
@@ -100,22 +101,21 @@ class SqlCostWrite:
                 updates.append({"b_id": record_id, "b_created": created[record_id],
                                 "b_micros": new[0], "b_source": new[1], "b_price": new[2]})
         if updates:
-            changed = [str(u["b_id"]) for u in updates]
-            times = [created[i] for i in changed]
-            span = (min(times), max(times))
+            changed = [(str(u["b_id"]), created[str(u["b_id"])]) for u in updates]
+            times = [at for _, at in changed]
             # The rollups lose the rows' old sums and gain the new ones (same transaction).
-            await apply_stored(self._conn, self._dialect, tenant_id, changed, -1, span=span)
+            await apply_stored(self._conn, self._dialect, tenant_id, changed, -1)
             await self._conn.execute(
                 sql_update(cost_records)
                 # created_at (the partition key) names the one partition holding the row.
                 .where(c.id == bindparam("b_id"), c.created_at == bindparam("b_created"),
-                       c.tenant_id == tenant_id,
+                       self._dialect.unindexed(c.tenant_id) == tenant_id,
                        c.cost_source != CostSource.REPORTED.value)
                 .values(cost_micros=bindparam("b_micros"), cost_source=bindparam("b_source"),
                         price_id=bindparam("b_price")),
                 updates)
-            await apply_stored(self._conn, self._dialect, tenant_id, changed, 1, span=span)
-            await drop_empty_rollups(self._conn, tenant_id, *span)
+            await apply_stored(self._conn, self._dialect, tenant_id, changed, 1)
+            await drop_empty_rollups(self._conn, tenant_id, min(times), max(times))
         return len(updates)
 
     # -- worker runs -------------------------------------------------------------------------

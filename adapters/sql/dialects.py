@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Date, Table, cast, func, literal_column, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnClause, ColumnElement
+from sqlalchemy.sql.elements import ColumnClause, ColumnElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from costsight.adapters.sql.types import UtcDateTime
 from costsight.core.domain.statistics import Resolution
@@ -44,6 +45,12 @@ class SqlDialect:
 
     def text_key(self, column: ColumnElement[str]) -> ColumnElement[str]:
         """A string column compared and ordered by code point (as Python does)."""
+        return column
+
+    def unindexed(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        """``column`` in a condition that must not choose the index (SQLite: its planner,
+        without statistics, prefers ``tenant_id = ?`` on a tenant index over ``id IN (...)``
+        on the primary key (id, created_at), and scans the tenant's rows)."""
         return column
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
@@ -113,6 +120,10 @@ class SqliteDialect(SqlDialect):
 
     def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
         return type_coerce(func.date(column), Date())
+
+    def unindexed(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        # The unary + disqualifies a term from index use (SQLite's documented hint).
+        return type_coerce(UnaryExpression(column, operator=custom_op("+", precedence=100)), column.type)
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         # SQLite admits one writer: taking the write lock now (rather than at the first write,

@@ -122,29 +122,32 @@ ID_CHUNK = 500
 
 
 async def apply_stored(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str,
-                       ids: Sequence[str], sign: int = 1, *,
-                       span: tuple[datetime, datetime] | None = None) -> None:
-    """Add (or subtract) the stored records of ``tenant_id`` named by ``ids`` to every grain.
-    ``span``: the first and last created_at of those records, so that a partitioned
-    cost_records is searched in their months' partitions only."""
-    for k in range(0, len(ids), ID_CHUNK):
-        chunk = list(ids[k:k + ID_CHUNK])
+                       keys: Sequence[tuple[str, datetime]], sign: int = 1) -> None:
+    """Add (or subtract) the stored records of ``tenant_id`` named by ``keys`` (their primary
+    key: id, created_at) to every grain. The rows are found by id in the primary key, within
+    the span of their created_at (so Postgres searches their months' partitions only)."""
+    for k in range(0, len(keys), ID_CHUNK):
+        chunk = list(keys[k:k + ID_CHUNK])
+        ids = [i for i, _ in chunk]
+        first, last = min(at for _, at in chunk), max(at for _, at in chunk)
 
-        def source(tenant: str, chunk: list[str] = chunk) -> FromClause:
-            stmt = select(*source_columns(cost_records)).where(cr.tenant_id == tenant,
-                                                               cr.id.in_(chunk))
-            if span is not None:
-                stmt = stmt.where(cr.created_at >= span[0], cr.created_at <= span[1])
-            return stmt.subquery("src")
+        def source(tenant: str, ids: list[str] = ids, first: datetime = first,
+                   last: datetime = last) -> FromClause:
+            return (select(*source_columns(cost_records))
+                    .where(dialect.unindexed(cr.tenant_id) == tenant, cr.id.in_(ids),
+                           cr.created_at >= first, cr.created_at <= last)
+                    .subquery("src"))
 
         await apply_rollups(conn, dialect, source, [tenant_id], sign)
 
 
 def staged_rows(stage: Table, tenant_id: str) -> FromClause:
     """The records of ``tenant_id`` that the staged INSERT stored: staging rows whose id is now
-    in cost_records (ids are fresh, so a staged row that lost to a duplicate is not)."""
+    in cost_records (ids are fresh, so a staged row that lost to a duplicate is not). The join
+    names the whole primary key (id, created_at): one index lookup per staged row."""
     return (select(*source_columns(cost_records))
             .select_from(stage.join(cost_records, and_(cr.id == stage.c.id,
+                                                       cr.created_at == stage.c.created_at,
                                                        cr.tenant_id == stage.c.tenant_id)))
             .where(stage.c.tenant_id == tenant_id).subquery("src"))
 

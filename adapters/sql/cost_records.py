@@ -83,13 +83,11 @@ class CostRecordWriter:
 
     async def _executemany(self, ids: list[str], records: Sequence[NewCostRecord],
                            costs: Sequence[Costed]) -> set[str]:
-        # One INSERT (executemany) whose VALUES normalise the tag with EXISTS: the first
-        # statement of the unit is a write, so concurrent SQLite writers queue on the lock.
-        seen: set[tuple[str, str]] = set()
-        for r in records:
-            if r.request_id is not None:
-                seen.add((r.tenant_id, r.request_id))
-        claimed = await self._claim(seen)
+        # The claims of the batch's request ids, then one INSERT (executemany) of the records
+        # claimed and of those without a request id, whose VALUES normalise the tag with
+        # EXISTS. The tenants' locks are already held (record_costs).
+        claimed = await self._claim({(r.tenant_id, r.request_id) for r in records
+                                     if r.request_id is not None})
         rows = []
         for record_id, r, cost in zip(ids, records, costs, strict=True):
             if r.request_id is not None:

@@ -19,6 +19,7 @@ its contract tests in ``tests/contract/test_x.py`` (``tests/unit/test_port_names
 | LeaderElectionPort     | leader                                  |
 | PriceBookPort          | (new) model prices for cost at ingest   |
 | ForecastPort           | (new) forecast snapshots                |
+| RawRetentionPort       | (new) raw cost record retention         |
 """
 
 from costsight.core.ports.analytics import AnalyticsPort
@@ -34,11 +35,12 @@ from costsight.core.ports.prediction import PredictionPort
 from costsight.core.ports.prediction_record import PredictionRecordPort
 from costsight.core.ports.price_book import PriceBookPort
 from costsight.core.ports.provenance import ProvenancePort
+from costsight.core.ports.raw_retention import RawRetentionPort
 from costsight.core.ports.unit_of_work import Storage, UnitOfWork
 
 __all__ = [
     "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
     "ForecastPort", "JobLock", "Lease", "LeaderElectionPort", "PatternDetectionPort",
     "PatternFeedbackPort", "PredictionPort", "PredictionRecordPort", "PriceBookPort",
-    "ProvenancePort", "Storage", "UnitOfWork",
+    "ProvenancePort", "RawRetentionPort", "Storage", "UnitOfWork",
 ]

@@ -21,6 +21,7 @@ from costsight.core.ports.prediction import PredictionPort
 from costsight.core.ports.prediction_record import PredictionRecordPort
 from costsight.core.ports.price_book import PriceBookPort
 from costsight.core.ports.provenance import ProvenancePort
+from costsight.core.ports.raw_retention import RawRetentionPort
 
 
 class UnitOfWork(Protocol):
@@ -63,6 +64,8 @@ class UnitOfWork(Protocol):
     def price_book(self) -> PriceBookPort: ...
     @property
     def forecasts(self) -> ForecastPort: ...
+    @property
+    def raw_retention(self) -> RawRetentionPort: ...
 
     async def commit(self) -> None:
         """Make every write of this unit durable and visible to others."""

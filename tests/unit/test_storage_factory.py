@@ -21,6 +21,7 @@ MEMORY = {
     "notifications": "costsight.adapters.memory.notification.MemoryNotification",
     "price_book": "costsight.adapters.memory.price_book.MemoryPriceBook",
     "forecasts": "costsight.adapters.memory.forecast.MemoryForecast",
+    "raw_retention": "costsight.adapters.memory.raw_retention.MemoryRawRetention",
 }
 SQL = {
     "analytics": "costsight.adapters.sql.analytics.SqlAnalytics",
@@ -38,6 +39,7 @@ SQL = {
     "notifications": "costsight.adapters.sql.notification.SqlNotification",
     "price_book": "costsight.adapters.sql.price_book.SqlPriceBook",
     "forecasts": "costsight.adapters.sql.forecast.SqlForecast",
+    "raw_retention": "costsight.adapters.sql.raw_retention.SqlRawRetention",
 }
 LEADER = {
     "memory": ("costsight.adapters.memory.leader_election.MemoryLeaderElection", None),

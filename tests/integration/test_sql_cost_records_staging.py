@@ -3,7 +3,6 @@ staging table that never carries a row beyond its batch and takes the write lock
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -18,11 +17,9 @@ from costsight.adapters.sql.cost_staging import sqlite_timestamp, stage
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.adapters.sql.tables import cost_records
 from costsight.adapters.sql.types import UtcDateTime
-from costsight.core.ids import COST_RECORD, new_ids
+from costsight.core.ids import COST_RECORD, is_id
 from costsight.testing.contract.builders import T0, TENANT, cost
 from tests.integration.sqlite_locks import StatementLog, write_lock_held
-
-ID_FORMAT = re.compile(r"cr_[0-9a-f]{16}")
 
 
 @pytest.fixture
@@ -39,18 +36,6 @@ async def lite(sqlite_url: str) -> AsyncIterator[SqlStorage]:
     await storage.aclose()
 
 
-# -- ids ---------------------------------------------------------------------------------------
-
-def test_new_ids_are_prefixed_lowercase_hex_and_distinct() -> None:
-    ids = new_ids(COST_RECORD, 20_000)
-    assert len(ids) == 20_000 == len(set(ids))
-    assert all(ID_FORMAT.fullmatch(i) for i in ids)
-    assert new_ids("ft_", 0) == []
-    assert re.fullmatch(r"ft_[0-9a-f]{16}", new_ids("ft_", 1)[0])
-    with pytest.raises(ValueError, match="n must be >= 0"):
-        new_ids(COST_RECORD, -1)
-
-
 async def test_staged_batch_stores_exactly_the_ids_it_reports(store: SqlStorage) -> None:
     batch = [cost(request_id=f"r{i}") for i in range(300)] + [cost(request_id="r7")]
     async with store.unit_of_work() as uow:
@@ -62,7 +47,7 @@ async def test_staged_batch_stores_exactly_the_ids_it_reports(store: SqlStorage)
             select(cost_records.c.id, cost_records.c.request_id))).all())
     assert result.duplicate_request_ids == ["r7"]
     assert set(result.inserted_ids) == set(stored) and len(result.inserted_ids) == 300
-    assert all(ID_FORMAT.fullmatch(i) for i in result.inserted_ids)
+    assert all(is_id(i, COST_RECORD) for i in result.inserted_ids)
     assert [stored[i] for i in result.inserted_ids] == [f"r{i}" for i in range(300)]
 
 

@@ -6,12 +6,24 @@ SELECT and GROUP BY expressions are textually identical.
 
 from __future__ import annotations
 
+import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Table, cast, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    Date,
+    String,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement
@@ -45,6 +57,11 @@ class SqlDialect:
     def text_key(self, column: ColumnElement[str]) -> ColumnElement[str]:
         """A string column compared and ordered by code point (as Python does)."""
         return column
+
+    def in_values(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        """``column IN values`` with the values bound as ONE parameter, so the statement's text
+        (and its cached plan) is the same whatever their number."""
+        raise NotImplementedError
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         """Queue this transaction behind every other writer of these tenants, until it ends.
@@ -89,6 +106,10 @@ class PostgresDialect(SqlDialect):
     def text_key(self, column: ColumnElement[str]) -> ColumnElement[str]:
         return column.collate("C")
 
+    def in_values(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        return column == any_(bindparam("in_values", list(values),
+                                        type_=postgresql.ARRAY(String())))
+
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         # Ascending keys: two writers of overlapping tenant sets take them in the same order.
         # Re-taking a lock this transaction holds is a no-op.
@@ -113,6 +134,11 @@ class SqliteDialect(SqlDialect):
 
     def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
         return type_coerce(func.date(column), Date())
+
+    def in_values(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        each = func.json_each(bindparam("in_values", json.dumps(list(values)))).table_valued(
+            "value")
+        return column.in_(select(each.c.value))
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         # SQLite admits one writer: taking the write lock now (rather than at the first write,

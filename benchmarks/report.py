@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def _ok(section: dict[str, Any]) -> str:
-    met = section.get("met")
+def _ok(section: dict[str, Any], key: str | None = None) -> str:
+    """met / NOT met of the section (all its goals), or of one key's goal."""
+    met = section["goals"][key]["met"] if key in section.get("goals", {}) else section.get("met")
     return "" if met is None else ("met" if met else "NOT met")
 
 
@@ -21,15 +22,19 @@ def _ingest(name: str, r: dict[str, Any], limit: str, ratio_key: str) -> list[st
     top = r.get("max_rows", r["rows"])
     up_to = f" (measured up to {top:,})" if top != r["rows"] else ""
     out = [f"### {name}: {r['rows']:,} rows{up_to}, batches of {r['batch_size']:,} "
-           f"- {ratio_key} = **{r[ratio_key]}** (goal {r['goal']}, {_ok(r)})", ""]
+           f"- {ratio_key} = **{r[ratio_key]}** (goal {r['goal']}, {_ok(r, ratio_key)})", ""]
     rows = [["costsight", r["costsight_s"], f"{r['costsight_rows_per_s']:,}"],
             [limit, r[f"{limit}_s"], f"{r[f'{limit}_rows_per_s']:,}"]]
     if "copy_bare_s" in r:
         rows.append(["copy_bare (no index)", r["copy_bare_s"], f"{r['copy_bare_rows_per_s']:,}"])
     out += _table(["writer", "seconds", "rows/s"], rows) + [""]
     if "segment_ratio" in r:
-        out += [f"ratio_vs_copy_bare = **{r['ratio_vs_copy_bare']}**; segment_ratio (costsight's "
-                f"last segment / its first) = **{r['segment_ratio']}**", ""]
+        g = r["goals"]
+        out += [f"ratio_vs_copy_bare = **{r['ratio_vs_copy_bare']}** (goal "
+                f"{g['ratio_vs_copy_bare']['goal']}, {_ok(r, 'ratio_vs_copy_bare')}); "
+                f"segment_ratio (costsight's last segment / its first) = "
+                f"**{r['segment_ratio']}** (goal {g['segment_ratio']['goal']}, "
+                f"{_ok(r, 'segment_ratio')})", ""]
     growth = [[f"{g['rows_from']:,} -> {g['rows_to']:,}",
                f"{g['costsight_rows_per_s']:,}", f"{g[f'{limit}_rows_per_s']:,}", g["ratio"]]
               for g in r["growth"]]

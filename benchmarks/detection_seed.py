@@ -2,7 +2,8 @@
 
 Each size is its own tenant: N users (one feature each, N/10 registered features), 31 days
 (30 full days and today up to the as-of instant) with ``calls_per_day`` calls per user and day
-spread over the day, 5 % of users spending 3x on the last two days, N/10 user budgets, every
+spread over the day and written in time order (so, as with real traffic, one user's calls are
+spread over the table's pages rather than clustered), 5 % of users spending 3x on the last two days, N/10 user budgets, every
 feature budgeted, one tenant budget. Cost records go through ``uow.costs.record_costs`` in
 large committed batches, tags through ``create_feature_tag`` and budgets through
 ``upsert_budget``: if the storage keeps derived data (rollups), the seed maintains it exactly
@@ -34,25 +35,31 @@ def tenant_of(size: int) -> str:
 
 def _records(size: int, seed: int, calls_per_day: int, first: datetime, days: int,
              as_of: datetime) -> Iterator[NewCostRecord]:
-    """``days + 1`` days of calls per user: the last day (today) only up to ``as_of``."""
+    """``days + 1`` days of calls per user, in time order (users interleaved, as traffic
+    arrives; a user's rows are not clustered on disk): today only up to ``as_of``."""
     rng = random.Random(seed * 7919 + size)
     tenant = tenant_of(size)
     features = max(1, size // 10)
-    for u in range(size):
-        base = int(rng.lognormvariate(0, 0.8) * 20_000_000)  # about 20 cents a day
-        spikes = rng.random() < 0.05
-        for d in range(days + 1):
-            day = first + d * _DAY
-            span = min(_DAY, as_of - day).total_seconds()
+    users = [(int(rng.lognormvariate(0, 0.8) * 20_000_000),  # about 20 cents a day
+              rng.random() < 0.05) for _ in range(size)]
+    for d in range(days + 1):
+        day = first + d * _DAY
+        span = min(_DAY, as_of - day).total_seconds()
+        calls = []
+        for u, (base, spikes) in enumerate(users):
             factor = 3.0 if spikes and d >= days - 1 else rng.uniform(0.85, 1.15)
             per_call = base * factor / calls_per_day
             for _ in range(calls_per_day):
                 micros = max(1, int(per_call * rng.uniform(0.5, 1.5)))
-                yield NewCostRecord(
-                    tenant_id=tenant, user_id=f"u{u}", feature_tag=f"f.{u % features}",
-                    model="gpt-4o-mini", input_tokens=1500, output_tokens=300,
-                    cost_cents=Decimal(micros) / MICROS_PER_CENT, is_retry=rng.random() < 0.03,
-                    created_at=day + timedelta(seconds=rng.random() * span))
+                calls.append((day + timedelta(seconds=rng.random() * span), u, micros,
+                              rng.random() < 0.03))
+        calls.sort()
+        for created_at, u, micros, is_retry in calls:
+            yield NewCostRecord(
+                tenant_id=tenant, user_id=f"u{u}", feature_tag=f"f.{u % features}",
+                model="gpt-4o-mini", input_tokens=1500, output_tokens=300,
+                cost_cents=Decimal(micros) / MICROS_PER_CENT, is_retry=is_retry,
+                created_at=created_at)
 
 
 def _budgets(size: int) -> list[BudgetUpsert]:

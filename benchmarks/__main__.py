@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     size = p.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true",
-                      help="smaller sizes: about 5 minutes on a 2-core machine")
+                      help="smaller sizes: about 10 minutes on a 2-core machine")
     size.add_argument("--tiny", action="store_true",
                       help="seconds: checks the harness runs (numbers are meaningless)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")

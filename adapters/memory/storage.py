@@ -55,7 +55,7 @@ class MemoryUnitOfWork:
         self.alert_routes = MemoryAlertRoute(self._tx)
         self.notifications = MemoryNotification(self._tx)
         self.forecasts = MemoryForecast(self._tx)
-        self.rollups = MemoryRollup()
+        self.rollups = MemoryRollup(self._tx)
         self.raw_retention = MemoryRawRetention(self._tx)
 
     async def commit(self) -> None:

@@ -21,6 +21,7 @@ from benchmarks.databases import PG_URL
 from benchmarks.detection import detect_scaling
 from benchmarks.explain import explain_all
 from benchmarks.ingest import ingest_postgres, ingest_sqlite
+from benchmarks.ingest_parallel import ingest_parallel
 from benchmarks.machine import describe_machine, load_average
 from benchmarks.mcp_overhead import mcp_overhead
 from benchmarks.measure import log
@@ -29,17 +30,18 @@ from benchmarks.otlp_receiver import otlp_receiver
 from benchmarks.plans import FULL, PLANS, Plan
 from benchmarks.report import render_explain, render_summary
 from benchmarks.stats import StatsBench
+from benchmarks.stats_density import stats_density
 from benchmarks.workload import build_workload
 
-NAMES = ("ingest_postgres", "stats_postgres", "ingest_sqlite", "detect_scaling", "mcp_overhead",
-         "ingest_memory", "otlp_receiver", "cli_ingest_postgres")
+NAMES = ("ingest_postgres", "stats_postgres", "stats_density", "ingest_parallel", "ingest_sqlite",
+         "detect_scaling", "mcp_overhead", "ingest_memory", "otlp_receiver", "cli_ingest_postgres")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     size = p.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true",
-                      help="smaller sizes: about 5 minutes on a 2-core machine")
+                      help="smaller sizes: about 10 minutes on a 2-core machine")
     size.add_argument("--tiny", action="store_true",
                       help="seconds: checks the harness runs (numbers are meaningless)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
@@ -77,10 +79,15 @@ async def run(plan: Plan, chosen: tuple[str, ...], seed: int) -> dict[str, Any]:
         "ingest_postgres": lambda: ingest_postgres(
             workload, list(plan.postgres_checkpoints), plan.batch_size, at_checkpoint,
             plan.postgres_headline),
+        "stats_density": lambda: stats_density(
+            seed, plan.density_calls, plan.density_repeats, plan.batch_size),
+        "ingest_parallel": lambda: ingest_parallel(
+            workload, plan.parallel_rows, plan.batch_size, plan.parallel_repeats),
         "ingest_sqlite": lambda: ingest_sqlite(
             workload, list(plan.sqlite_checkpoints), plan.batch_size),
         "detect_scaling": lambda: detect_scaling(
-            list(plan.detect_sizes), plan.detect_repeats, seed, plan.detect_baseline_max),
+            list(plan.detect_sizes), plan.detect_repeats, seed, plan.detect_baseline_max,
+            plan.detect_calls_per_day),
         "mcp_overhead": lambda: mcp_overhead(workload, plan.mcp_rows, plan.mcp_calls),
         "ingest_memory": lambda: anyio.to_thread.run_sync(
             ingest_memory, workload, plan.memory_lines),
@@ -99,11 +106,19 @@ async def run(plan: Plan, chosen: tuple[str, ...], seed: int) -> dict[str, Any]:
             results["stats_postgres"] = {**stats.result(plan.postgres_headline),
                                          "explain": explain}
             log(render_explain(explain))
-    results["goals_met"] = {name: results[name]["met"] for name in NAMES
-                            if name in results and "met" in results[name]}
+    results["keys"] = headline_keys(results)
+    results["goals_met"] = {key: g["met"] for key, g in results["keys"].items()
+                            if g["met"] is not None}
     results["machine"]["load_average_at_end"] = load_average()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     return results
+
+
+def headline_keys(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every benchmark's goals as ``"<benchmark>.<key>": {"value", "goal", "met"}`` (met None
+    for report-only keys), in NAMES order."""
+    return {f"{name}.{key}": g for name in NAMES if name in results
+            for key, g in results[name].get("goals", {}).items()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from benchmarks.workload import COLUMNS, DAYS, END, Row
 from costsight.adapters.sql.migrate import upgrade
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.core.domain.costs import NewFeatureTag
+from costsight.core.services.rollups import RollupService
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 PG_URL = os.environ.get("COSTSIGHT_BENCH_POSTGRES_URL", DEFAULT_PG_URL)
@@ -89,6 +90,15 @@ async def register_tags(url: str, tags: Iterable[tuple[str, str]]) -> None:
                 await uow.costs.create_feature_tag(NewFeatureTag(
                     tenant_id=tenant_id, tag=tag, display_name=tag.replace(".", " ")))
             await uow.commit()
+    finally:
+        await storage.aclose()
+
+
+async def rebuild_rollups(url: str) -> None:
+    """``costsight rollups rebuild`` of every tenant: after rows were COPYed around the port."""
+    storage = await SqlStorage.open(url, create_schema=False)
+    try:
+        await RollupService(storage).rebuild()
     finally:
         await storage.aclose()
 

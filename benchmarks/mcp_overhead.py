@@ -22,7 +22,12 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from benchmarks.databases import pg_copy_rows, postgres_database, register_tags
+from benchmarks.databases import (
+    pg_copy_rows,
+    postgres_database,
+    rebuild_rollups,
+    register_tags,
+)
 from benchmarks.measure import log, percentile, rnd
 from benchmarks.stats import WINDOW
 from benchmarks.workload import Workload
@@ -59,6 +64,7 @@ async def mcp_overhead(workload: Workload, rows: int, calls: int) -> dict[str, A
     async with postgres_database("mcp") as url:
         await register_tags(url, workload.feature_tags())
         await pg_copy_rows(url, workload.rows(rows))
+        await rebuild_rollups(url)  # the rows went around the writers: roll them up once
         app = await bootstrap(Settings(database_url=url), read_only=True,
                                       create_schema=False, load_entrypoints=False)
         with TemporaryDirectory(prefix="costsight-bench-mcp-") as tmp:

@@ -93,3 +93,26 @@ class StatementCounter:
     @property
     def count(self) -> int:
         return len(self.executed)
+
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "<=": lambda v, t: v <= t, ">=": lambda v, t: v >= t, "<": lambda v, t: v < t}
+
+
+def goal(value: Any, op: str, threshold: float | None = None) -> dict[str, Any]:
+    """One key's goal: ``{"value", "goal", "met"}``; op ``report`` has no goal (met None).
+
+    A missing value (None: not measured at this size) does not meet a goal."""
+    if op == "report":
+        return {"value": value, "goal": "report", "met": None}
+    if op not in _COMPARE or threshold is None:
+        raise ValueError(f"goal op must be one of {sorted(_COMPARE)} or 'report', "
+                         f"with a threshold; got {op!r}, {threshold!r}")
+    met = value is not None and bool(_COMPARE[op](value, threshold))
+    return {"value": value, "goal": f"{op} {threshold:g}", "met": met}
+
+
+def all_met(goals: dict[str, dict[str, Any]]) -> bool | None:
+    """True when every goal (not the report-only keys) is met; None when there is none."""
+    judged = [g["met"] for g in goals.values() if g["met"] is not None]
+    return all(judged) if judged else None

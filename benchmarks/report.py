@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def _ok(section: dict[str, Any]) -> str:
-    met = section.get("met")
+def _ok(section: dict[str, Any], key: str | None = None) -> str:
+    """met / NOT met of the section (all its goals), or of one key's goal."""
+    met = section["goals"][key]["met"] if key in section.get("goals", {}) else section.get("met")
     return "" if met is None else ("met" if met else "NOT met")
 
 
@@ -21,12 +22,19 @@ def _ingest(name: str, r: dict[str, Any], limit: str, ratio_key: str) -> list[st
     top = r.get("max_rows", r["rows"])
     up_to = f" (measured up to {top:,})" if top != r["rows"] else ""
     out = [f"### {name}: {r['rows']:,} rows{up_to}, batches of {r['batch_size']:,} "
-           f"- {ratio_key} = **{r[ratio_key]}** (goal {r['goal']}, {_ok(r)})", ""]
+           f"- {ratio_key} = **{r[ratio_key]}** (goal {r['goal']}, {_ok(r, ratio_key)})", ""]
     rows = [["costsight", r["costsight_s"], f"{r['costsight_rows_per_s']:,}"],
             [limit, r[f"{limit}_s"], f"{r[f'{limit}_rows_per_s']:,}"]]
     if "copy_bare_s" in r:
         rows.append(["copy_bare (no index)", r["copy_bare_s"], f"{r['copy_bare_rows_per_s']:,}"])
     out += _table(["writer", "seconds", "rows/s"], rows) + [""]
+    if "segment_ratio" in r:
+        g = r["goals"]
+        out += [f"ratio_vs_copy_bare = **{r['ratio_vs_copy_bare']}** (goal "
+                f"{g['ratio_vs_copy_bare']['goal']}, {_ok(r, 'ratio_vs_copy_bare')}); "
+                f"segment_ratio (costsight's last segment / its first) = "
+                f"**{r['segment_ratio']}** (goal {g['segment_ratio']['goal']}, "
+                f"{_ok(r, 'segment_ratio')})", ""]
     growth = [[f"{g['rows_from']:,} -> {g['rows_to']:,}",
                f"{g['costsight_rows_per_s']:,}", f"{g[f'{limit}_rows_per_s']:,}", g["ratio"]]
               for g in r["growth"]]
@@ -49,19 +57,54 @@ def _stats(r: dict[str, Any]) -> list[str]:
     return out + [""]
 
 
+def _density(r: dict[str, Any]) -> list[str]:
+    out = [f"### stats_density: the same {r['window_days']}-day statistics at "
+           f"{r['calls_before']:,} and {r['calls_after']:,} calls - ratio = **{r['ratio']}** "
+           f"(goal {r['goal']}, {_ok(r)}); raw SQL's ratio {r['raw_sql_ratio']}", ""]
+    rows = [[f"{p['calls']:,}", p["users"], p["models"], p["features"], p["ours_ms"],
+             p["raw_sql_ms"], p["ratio_vs_raw_sql"]] for p in (r["before"], r["after"])]
+    out += _table(["calls in the window", "users", "models", "features", "costsight ms",
+                   "raw SQL ms", "ratio vs raw SQL"], rows)
+    return out + [""]
+
+
+def _parallel(r: dict[str, Any]) -> list[str]:
+    return [f"### ingest_parallel: {r['tenants']} tenants x {r['rows_per_tenant']:,} rows, "
+            f"batches of {r['batch_size']:,} - ratio = **{r['ratio']}** (concurrent / "
+            f"sequential wall time; 1.0 serialised, 0.5 parallel)", "",
+            f"sequential {r['sequential_s']} s ({r['sequential_rows_per_s']:,} rows/s), "
+            f"concurrent {r['concurrent_s']} s ({r['concurrent_rows_per_s']:,} rows/s); "
+            f"median of {r['repeats']}", ""]
+
+
+def _keys(results: dict[str, Any]) -> list[str]:
+    keys = results.get("keys", {})
+    if not keys:
+        return []
+    rows = [[f"`{k}`", g["value"], g["goal"],
+             "-" if g["met"] is None else ("met" if g["met"] else "NOT met")]
+            for k, g in keys.items()]
+    return _table(["key", "value", "goal", "met"], rows) + [""]
+
+
 def _detect(r: dict[str, Any]) -> list[str]:
-    out = [f"### detect_scaling - speedup at 1,000 entities = "
+    density = r.get("calls_per_entity_per_day")
+    at = f" ({density} calls per entity per day over {r['history_days']} days)" if density else ""
+    out = [f"### detect_scaling{at} - speedup at 1,000 entities = "
            f"**{r['speedup_vs_per_entity_at_1000']}**, round trips constant: "
            f"**{r['round_trips_constant']}** ({_ok(r)})", ""]
     rows = []
     for size in r["sizes"]:
         k = str(size)
-        rows.append([f"{size:,}", f"{r['cost_rows'][k]:,}", r["round_trips"][k],
-                     r["ours_ms"][k], r["ours_preview_ms"][k], r["per_entity_round_trips"].get(k, "-"),
-                     r["per_entity_ms"].get(k, "-"), r["speedup_vs_per_entity"].get(k, "-"),
-                     r["anomalies_found"][k]])
-    out += _table(["entities", "cost rows", "costsight statements", "costsight ms",
-                   "costsight preview ms (no writes)", "per-entity statements", "per-entity ms", "speedup", "anomalies"], rows)
+        seeded = r.get("seeding", {}).get(k, {}).get("seconds", "-")
+        rows.append([f"{size:,}", f"{r['cost_rows'][k]:,}", seeded, r["round_trips"][k],
+                     r["ours_ms"][k], r["ours_preview_ms"][k],
+                     r["per_entity_round_trips"].get(k, "-"), r["per_entity_ms"].get(k, "-"),
+                     r["speedup_vs_per_entity"].get(k, "-"), r["anomalies_found"][k]])
+    out += _table(["entities", "cost rows", "seed s (through the port)", "costsight statements",
+                   "costsight ms",
+                   "costsight preview ms (no writes)", "per-entity statements", "per-entity ms",
+                   "speedup", "anomalies"], rows)
     return out + [""]
 
 
@@ -102,10 +145,15 @@ def render_summary(results: dict[str, Any]) -> str:
            + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
            + f"; load average at start {m['load_average_at_start']}, "
            f"at end {m.get('load_average_at_end')}; total {results.get('total_seconds')} s", ""]
+    out += _keys(results)
     if "ingest_postgres" in results:
         out += _ingest("ingest_postgres", results["ingest_postgres"], "copy", "ratio_vs_copy")
     if "stats_postgres" in results:
         out += _stats(results["stats_postgres"])
+    if "stats_density" in results:
+        out += _density(results["stats_density"])
+    if "ingest_parallel" in results:
+        out += _parallel(results["ingest_parallel"])
     if "ingest_sqlite" in results:
         out += _ingest("ingest_sqlite", results["ingest_sqlite"], "executemany",
                        "ratio_vs_executemany")

@@ -80,6 +80,8 @@ class Workload:
 
     seed: int
     tenants: tuple[TenantProfile, ...]
+    #: the history ends at END and spans this many days
+    days: int = DAYS
 
     @property
     def largest_tenant(self) -> str:
@@ -99,9 +101,10 @@ class Workload:
         tenant_cum = _cumulative([t.weight for t in tenants])
         user_cums = [_cumulative(list(t.user_weights)) for t in tenants]
         hour_cum = _cumulative(_HOURS)
-        day_weights = [_WEEKDAYS[(END - timedelta(days=DAYS - d)).weekday()] for d in range(DAYS)]
+        days = self.days
+        day_weights = [_WEEKDAYS[(END - timedelta(days=days - d)).weekday()] for d in range(days)]
         day_cum = _cumulative(day_weights)
-        start = END - timedelta(days=DAYS)
+        start = END - timedelta(days=days)
         chunk = 10_000
         # One RNG per chunk of 10k rows, seeded from (seed, chunk): any slice is reproducible
         # without generating the rows before it (the 10M-row run streams in slices).
@@ -164,8 +167,9 @@ def _row(rng: random.Random, i: int, seed: int, tenants: tuple[TenantProfile, ..
             inputs * per_in + outputs * per_out, is_retry, created)
 
 
-def build_workload(seed: int = 7, tenants: int = 8) -> Workload:
-    """A fleet of ``tenants`` tenants with Zipf weights, users and features drawn from ``seed``."""
+def build_workload(seed: int = 7, tenants: int = 8, days: int = DAYS) -> Workload:
+    """A fleet of ``tenants`` tenants with Zipf weights, users and features drawn from ``seed``,
+    calling over the ``days`` days before END."""
     rng = random.Random(seed)
     models = list(_MODEL_WEIGHTS)
     model_cum = _cumulative([float(_MODEL_WEIGHTS[m]) for m in models])
@@ -182,7 +186,7 @@ def build_workload(seed: int = 7, tenants: int = 8) -> Workload:
             tenant_id=f"tenant-{k:02d}", weight=1.0 / (k + 1) ** 1.1,
             users=tuple(f"user-{k:02d}-{u:04d}" for u in range(n_users)),
             user_weights=weights, features=features))
-    return Workload(seed=seed, tenants=tuple(profiles))
+    return Workload(seed=seed, tenants=tuple(profiles), days=days)
 
 
 def to_new_record(row: Row) -> NewCostRecord:

@@ -14,6 +14,8 @@ Isolation model (documented because the fakes must behave like the database wher
   row it read before another unit's commit overwrites that commit, terminal worker runs
   included); rows of different keys merge, so concurrent units never lose each other's inserts.
   Fine for a fake; the SQL adapters are the ones to trust under real write contention.
+- A unit's deletes (``TxTable.delete``: raw retention) hide the committed rows from its own
+  reads and remove them from the committed table at commit.
 - Rolling back just drops the overlays. Rows are frozen pydantic models, so sharing them
   between the committed state and overlays is safe.
 """
@@ -96,22 +98,34 @@ class TxTable(Generic[K, V]):
         self.name = name
         self._committed = committed
         self._writes: dict[K, V] = {}
+        #: committed keys this unit deleted (removed from the committed table at commit)
+        self._deleted: set[K] = set()
         self._on_clash = on_clash
 
     def get(self, key: K) -> V | None:
         if key in self._writes:
             return self._writes[key]
+        if key in self._deleted:
+            return None
         return self._committed.get(key)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._writes or key in self._committed
+        return key in self._writes or (key in self._committed and key not in self._deleted)
 
     def put(self, key: K, row: V) -> None:
+        self._deleted.discard(key)
         self._writes[key] = row
+
+    def delete(self, key: K) -> None:
+        """Remove ``key``: this unit's write of it, and the committed row at commit."""
+        self._writes.pop(key, None)
+        if key in self._committed:
+            self._deleted.add(key)
 
     def rows(self, where: Callable[[V], bool] | None = None) -> list[V]:
         """Every visible row (committed overlaid by own writes), optionally filtered."""
-        merged = [self._writes.get(k, v) for k, v in self._committed.items()]
+        merged = [self._writes.get(k, v) for k, v in self._committed.items()
+                  if k not in self._deleted]
         merged.extend(v for k, v in self._writes.items() if k not in self._committed)
         if where is None:
             return merged
@@ -131,6 +145,9 @@ class TxTable(Generic[K, V]):
     def apply(self) -> None:
         """Write this unit's rows into the committed table (called by commit only)."""
         clashes = set(self.clashes())
+        for key in self._deleted:
+            self._committed.pop(key, None)
+        self._deleted = set()
         for key, row in self._writes.items():
             if key in clashes:  # only "skip" tables reach here with clashes
                 log.info("memory commit: %s key %r was committed by another unit first; "
@@ -141,6 +158,7 @@ class TxTable(Generic[K, V]):
 
     def discard(self) -> None:
         self._writes = {}
+        self._deleted = set()
 
 
 class Tx:

@@ -28,6 +28,7 @@ from costsight.adapters.memory.prediction import MemoryPrediction
 from costsight.adapters.memory.prediction_record import MemoryPredictionRecord
 from costsight.adapters.memory.price_book import MemoryPriceBook
 from costsight.adapters.memory.provenance import MemoryProvenance
+from costsight.adapters.memory.raw_retention import MemoryRawRetention
 from costsight.adapters.memory.rollup import MemoryRollup
 from costsight.core.errors import CostsightError
 from costsight.core.timeutil import Clock, SystemClock
@@ -54,7 +55,8 @@ class MemoryUnitOfWork:
         self.alert_routes = MemoryAlertRoute(self._tx)
         self.notifications = MemoryNotification(self._tx)
         self.forecasts = MemoryForecast(self._tx)
-        self.rollups = MemoryRollup()
+        self.rollups = MemoryRollup(self._tx)
+        self.raw_retention = MemoryRawRetention(self._tx)
 
     async def commit(self) -> None:
         """Publish every write of this unit; a unique-key clash with a unit that committed

@@ -6,12 +6,24 @@ SELECT and GROUP BY expressions are textually identical.
 
 from __future__ import annotations
 
+import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Table, cast, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    Date,
+    String,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement, UnaryExpression
@@ -52,6 +64,11 @@ class SqlDialect:
         without statistics, prefers ``tenant_id = ?`` on a tenant index over ``id IN (...)``
         on the primary key (id, created_at), and scans the tenant's rows)."""
         return column
+
+    def in_values(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        """``column IN values`` with the values bound as ONE parameter, so the statement's text
+        (and its cached plan) is the same whatever their number."""
+        raise NotImplementedError
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         """Queue this transaction behind every other writer of these tenants, until it ends.
@@ -96,6 +113,10 @@ class PostgresDialect(SqlDialect):
     def text_key(self, column: ColumnElement[str]) -> ColumnElement[str]:
         return column.collate("C")
 
+    def in_values(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        return column == any_(bindparam("in_values", list(values),
+                                        type_=postgresql.ARRAY(String())))
+
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         # Ascending keys: two writers of overlapping tenant sets take them in the same order.
         # Re-taking a lock this transaction holds is a no-op.
@@ -123,7 +144,14 @@ class SqliteDialect(SqlDialect):
 
     def unindexed(self, column: ColumnElement[str]) -> ColumnElement[str]:
         # The unary + disqualifies a term from index use (SQLite's documented hint).
-        return type_coerce(UnaryExpression(column, operator=custom_op("+", precedence=100)), column.type)
+        unary: UnaryExpression[str] = UnaryExpression(
+            column, operator=custom_op("+", precedence=100))
+        return type_coerce(unary, column.type)
+
+    def in_values(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+        each = func.json_each(bindparam("in_values", json.dumps(list(values)))).table_valued(
+            "value")
+        return column.in_(select(each.c.value))
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         # SQLite admits one writer: taking the write lock now (rather than at the first write,

@@ -50,6 +50,10 @@ class SqlRollup:
                 select(func.min(cr.created_at)).where(cr.tenant_id == tenant_id))).scalar()
         return _day(since)
 
+    async def tenants_with_records(self) -> list[str]:
+        stmt = select(cr.tenant_id).distinct()
+        return sorted(r[0] for r in await self._conn.execute(stmt))
+
     async def rebuild(self, tenant_id: str, since: datetime | None = None) -> int:
         await self._dialect.lock_tenants(self._conn, [tenant_id])
         day = await self._first_day(tenant_id, since)

@@ -117,7 +117,7 @@ async def drop_empty_rollups(conn: AsyncConnection, tenant_id: str, first: datet
             t.tenant_id == tenant_id, t.bucket >= day, t.bucket <= last, t.calls == 0))
 
 
-#: Ids per statement when the rows are named by id (bound as one IN list).
+#: Ids per statement when the rows are named by id (bound as one parameter).
 ID_CHUNK = 500
 
 
@@ -134,7 +134,8 @@ async def apply_stored(conn: AsyncConnection, dialect: SqlDialect, tenant_id: st
         def source(tenant: str, ids: list[str] = ids, first: datetime = first,
                    last: datetime = last) -> FromClause:
             return (select(*source_columns(cost_records))
-                    .where(dialect.unindexed(cr.tenant_id) == tenant, cr.id.in_(ids),
+                    .where(dialect.unindexed(cr.tenant_id) == tenant,
+                           dialect.in_values(cr.id, ids),
                            cr.created_at >= first, cr.created_at <= last)
                     .subquery("src"))
 

@@ -23,6 +23,7 @@ from costsight.adapters.sql.prediction import SqlPrediction
 from costsight.adapters.sql.prediction_record import SqlPredictionRecord
 from costsight.adapters.sql.price_book import SqlPriceBook
 from costsight.adapters.sql.provenance import SqlProvenance
+from costsight.adapters.sql.raw_retention import SqlRawRetention
 from costsight.adapters.sql.rollup import SqlRollup
 
 
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.notifications = SqlNotification(conn, d)
         self.forecasts = SqlForecast(conn, d)
         self.rollups = SqlRollup(conn, d)
+        self.raw_retention = SqlRawRetention(conn, d)
         return self
 
     @property

@@ -20,6 +20,7 @@ its contract tests in ``tests/contract/test_x.py`` (``tests/unit/test_port_names
 | PriceBookPort          | (new) model prices for cost at ingest   |
 | ForecastPort           | (new) forecast snapshots                |
 | RollupPort             | (new) rebuild/verify the spend rollups  |
+| RawRetentionPort       | (new) raw cost record retention         |
 """
 
 from costsight.core.ports.analytics import AnalyticsPort
@@ -35,6 +36,7 @@ from costsight.core.ports.prediction import PredictionPort
 from costsight.core.ports.prediction_record import PredictionRecordPort
 from costsight.core.ports.price_book import PriceBookPort
 from costsight.core.ports.provenance import ProvenancePort
+from costsight.core.ports.raw_retention import RawRetentionPort
 from costsight.core.ports.rollup import RollupPort
 from costsight.core.ports.unit_of_work import Storage, UnitOfWork
 
@@ -42,5 +44,5 @@ __all__ = [
     "AnalyticsPort", "AnomalyRecordPort", "AuditPort", "CostAnomalyPort", "CostWritePort",
     "ForecastPort", "JobLock", "Lease", "LeaderElectionPort", "PatternDetectionPort",
     "PatternFeedbackPort", "PredictionPort", "PredictionRecordPort", "PriceBookPort",
-    "ProvenancePort", "RollupPort", "Storage", "UnitOfWork",
+    "ProvenancePort", "RawRetentionPort", "RollupPort", "Storage", "UnitOfWork",
 ]

@@ -15,6 +15,12 @@ class RollupPort(Protocol):
     is nothing to rebuild and nothing can differ.
     """
 
+    async def tenants_with_records(self) -> list[str]:
+        """Operator-only: every tenant with raw cost records, sorted (what ``rebuild`` of
+        every tenant covers, even when records were loaded around the writers, e.g. restored
+        from a dump, and no rollup names the tenant yet)."""
+        ...
+
     async def rebuild(self, tenant_id: str, since: datetime | None = None) -> int:
         """Recompute the tenant's rollups from its raw records, from 00:00 UTC of the day of
         ``since`` (None: of its oldest raw record, so rollups kept after raw records were

@@ -21,6 +21,7 @@ from costsight.core.ports.prediction import PredictionPort
 from costsight.core.ports.prediction_record import PredictionRecordPort
 from costsight.core.ports.price_book import PriceBookPort
 from costsight.core.ports.provenance import ProvenancePort
+from costsight.core.ports.raw_retention import RawRetentionPort
 from costsight.core.ports.rollup import RollupPort
 
 
@@ -66,6 +67,8 @@ class UnitOfWork(Protocol):
     def forecasts(self) -> ForecastPort: ...
     @property
     def rollups(self) -> RollupPort: ...
+    @property
+    def raw_retention(self) -> RawRetentionPort: ...
 
     async def commit(self) -> None:
         """Make every write of this unit durable and visible to others."""

@@ -30,7 +30,7 @@ class RollupService:
         if tenant_id is not None:
             return [tenant_id]
         async with self._storage.unit_of_work() as uow:
-            return await uow.analytics.known_tenants()
+            return await uow.rollups.tenants_with_records()
 
     async def rebuild(self, tenant_id: str | None = None,
                       since: datetime | None = None) -> RollupReport:

@@ -1,5 +1,5 @@
 """``costsight``: migrate, ingest, detect, plugins, serve, receive, worker, alerts, prices,
-reprice, rollups, demo.
+reprice, rollups, retention, demo.
 
 Configured by ``COSTSIGHT_*`` environment variables (``COSTSIGHT_DATABASE_URL`` defaults to
 ``sqlite+aiosqlite:///./costsight.db``). Exit status: 0 success, 1 rejected input, 2 error.
@@ -27,6 +27,7 @@ from costsight.cli import (
     prices_cmd,
     receive_cmd,
     reprice_cmd,
+    retention_cmd,
     rollups_cmd,
     serve_cmd,
     worker_cmd,
@@ -35,7 +36,8 @@ from costsight.cli.common import EXIT_ERROR
 from costsight.core.errors import CostsightError
 
 COMMANDS = (migrate_cmd, ingest_cmd, detect_cmd, plugins_cmd, serve_cmd, receive_cmd,
-            worker_cmd, alerts_cmd, prices_cmd, reprice_cmd, rollups_cmd, demo_cmd)
+            worker_cmd, alerts_cmd, prices_cmd, reprice_cmd, rollups_cmd, retention_cmd,
+            demo_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

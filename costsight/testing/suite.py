@@ -12,7 +12,7 @@ import pytest
 #: ``XPort`` has its module ``x``; the others check what spans the ports.
 CONTRACT_MODULES = (
     "alert_route", "notification", "forecast", "analytics", "anomaly_record", "audit",
-    "cost_anomaly", "cost_driver", "cost_write", "leader_election", "price_book",
+    "cost_anomaly", "cost_driver", "cost_write", "leader_election", "price_book", "raw_retention",
     "pattern_detection", "pattern_feedback", "prediction", "prediction_record", "provenance",
     "rollup",
     "money_bounds", "pagination", "stored_rows", "tenant_isolation", "unit_of_work",

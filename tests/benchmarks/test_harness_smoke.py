@@ -59,6 +59,8 @@ def test_tiny_run_reports_every_benchmark() -> None:
     assert pg["rows"] == lite["rows"] == 2_000
     assert pg["ratio_vs_copy"] > 0 and lite["ratio_vs_executemany"] > 0
     assert [g["rows_to"] for g in pg["growth"]] == [1_000, 2_000]
+    assert pg["ratio_vs_copy_bare"] > 0 and pg["segment_ratio"] > 0
+    assert pg["segment_ratio_segments"] == [[0, 1_000], [1_000, 2_000]]
 
     stats = out["stats_postgres"]
     assert stats["ratio_vs_raw_sql"] > 0
@@ -66,8 +68,22 @@ def test_tiny_run_reports_every_benchmark() -> None:
     explained = stats["explain"]["statements"]
     assert explained and all(s["plan"] and s["ms"] is not None for s in explained)
 
+    density = out["stats_density"]
+    assert (density["calls_before"], density["calls_after"]) == (1_000, 10_000)
+    assert density["before"]["calls"] == 1_000 and density["after"]["calls"] == 10_000
+    assert density["ratio"] > 0 and density["raw_sql_ratio"] > 0
+
+    parallel = out["ingest_parallel"]
+    assert parallel["rows_per_tenant"] == 2_000 and parallel["ratio"] > 0
+    for mode in ("sequential", "concurrent"):
+        assert [r["stored"] for r in parallel["rounds"][mode]] == [
+            {"parallel-a": 2_000, "parallel-b": 2_000}]
+
     detect = out["detect_scaling"]
     assert set(detect["round_trips"]) == {"10", "20"}
+    # seeded through the port at the plan's density: 31 days (30 and today) per user
+    assert detect["calls_per_entity_per_day"] == 5
+    assert detect["cost_rows"] == {"10": 10 * 31 * 5, "20": 20 * 31 * 5}
     assert detect["round_trips_constant"] is True
     # the baseline's statements grow with the entities; costsight's do not
     assert detect["per_entity_round_trips"]["20"] > detect["per_entity_round_trips"]["10"]
@@ -86,9 +102,16 @@ def test_tiny_run_reports_every_benchmark() -> None:
     cli = out["cli_ingest_postgres"]
     assert cli["lines"] == 1_000 and cli["ratio_vs_psql_copy"] > 0
 
-    assert set(out["goals_met"]) == {"ingest_postgres", "stats_postgres", "ingest_sqlite",
-                                     "detect_scaling", "ingest_memory", "otlp_receiver",
-                                     "cli_ingest_postgres"}
+    judged = {"ingest_postgres.ratio_vs_copy", "ingest_postgres.ratio_vs_copy_bare",
+              "ingest_postgres.segment_ratio", "stats_postgres.ratio_vs_raw_sql",
+              "stats_density.ratio", "ingest_sqlite.ratio_vs_executemany",
+              "detect_scaling.speedup_vs_per_entity_at_1000",
+              "detect_scaling.round_trips_constant", "ingest_memory.peak_rss_mb",
+              "otlp_receiver.ratio_vs_port", "cli_ingest_postgres.ratio_vs_psql_copy"}
+    assert set(out["goals_met"]) == judged
+    assert set(out["keys"]) == judged | {"ingest_parallel.ratio"}
+    assert out["keys"]["ingest_parallel.ratio"]["met"] is None
+    assert out["keys"]["stats_postgres.ratio_vs_raw_sql"]["goal"] == "<= 0.1"
     assert out["machine"]["cores"] >= 1 and out["machine"]["postgresql"]
 
 
@@ -103,3 +126,14 @@ def test_workload_is_deterministic_and_sliceable() -> None:
     tenants = {r[1] for r in first}
     counts = sorted((sum(1 for r in first if r[1] == t) for t in tenants), reverse=True)
     assert len(tenants) == 8 and counts[0] > 3 * counts[-1]  # skewed, like real fleets
+
+
+def test_goal_judges_each_key() -> None:
+    from benchmarks.measure import all_met, goal
+
+    assert goal(0.05, "<=", 0.1) == {"value": 0.05, "goal": "<= 0.1", "met": True}
+    assert goal(None, ">=", 20)["met"] is False  # not measured at this size: not met
+    assert goal(0.7, "report")["met"] is None
+    assert all_met({"a": goal(1, ">=", 0.5), "b": goal(3, "report")}) is True
+    with pytest.raises(ValueError, match="goal op"):
+        goal(1, "==", 1)

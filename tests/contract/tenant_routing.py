@@ -52,6 +52,9 @@ CROSS_TENANT = (
     CrossTenant("known_tenants", "the operator's list of tenants (CLI, worker, MCP all-tenant "
                 "scope): a fan-out to every shard",
                 r"^SELECT (DISTINCT )?\S*tenant_id FROM \w+ UNION SELECT \S*tenant_id FROM "),
+    CrossTenant("tenants with records", "costsight rollups rebuild/verify of every tenant: "
+                "the tenants whose raw records the rollups are rebuilt from (a fan-out)",
+                r"^SELECT DISTINCT cost_records\.tenant_id FROM cost_records$"),
     CrossTenant("tenant_activity", "per-tenant last activity for the worker's cycles: a "
                 "fan-out to every shard, grouped by tenant",
                 r"^SELECT \S*tenant_id\b.*max\(.*GROUP BY \S*tenant_id"),

@@ -33,7 +33,8 @@ from costsight.adapters.memory import MemoryStorage
 class WrappedUnitOfWork:
     PORTS = ("analytics", "costs", "cost_anomalies", "cost_drivers", "anomaly_records", "patterns",
              "pattern_feedback", "predictions", "prediction_records", "provenance", "audit",
-             "alert_routes", "notifications", "price_book", "forecasts", "rollups")
+             "alert_routes", "notifications", "price_book", "forecasts", "rollups",
+             "raw_retention")
 
     def __init__(self, inner):
         self._inner = inner

@@ -46,7 +46,7 @@ def test_the_walk_finds_every_port() -> None:
         "CostDriverPort", "CostWritePort",
         "ForecastPort", "LeaderElectionPort", "NotificationPort", "PatternDetectionPort",
         "PatternFeedbackPort", "PredictionPort", "PredictionRecordPort", "PriceBookPort",
-        "ProvenancePort", "RollupPort"]
+        "ProvenancePort", "RawRetentionPort", "RollupPort"]
 
 
 def _methods(cls: type) -> dict[str, inspect.Signature]:

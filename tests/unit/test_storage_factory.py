@@ -22,6 +22,7 @@ MEMORY = {
     "price_book": "costsight.adapters.memory.price_book.MemoryPriceBook",
     "forecasts": "costsight.adapters.memory.forecast.MemoryForecast",
     "rollups": "costsight.adapters.memory.rollup.MemoryRollup",
+    "raw_retention": "costsight.adapters.memory.raw_retention.MemoryRawRetention",
 }
 SQL = {
     "analytics": "costsight.adapters.sql.analytics.SqlAnalytics",
@@ -40,6 +41,7 @@ SQL = {
     "price_book": "costsight.adapters.sql.price_book.SqlPriceBook",
     "forecasts": "costsight.adapters.sql.forecast.SqlForecast",
     "rollups": "costsight.adapters.sql.rollup.SqlRollup",
+    "raw_retention": "costsight.adapters.sql.raw_retention.SqlRawRetention",
 }
 LEADER = {
     "memory": ("costsight.adapters.memory.leader_election.MemoryLeaderElection", None),

@@ -19,6 +19,7 @@ from costsight.core.domain.anomalies import (
 )
 from costsight.core.domain.drivers import AnomalyDrivers, Driver
 from costsight.core.errors import Conflict, NotFound
+from costsight.core.ids import ANOMALY, is_id
 from costsight.core.pagination import Page
 from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
@@ -75,7 +76,7 @@ async def test_upsert_inserts_new_open_anomalies_in_input_order(storage: Storage
     stored = await upsert(storage, spike, drift)
     assert [measured(a) for a in stored] == [spike.model_dump(), drift.model_dump()]
     for a in stored:
-        assert a.id.startswith("ca_") and len(a.id) == 19
+        assert is_id(a.id, ANOMALY)
         assert (a.status, a.detected_at, a.updated_at) == (AnomalyStatus.OPEN, T0, T0)
         assert (a.acknowledged_at, a.resolved_at, a.dismissed_at) == (None, None, None)
     assert await get(storage, stored[0].id) == stored[0]

@@ -17,6 +17,7 @@ from costsight.core.domain.costs import (
 )
 from costsight.core.domain.statistics import Dimension, Resolution
 from costsight.core.errors import Conflict, NotFound
+from costsight.core.ids import BUDGET, COST_RECORD, FEATURE_TAG, is_id
 from costsight.core.ports import Storage
 from costsight.testing.contract.builders import (
     OTHER_TENANT,
@@ -67,9 +68,15 @@ async def test_record_costs_returns_new_cr_ids(storage: Storage) -> None:
                           cost(cost_cents=Decimal("2.5")))
     assert result.inserted == 2
     assert len(set(result.inserted_ids)) == 2
-    assert all(i.startswith("cr_") and len(i) == 19 for i in result.inserted_ids)
+    assert all(is_id(i, COST_RECORD) for i in result.inserted_ids)
     assert result.duplicate_request_ids == []
     assert await spend_of(storage) == (Decimal("3.75"), 2)
+
+
+async def test_cost_record_ids_made_later_sort_after(storage: Storage) -> None:
+    earlier = await record(storage, *[cost(request_id=f"a{i}") for i in range(50)])
+    later = await record(storage, *[cost(request_id=f"b{i}") for i in range(50)])
+    assert max(earlier.inserted_ids) < min(later.inserted_ids)
 
 
 async def test_record_is_idempotent_by_request_id(storage: Storage) -> None:
@@ -169,7 +176,7 @@ async def test_create_feature_tag_and_get_it_back(storage: Storage) -> None:
     [created] = await create_tags(storage, feature_tag(
         "chat.reply", display_name="Chat replies", description="support bot",
         budget_cents=Decimal("1500.5")))
-    assert created.id.startswith("ft_") and len(created.id) == 19
+    assert is_id(created.id, FEATURE_TAG)
     got = await read(storage, lambda uow: uow.costs.get_feature_tag(TENANT, "chat.reply"))
     assert got == created
     assert (got.display_name, got.description, got.budget_cents, got.is_active) == (
@@ -233,7 +240,7 @@ async def test_list_feature_tags_ordered_and_inactive_filter(storage: Storage) -
 async def test_create_budget_with_defaults(storage: Storage) -> None:
     [created] = await upsert_budgets(storage, budget(BudgetType.USER, "u1",
                                                      daily_limit_cents=Decimal("250.5")))
-    assert created.id.startswith("cb_") and len(created.id) == 19
+    assert is_id(created.id, BUDGET)
     assert (created.budget_type, created.entity_id, created.daily_limit_cents,
             created.monthly_limit_cents, created.warn_threshold_pct,
             created.hard_limit_enabled, created.is_active) == (

@@ -75,6 +75,12 @@ async def test_rebuild_of_one_tenant_leaves_the_others(storage: Storage) -> None
     assert await read(storage, lambda uow: uow.rollups.verify(OTHER_TENANT)) == []
 
 
+async def test_tenants_with_records_are_listed(storage: Storage) -> None:
+    await _seed(storage)
+    assert await read(storage, lambda uow: uow.rollups.tenants_with_records()) == sorted(
+        [TENANT, OTHER_TENANT])
+
+
 async def test_an_unknown_tenant_has_nothing_to_rebuild_or_verify(storage: Storage) -> None:
     assert await in_uow(storage, lambda uow: uow.rollups.rebuild("nobody")) == 0
     assert await read(storage, lambda uow: uow.rollups.verify("nobody")) == []

@@ -266,3 +266,18 @@ async def test_the_worker_job_creates_the_months_ahead_of_its_tick(sql_url: str)
         assert await job.run(tick) == {"created": []}
     finally:
         await storage.aclose()
+
+
+async def test_a_request_id_purged_by_retention_stays_claimed(sql_url: str) -> None:
+    storage = await SqlStorage.open(sql_url)
+    try:
+        await _record(storage, [cost(created_at=JAN_2060, request_id="old"),
+                                cost(created_at=FEB_2060, request_id="young")])
+        async with storage.unit_of_work() as uow:
+            assert await uow.raw_retention.delete_raw_before(TENANT, FEB_2060, batch=10) == 1
+            await uow.commit()
+        replay = await _record(storage, [cost(created_at=JAN_2060, request_id="old")])
+        assert (replay.inserted, replay.duplicate_request_ids) == (0, ["old"])
+        assert await _scalar(storage, "SELECT count(*) FROM cost_records") == 1
+    finally:
+        await storage.aclose()

@@ -19,7 +19,7 @@ from sqlalchemy.sql.selectable import Subquery
 from costsight.adapters.sql.cost_filters import cost_filter_clauses, tenant_activity_statement
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.keyset import ascending_after, check_limit, page_of
-from costsight.adapters.sql.rollup_source import calls, joined, money, plan, spend_rows, unpriced
+from costsight.adapters.sql.rollup_source import joined, money, plan, spend_rows, total
 from costsight.adapters.sql.rollup_source import label as rollup_label
 from costsight.adapters.sql.rollup_tables import cost_rollup_daily
 from costsight.adapters.sql.tables import (
@@ -65,9 +65,8 @@ UNPRICED_TOKENS = func.sum(case((_UNPRICED, cr.input_tokens + cr.output_tokens),
 
 def _spend_sums(s: Subquery) -> list[ColumnElement[Any]]:
     """cost (two halves), calls, tokens, unpriced calls and tokens of spend rows."""
-    return [*money(s), calls(s), func.sum(s.c.input_tokens), func.sum(s.c.output_tokens),
-            calls(s, unpriced(s)),
-            func.sum(case((unpriced(s), s.c.input_tokens + s.c.output_tokens), else_=0))]
+    return [*money(s), total(s, "calls"), total(s, "input_tokens"), total(s, "output_tokens"),
+            total(s, "unpriced_calls"), total(s, "unpriced_tokens")]
 
 
 def _spend_fields(r: Sequence[Any]) -> dict[str, Any]:
@@ -115,7 +114,7 @@ class SqlAnalytics:
         if chosen is not None:
             s = spend_rows(tenant_id, window.start, window.end, chosen, filters)
             ts = self._dialect.bucket(s.c.ts, resolution)
-            stmt = (select(ts, calls(s), func.sum(s.c.input_tokens + s.c.output_tokens))
+            stmt = (select(ts, total(s, "calls"), func.sum(s.c.input_tokens + s.c.output_tokens))
                     .group_by(ts))
             found = {r[0]: UsageBucket(ts=r[0], requests=int(r[1]), tokens=int(r[2] or 0))
                      for r in await self._series(stmt)}

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy import Select, and_, case, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from costsight.adapters.sql.dialects import SqlDialect
@@ -20,11 +20,10 @@ from costsight.adapters.sql.rollup_source import (
     ENTITY_COLUMNS,
     ENTITY_PLANS,
     INSTANT,
-    calls,
     joined,
     money,
     spend_rows,
-    unpriced,
+    total,
 )
 from costsight.adapters.sql.rows import budget_from_row
 from costsight.adapters.sql.tables import cost_breach_history, cost_budgets, cost_drift_tracking
@@ -70,8 +69,8 @@ class SqlCostAnomaly:
             day = self._dialect.day_of(s.c.ts)
             # last: unpriced calls; an (entity, day) with any is left out (unknown spend, never
             # a drop: costsight.core.pricing.unpriced_days)
-            measures = (*money(s), calls(s), calls(s, s.c.is_retry),
-                        func.sum(s.c.input_tokens), calls(s, unpriced(s)))
+            measures = (*money(s), total(s, "calls"), total(s, "retry_calls"),
+                        total(s, "input_tokens"), total(s, "unpriced_calls"))
             if kind is EntityType.TENANT:
                 parts.append(select(literal(kind.value), literal(tenant_id), day, *measures)
                              .group_by(day))

@@ -80,8 +80,7 @@ class SqlRollup:
             expected = await self._sums(grain, aggregate(self._dialect, grain,
                                                          self._raw(tenant_id, day)))
             t = grain.table.c
-            stored_q = select(*(t[k] for k in grain.key_columns),
-                              t.calls, t.cost_hi, t.cost_lo, t.input_tokens, t.output_tokens
+            stored_q = select(*(t[k] for k in (*grain.key_columns, *grain.sums))
                               ).where(t.tenant_id == tenant_id)
             if day is not None:
                 stored_q = stored_q.where(t.bucket >= day)
@@ -98,9 +97,7 @@ class SqlRollup:
         n = len(grain.key_columns)
         out = {}
         for row in await self._conn.execute(stmt):
-            key = tuple(row[:n])
-            calls, hi, lo, tokens_in, tokens_out = row[n:]
-            out[key] = RollupSums(calls=int(calls), cost_micros=joined(hi, lo),
-                                  input_tokens=int(tokens_in or 0),
-                                  output_tokens=int(tokens_out or 0))
+            sums = {name: int(value or 0) for name, value in zip(grain.sums, row[n:], strict=True)}
+            hi, lo = sums.pop("cost_hi"), sums.pop("cost_lo")
+            out[tuple(row[:n])] = RollupSums(cost_micros=joined(hi, lo), **sums)
         return out

@@ -6,11 +6,15 @@ either edge (raw ``cost_records`` rows, e.g. an as-of instant in the middle of a
 pieces are one ``UNION ALL`` with the same columns, so every read aggregates them alike:
 
     ts, model, feature_tag, user_id, cost_source, is_retry,
-    calls, cost_hi, cost_lo, input_tokens, output_tokens
+    calls, cost_hi, cost_lo, input_tokens, output_tokens, retry_calls, unpriced_calls,
+    unpriced_tokens
 
 A raw row reads as one call with its cost split like the rollups (high and low 32 bits; see
-``money``). A read whose dimensions or filters no grain keeps (worker, workflow, skill, or a
-user and a model together) gets ``None`` from ``plan`` and reads raw rows only.
+``money``). The user grain keys neither retry nor cost source (``is_retry`` and
+``cost_source`` read NULL there; its retried and unpriced calls are sums): reads aggregate the
+three last columns, never the keys, for those counts. A read whose dimensions or filters no
+grain keeps (worker, workflow, skill, a user and a model together, a user with a retry or cost
+source filter) gets ``None`` from ``plan`` and reads raw rows only.
 """
 
 from __future__ import annotations
@@ -20,7 +24,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, literal_column, null, or_, select
+from sqlalchemy import (
+    Boolean,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select, Subquery
 
@@ -58,10 +74,12 @@ def plan(dimensions: Iterable[Dimension], filters: CostFilter | None = None, *,
     wanted = set(dimensions) | (set(filters.dimensions()) if filters is not None else set())
     if not all(d in KEYED for d in wanted):
         return None
-    columns = {KEYED[d] for d in wanted} - {"cost_source"}
+    columns = {KEYED[d] for d in wanted}
+    split = "cost_source" in columns or (filters is not None and filters.retry is not None)
+    columns.discard("cost_source")
     if columns <= {"model", "feature_tag"}:
         daily, hourly = DAILY, HOURLY
-    elif columns == {"user_id"}:
+    elif columns == {"user_id"} and not split:
         daily, hourly = USER_DAILY, None
     else:
         return None
@@ -104,9 +122,20 @@ def _rollup_piece(grain: Grain, tenant_id: str, ranges: list[tuple[datetime, dat
         return t[name] if name == "model" else func.nullif(t[name], literal_column("''"))
 
     keys = {name: key(name) for name in _TEXT_KEYS}
+    if "is_retry" in grain.dims:  # keyed by retry and cost source: the split sums from keys
+        unpriced = t.cost_source == "unpriced"
+        split = [t.cost_source, t.is_retry, t.calls, t.cost_hi, t.cost_lo, t.input_tokens,
+                 t.output_tokens, case((t.is_retry, t.calls), else_=0).label("retry_calls"),
+                 case((unpriced, t.calls), else_=0).label("unpriced_calls"),
+                 case((unpriced, t.input_tokens + t.output_tokens),
+                      else_=0).label("unpriced_tokens")]
+    else:
+        split = [cast(null(), String).label("cost_source"),
+                 cast(null(), Boolean).label("is_retry"), t.calls, t.cost_hi, t.cost_lo,
+                 t.input_tokens, t.output_tokens, t.retry_calls, t.unpriced_calls,
+                 t.unpriced_tokens]
     stmt = select(t.bucket.label("ts"), *(v.label(k) for k, v in keys.items()),
-                  t.cost_source, t.is_retry, t.calls, t.cost_hi, t.cost_lo, t.input_tokens,
-                  t.output_tokens).where(t.tenant_id == tenant_id)
+                  *split).where(t.tenant_id == tenant_id)
     if ranges is not None:
         stmt = stmt.where(or_(*(and_(t.bucket >= a, t.bucket < b) for a, b in ranges)))
     if filters is not None:
@@ -121,11 +150,16 @@ def _rollup_piece(grain: Grain, tenant_id: str, ranges: list[tuple[datetime, dat
 
 def _raw_piece(tenant_id: str, ranges: list[tuple[datetime, datetime]],
                filters: CostFilter | None) -> Select[Any]:
+    unpriced = cr.cost_source == "unpriced"
     return (select(cr.created_at.label("ts"), cr.model, cr.feature_tag, cr.user_id,
                    cr.cost_source, cr.is_retry, literal(1).label("calls"),
                    cr.cost_micros.op(">>")(literal_column("32")).label("cost_hi"),
                    cr.cost_micros.op("&")(LOW_BITS).label("cost_lo"),
-                   cr.input_tokens, cr.output_tokens)
+                   cr.input_tokens, cr.output_tokens,
+                   case((cr.is_retry, 1), else_=0).label("retry_calls"),
+                   case((unpriced, 1), else_=0).label("unpriced_calls"),
+                   case((unpriced, cr.input_tokens + cr.output_tokens),
+                        else_=0).label("unpriced_tokens"))
             .where(cr.tenant_id == tenant_id,
                    or_(*(and_(cr.created_at >= a, cr.created_at < b) for a, b in ranges)),
                    *cost_filter_clauses(filters)))
@@ -176,14 +210,12 @@ def joined(high: Any, low: Any) -> int:
     return (int(high or 0) << 32) + int(low or 0)
 
 
-def calls(s: Subquery, when: ColumnElement[bool] | None = None) -> ColumnElement[Any]:
+def total(s: Subquery, column: str, when: ColumnElement[bool] | None = None) -> ColumnElement[Any]:
+    """SUM of a summed column of spend rows (``calls``, ``retry_calls``, ...), optionally of
+    the rows ``when`` holds for."""
     if when is None:
-        return func.sum(s.c.calls)
-    return func.sum(case((when, s.c.calls), else_=0))
-
-
-def unpriced(s: Subquery) -> ColumnElement[bool]:
-    return s.c.cost_source == "unpriced"
+        return func.sum(s.c[column])
+    return func.sum(case((when, s.c[column]), else_=0))
 
 
 def label(s: Subquery, dimension: Dimension) -> ColumnElement[str]:

@@ -4,8 +4,9 @@ Three grains, chosen by what the reads group and filter by (ARCHITECTURE.md, "Ro
 
 - ``cost_rollup_hourly`` and ``cost_rollup_daily``: (tenant, bucket, model, feature_tag, is_retry,
   cost_source): statistics, series, breakdowns and detection of the tenant and its features;
-- ``cost_rollup_user_daily``: (tenant, day, user_id, is_retry, cost_source): breakdowns,
-  detection and budgets of users.
+- ``cost_rollup_user_daily``: (tenant, day, user_id): breakdowns, detection and budgets of
+  users; retried and unpriced calls are sums here (``SPLIT_SUMS``), not keys, so a user-day is
+  one row (the statistics' top-users read is the largest of these reads).
 
 A record without a feature tag or user is keyed ``''`` (never a valid tag or user id, both have
 ``min_length=1``) because a NULL in a unique key would never conflict. Cost is kept as the sums
@@ -22,31 +23,35 @@ from costsight.adapters.sql.types import UtcDateTime
 
 #: The summed columns of every rollup row, in this order.
 SUMS = ("calls", "cost_hi", "cost_lo", "input_tokens", "output_tokens")
+#: What the user grain sums instead of keying by retry and cost source (one row per user-day).
+SPLIT_SUMS = ("retry_calls", "unpriced_calls", "unpriced_tokens")
 
 
-def _sums() -> list[Column[int]]:
-    return [Column(name, BigInteger, nullable=False) for name in SUMS]
+def _sums(names: tuple[str, ...]) -> list[Column[int]]:
+    return [Column(name, BigInteger, nullable=False) for name in names]
 
 
-def _rollup(name: str, *keys: Column[str]) -> Table:
+def _model_rollup(name: str) -> Table:
     return Table(
         name, metadata,
         Column("tenant_id", String(64), primary_key=True),
         Column("bucket", UtcDateTime, primary_key=True),
-        *keys,
+        Column("model", String(64), primary_key=True),
+        Column("feature_tag", String(128), primary_key=True),
         Column("is_retry", Boolean, primary_key=True),
         Column("cost_source", String(16), primary_key=True),
-        *_sums(),
+        *_sums(SUMS),
     )
 
 
-cost_rollup_hourly = _rollup("cost_rollup_hourly",
-                             Column("model", String(64), primary_key=True),
-                             Column("feature_tag", String(128), primary_key=True))
-cost_rollup_daily = _rollup("cost_rollup_daily",
-                            Column("model", String(64), primary_key=True),
-                            Column("feature_tag", String(128), primary_key=True))
-cost_rollup_user_daily = _rollup("cost_rollup_user_daily",
-                                 Column("user_id", String(64), primary_key=True))
+cost_rollup_hourly = _model_rollup("cost_rollup_hourly")
+cost_rollup_daily = _model_rollup("cost_rollup_daily")
+cost_rollup_user_daily = Table(
+    "cost_rollup_user_daily", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("bucket", UtcDateTime, primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    *_sums(SUMS + SPLIT_SUMS),
+)
 
 ROLLUP_TABLES = (cost_rollup_hourly, cost_rollup_daily, cost_rollup_user_daily)

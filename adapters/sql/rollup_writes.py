@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, delete, func, literal_column, select
+from sqlalchemy import Select, Table, and_, case, delete, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_tables import (
+    SPLIT_SUMS,
     SUMS,
     cost_rollup_daily,
     cost_rollup_hourly,
@@ -41,11 +42,13 @@ SOURCE_COLUMNS = ("tenant_id", "created_at", "model", "feature_tag", "user_id", 
 
 @dataclass(frozen=True)
 class Grain:
-    """One rollup table: its bucket width and the record columns it keys by."""
+    """One rollup table: its bucket width, the record columns it keys by (after tenant and
+    bucket) and the columns it sums."""
 
     table: Table
     resolution: Resolution
     dims: tuple[str, ...]
+    sums: tuple[str, ...] = SUMS
 
     @property
     def name(self) -> str:
@@ -53,12 +56,13 @@ class Grain:
 
     @property
     def key_columns(self) -> tuple[str, ...]:
-        return ("tenant_id", "bucket", *self.dims, "is_retry", "cost_source")
+        return ("tenant_id", "bucket", *self.dims)
 
 
-HOURLY = Grain(cost_rollup_hourly, Resolution.HOUR, ("model", "feature_tag"))
-DAILY = Grain(cost_rollup_daily, Resolution.DAY, ("model", "feature_tag"))
-USER_DAILY = Grain(cost_rollup_user_daily, Resolution.DAY, ("user_id",))
+_MODEL_KEY = ("model", "feature_tag", "is_retry", "cost_source")
+HOURLY = Grain(cost_rollup_hourly, Resolution.HOUR, _MODEL_KEY)
+DAILY = Grain(cost_rollup_daily, Resolution.DAY, _MODEL_KEY)
+USER_DAILY = Grain(cost_rollup_user_daily, Resolution.DAY, ("user_id",), SUMS + SPLIT_SUMS)
 GRAINS = (HOURLY, DAILY, USER_DAILY)
 #: Key columns that may be NULL on a record (stored as NONE_KEY in a rollup).
 NULLABLE = frozenset({"feature_tag", "user_id"})
@@ -68,30 +72,42 @@ def source_columns(table: FromClause) -> list[ColumnElement[Any]]:
     return [table.c[name] for name in SOURCE_COLUMNS]
 
 
+def _sum_of(c: Any, name: str) -> ColumnElement[Any]:
+    """The aggregate behind one summed column, over record-shaped rows ``c``."""
+    unpriced = c.cost_source == "unpriced"
+    return {
+        "calls": func.count(),
+        "cost_hi": func.sum(c.cost_micros.op(">>")(literal_column("32"))),
+        "cost_lo": func.sum(c.cost_micros.op("&")(LOW_BITS)),
+        "input_tokens": func.sum(c.input_tokens),
+        "output_tokens": func.sum(c.output_tokens),
+        "retry_calls": func.sum(case((c.is_retry, 1), else_=0)),
+        "unpriced_calls": func.sum(case((unpriced, 1), else_=0)),
+        "unpriced_tokens": func.sum(case((unpriced, c.input_tokens + c.output_tokens), else_=0)),
+    }[name]
+
+
 def aggregate(dialect: SqlDialect, grain: Grain, src: FromClause, sign: int = 1) -> Select[Any]:
-    """One row per key of ``grain`` over ``src``: the key columns, then SUMS (times ``sign``)."""
+    """One row per key of ``grain`` over ``src``: the key columns, then the grain's sums
+    (times ``sign``)."""
     c = src.c
     keys: list[ColumnElement[Any]] = [c.tenant_id, dialect.bucket(c.created_at, grain.resolution)]
     keys += [func.coalesce(c[d], NONE_KEY) if d in NULLABLE else c[d] for d in grain.dims]
-    keys += [c.is_retry, c.cost_source]
-    sums: list[ColumnElement[Any]] = [
-        func.count(), func.sum(c.cost_micros.op(">>")(literal_column("32"))),
-        func.sum(c.cost_micros.op("&")(LOW_BITS)), func.sum(c.input_tokens),
-        func.sum(c.output_tokens)]
+    sums = [_sum_of(c, name) for name in grain.sums]
     if sign < 0:
         sums = [-s for s in sums]
     labelled = [k.label(n) for k, n in zip(keys, grain.key_columns, strict=True)]
-    return (select(*labelled, *(s.label(n) for s, n in zip(sums, SUMS, strict=True)))
+    return (select(*labelled, *(s.label(n) for s, n in zip(sums, grain.sums, strict=True)))
             .group_by(*keys).order_by(*keys))
 
 
 def upsert(dialect: SqlDialect, grain: Grain, rows: Select[Any]) -> Any:
     """INSERT the aggregated ``rows`` into ``grain``, adding to the sums of existing keys."""
     table = grain.table
-    stmt = dialect.insert(table).from_select([*grain.key_columns, *SUMS], rows)
+    stmt = dialect.insert(table).from_select([*grain.key_columns, *grain.sums], rows)
     return stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in grain.key_columns],
-        set_={s: table.c[s] + stmt.excluded[s] for s in SUMS})
+        set_={s: table.c[s] + stmt.excluded[s] for s in grain.sums})
 
 
 async def apply_rollups(conn: AsyncConnection, dialect: SqlDialect,

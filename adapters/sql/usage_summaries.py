@@ -25,7 +25,6 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     and_,
-    case,
     func,
     literal,
     select,
@@ -41,11 +40,10 @@ from costsight.adapters.sql.rollup_source import (
     ENTITY_COLUMNS,
     ENTITY_PLANS,
     INSTANT,
-    calls,
     joined,
     money,
     spend_rows,
-    unpriced,
+    total,
 )
 from costsight.core.domain.anomalies import EntityType, EntityUsageSummary
 from costsight.core.money import micros_to_cents
@@ -79,15 +77,15 @@ class _Measures:
 
     def _day(self, window: ColumnElement[bool]) -> list[ColumnElement[Any]]:
         s = self._s
-        return [*money(s, window), calls(s, window), calls(s, and_(window, s.c.is_retry)),
-                func.sum(case((window, s.c.input_tokens), else_=0))]
+        return [*money(s, window), total(s, "calls", window), total(s, "retry_calls", window),
+                total(s, "input_tokens", window)]
 
     def columns(self) -> list[ColumnElement[Any]]:
         # Last: the baseline's unpriced calls (days with them leave the baseline, see
         # costsight.core.pricing.unpriced_days); only when some entity has any is more read.
         s = self._s
         return [*money(s, self.baseline), self._active_days(), *self._day(self.today),
-                *self._day(self.yesterday), calls(s, and_(self.baseline, unpriced(s)))]
+                *self._day(self.yesterday), total(s, "unpriced_calls", self.baseline)]
 
     def read(self, values: Sequence[Any]) -> dict[str, Any]:
         """The summary fields from the aggregate columns, in ``columns()`` order (the last,

@@ -8,12 +8,16 @@ from costsight.core.domain.base import Frozen
 
 
 class RollupSums(Frozen):
-    """The sums one rollup row keeps (cost in micro-cents, exact)."""
+    """The sums one rollup row keeps (cost in micro-cents, exact). A grain keyed by retry and
+    cost source has no separate retry/unpriced sums (0 here)."""
 
     calls: int
     cost_micros: int
     input_tokens: int
     output_tokens: int
+    retry_calls: int = 0
+    unpriced_calls: int = 0
+    unpriced_tokens: int = 0
 
 
 class RollupDifference(Frozen):

@@ -62,9 +62,9 @@ async def test_verify_reports_each_difference_and_rebuild_repairs_them(sql_url: 
                 cost_rollup_hourly.c.tenant_id == TENANT,
                 cost_rollup_hourly.c.bucket == at(10, 1)))  # k = 1
             await conn.execute(insert(cost_rollup_user_daily).values(
-                tenant_id=TENANT, bucket=at(11, 0), user_id="ghost", is_retry=False,
-                cost_source="reported", calls=1, cost_hi=0, cost_lo=5, input_tokens=0,
-                output_tokens=0))
+                tenant_id=TENANT, bucket=at(11, 0), user_id="ghost", calls=1, cost_hi=0,
+                cost_lo=5, input_tokens=0, output_tokens=0, retry_calls=0, unpriced_calls=0,
+                unpriced_tokens=0))
             await uow.commit()
         found = await _verify(storage)
         grains = {(f.grain, f.stored is None, f.expected is None) for f in found}
@@ -72,7 +72,7 @@ async def test_verify_reports_each_difference_and_rebuild_repairs_them(sql_url: 
         assert ("cost_rollup_hourly", True, False) in grains      # rollup row missing
         assert ("cost_rollup_user_daily", False, True) in grains  # no raw row has that key
         ghost = next(f for f in found if f.grain == "cost_rollup_user_daily")
-        assert ghost.key == {"user_id": "ghost", "is_retry": False, "cost_source": "reported"}
+        assert ghost.key == {"user_id": "ghost"}
         assert await _answers(storage) != before
         async with storage.unit_of_work() as uow:
             assert await uow.rollups.rebuild(TENANT) > 0

@@ -21,25 +21,26 @@ branch_labels = None
 depends_on = None
 
 _SUMS = ("calls", "cost_hi", "cost_lo", "input_tokens", "output_tokens")
+_MODEL_KEY = (("model", sa.String(64)), ("feature_tag", sa.String(128)),
+              ("is_retry", sa.Boolean()), ("cost_source", sa.String(16)))
 _GRAINS = {
-    "cost_rollup_hourly": (("model", 64), ("feature_tag", 128)),
-    "cost_rollup_daily": (("model", 64), ("feature_tag", 128)),
-    "cost_rollup_user_daily": (("user_id", 64),),
+    "cost_rollup_hourly": (_MODEL_KEY, _SUMS),
+    "cost_rollup_daily": (_MODEL_KEY, _SUMS),
+    "cost_rollup_user_daily": ((("user_id", sa.String(64)),),
+                               _SUMS + ("retry_calls", "unpriced_calls", "unpriced_tokens")),
 }
 
 
 def upgrade() -> None:
-    for name, dims in _GRAINS.items():
+    for name, (keys, sums) in _GRAINS.items():
         op.create_table(
             name,
             sa.Column("tenant_id", sa.String(64), nullable=False),
             sa.Column("bucket", UtcDateTime, nullable=False),
-            *(sa.Column(dim, sa.String(length), nullable=False) for dim, length in dims),
-            sa.Column("is_retry", sa.Boolean, nullable=False),
-            sa.Column("cost_source", sa.String(16), nullable=False),
-            *(sa.Column(s, sa.BigInteger, nullable=False) for s in _SUMS),
-            sa.PrimaryKeyConstraint("tenant_id", "bucket", *(d for d, _ in dims), "is_retry",
-                                    "cost_source", name=f"pk_{name}"),
+            *(sa.Column(key, type_, nullable=False) for key, type_ in keys),
+            *(sa.Column(s, sa.BigInteger, nullable=False) for s in sums),
+            sa.PrimaryKeyConstraint("tenant_id", "bucket", *(key for key, _ in keys),
+                                    name=f"pk_{name}"),
         )
     _backfill()
 
@@ -55,7 +56,7 @@ def _backfill() -> None:
     src = sa.select(cost_records).subquery("src")
     for grain in GRAINS:
         rows = aggregate(dialect, grain, src).order_by(None)
-        op.execute(sa.insert(grain.table).from_select([*grain.key_columns, *_SUMS], rows))
+        op.execute(sa.insert(grain.table).from_select([*grain.key_columns, *grain.sums], rows))
 
 
 def downgrade() -> None:

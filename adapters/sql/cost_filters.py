@@ -1,7 +1,7 @@
 """SQL pieces the analytics adapter shares: CostFilter as WHERE clauses, tenant activity.
 
-Kept apart from the series and breakdown statements so the rollup-backed analytics can use
-the same clauses (a filtered read must go to cost_records: rollups do not keep every column).
+Kept apart from the series and breakdown statements: the raw pieces of the rollup-backed reads
+(``rollup_source``) filter ``cost_records`` with the same clauses as the raw-only reads.
 """
 
 from __future__ import annotations

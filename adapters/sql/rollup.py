@@ -9,7 +9,7 @@ lands half-way through; every statement is pinned to the tenant.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -20,14 +20,9 @@ from costsight.adapters.sql.rollup_source import joined
 from costsight.adapters.sql.rollup_writes import GRAINS, Grain, aggregate, source_columns, upsert
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.rollups import RollupDifference, RollupSums
+from costsight.core.timeutil import day_start, utc_day
 
 cr = cost_records.c
-
-
-def _day(since: datetime | None) -> datetime | None:
-    if since is None:
-        return None
-    return since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 class SqlRollup:
@@ -48,7 +43,7 @@ class SqlRollup:
         if since is None:
             since = (await self._conn.execute(
                 select(func.min(cr.created_at)).where(cr.tenant_id == tenant_id))).scalar()
-        return _day(since)
+        return None if since is None else day_start(utc_day(since))
 
     async def tenants_with_records(self) -> list[str]:
         stmt = select(cr.tenant_id).distinct()

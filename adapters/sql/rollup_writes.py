@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, Table, and_, case, delete, func, literal_column, select
@@ -29,6 +29,7 @@ from costsight.adapters.sql.rollup_tables import (
 )
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.statistics import Resolution
+from costsight.core.timeutil import day_start, utc_day
 
 cr = cost_records.c
 #: The low 32 bits of a cost (the high ones are ``cost >> 32``; see rollup_tables).
@@ -126,7 +127,7 @@ async def drop_empty_rollups(conn: AsyncConnection, tenant_id: str, first: datet
     """Delete the tenant's rollup rows between the buckets of ``first`` and ``last`` left without
     calls (a reprice moved every call of a key to another cost_source): a raw scan has no such
     key, so neither may the rollups."""
-    day = first.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = day_start(utc_day(first))
     for grain in GRAINS:
         t = grain.table.c
         await conn.execute(delete(grain.table).where(

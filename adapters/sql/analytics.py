@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
+from costsight.adapters.sql.bucket_width import Width
 from costsight.adapters.sql.cost_filters import cost_filter_clauses, tenant_activity_statement
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.keyset import ascending_after, check_limit, page_of
@@ -110,7 +111,7 @@ class SqlAnalytics:
 
     async def cost_metrics(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
                            filters: CostFilter | None = None) -> list[UsageBucket]:
-        chosen = plan((), filters, hourly_buckets=resolution is Resolution.HOUR)
+        chosen = plan((), filters, buckets=Width(resolution))
         if chosen is not None:
             s = spend_rows(tenant_id, window.start, window.end, chosen, filters)
             ts = self._dialect.bucket(s.c.ts, resolution)
@@ -152,7 +153,7 @@ class SqlAnalytics:
 
     async def cost_spend(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
                          filters: CostFilter | None = None) -> list[SpendBucket]:
-        chosen = plan((), filters, hourly_buckets=resolution is Resolution.HOUR)
+        chosen = plan((), filters, buckets=Width(resolution))
         if chosen is not None:
             s = spend_rows(tenant_id, window.start, window.end, chosen, filters)
             ts = self._dialect.bucket(s.c.ts, resolution)

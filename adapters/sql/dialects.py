@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
+from costsight.adapters.sql.bucket_width import Width
 from costsight.adapters.sql.types import UtcDateTime
-from costsight.core.domain.statistics import Resolution
 
 
 class SqlDialect:
@@ -47,8 +47,9 @@ class SqlDialect:
         raise NotImplementedError
 
     def bucket(self, column: ColumnElement[datetime],
-               resolution: Resolution) -> ColumnElement[datetime]:
-        """Start of the UTC hour or day containing ``column``, read back as aware UTC."""
+               width: str) -> ColumnElement[datetime]:
+        """Start of the UTC hour, day or month (``Width``; a ``Resolution`` is one) containing
+        ``column``, read back as aware UTC."""
         raise NotImplementedError
 
     def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
@@ -97,14 +98,14 @@ class PostgresDialect(SqlDialect):
     name = "postgresql"
     bulk_copy = True
     exact_big_sums = True
-    _UNITS = {Resolution.HOUR: "'hour'", Resolution.DAY: "'day'"}
+    _UNITS = {Width.HOUR: "'hour'", Width.DAY: "'day'", Width.MONTH: "'month'"}
 
     def insert(self, table: Table) -> Any:
         return postgresql.insert(table)
 
     def bucket(self, column: ColumnElement[datetime],
-               resolution: Resolution) -> ColumnElement[datetime]:
-        unit: ColumnClause[str] = literal_column(self._UNITS[Resolution(resolution)])
+               width: str) -> ColumnElement[datetime]:
+        unit: ColumnClause[str] = literal_column(self._UNITS[Width(width)])
         return type_coerce(func.date_trunc(unit, column), UtcDateTime())
 
     def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:
@@ -128,15 +129,16 @@ class SqliteDialect(SqlDialect):
     """SQLite through aiosqlite; timestamps are UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'."""
 
     name = "sqlite"
-    _FORMATS = {Resolution.HOUR: "'%Y-%m-%d %H:00:00.000000'",
-                Resolution.DAY: "'%Y-%m-%d 00:00:00.000000'"}
+    _FORMATS = {Width.HOUR: "'%Y-%m-%d %H:00:00.000000'",
+                Width.DAY: "'%Y-%m-%d 00:00:00.000000'",
+                Width.MONTH: "'%Y-%m-01 00:00:00.000000'"}
 
     def insert(self, table: Table) -> Any:
         return sqlite.insert(table)
 
     def bucket(self, column: ColumnElement[datetime],
-               resolution: Resolution) -> ColumnElement[datetime]:
-        fmt: ColumnClause[str] = literal_column(self._FORMATS[Resolution(resolution)])
+               width: str) -> ColumnElement[datetime]:
+        fmt: ColumnClause[str] = literal_column(self._FORMATS[Width(width)])
         return type_coerce(func.strftime(fmt, column), UtcDateTime())
 
     def day_of(self, column: ColumnElement[datetime]) -> ColumnElement[date]:

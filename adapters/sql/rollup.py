@@ -1,7 +1,10 @@
 """SQL RollupPort: rebuild a tenant's rollups from raw rows, and compare the two.
 
 Without ``since`` both start at the day of the tenant's oldest raw record: what retention
-removed lives on in the rollups only, and is left alone.
+removed lives on in the rollups only, and is left alone. A grain with a ``finer`` one (the
+user-month grain) is rebuilt and compared from that grain, from the start of the bucket that
+holds the first day: a month whose first days only the user-day grain still remembers stays
+exact.
 
 Both hold the tenant's writer lock (``SqlDialect.lock_tenants``), so no write of the tenant
 lands half-way through; every statement is pinned to the tenant.
@@ -17,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_source import joined
-from costsight.adapters.sql.rollup_writes import GRAINS, Grain, aggregate, source_columns, upsert
+from costsight.adapters.sql.rollup_writes import (
+    GRAINS,
+    Grain,
+    aggregate,
+    source_columns,
+    summed_up,
+    upsert,
+)
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.rollups import RollupDifference, RollupSums
 from costsight.core.timeutil import day_start, utc_day
@@ -57,28 +67,32 @@ class SqlRollup:
         written = 0
         for grain in GRAINS:
             t = grain.table.c
-            drop = delete(grain.table).where(t.tenant_id == tenant_id)
-            if day is not None:
-                drop = drop.where(t.bucket >= day)
-            await self._conn.execute(drop)
+            start = grain.width.floor(day)
+            await self._conn.execute(
+                delete(grain.table).where(t.tenant_id == tenant_id, t.bucket >= start))
             result = await self._conn.execute(
-                upsert(self._dialect, grain, aggregate(self._dialect, grain,
-                                                       self._raw(tenant_id, day))))
+                upsert(self._dialect, grain, self._expected(grain, tenant_id, day)))
             written += max(result.rowcount, 0)
         return written
+
+    def _expected(self, grain: Grain, tenant_id: str, day: datetime | None) -> Any:
+        """What ``grain`` should hold from the bucket of ``day`` on."""
+        if grain.finer is not None:
+            start = None if day is None else grain.width.floor(day)
+            return summed_up(self._dialect, grain, tenant_id, start)
+        return aggregate(self._dialect, grain, self._raw(tenant_id, day))
 
     async def verify(self, tenant_id: str, since: datetime | None = None) -> list[RollupDifference]:
         await self._dialect.lock_tenants(self._conn, [tenant_id])
         day = await self._first_day(tenant_id, since)
         found: list[RollupDifference] = []
         for grain in GRAINS:
-            expected = await self._sums(grain, aggregate(self._dialect, grain,
-                                                         self._raw(tenant_id, day)))
+            expected = await self._sums(grain, self._expected(grain, tenant_id, day))
             t = grain.table.c
             stored_q = select(*(t[k] for k in (*grain.key_columns, *grain.sums))
                               ).where(t.tenant_id == tenant_id)
             if day is not None:
-                stored_q = stored_q.where(t.bucket >= day)
+                stored_q = stored_q.where(t.bucket >= grain.width.floor(day))
             stored = await self._sums(grain, stored_q)
             for key in sorted(expected.keys() | stored.keys(), key=repr):
                 if expected.get(key) != stored.get(key):

@@ -1,9 +1,11 @@
 """What the reads aggregate: rows of the rollups for whole buckets, raw rows for partial edges.
 
-A window [start, end) is cut into whole UTC days (read from a daily grain, unless the answer is
-bucketed by hour), whole hours at the ends of those days (the hourly grain) and what is left at
-either edge (raw ``cost_records`` rows, e.g. an as-of instant in the middle of an hour). The
-pieces are one ``UNION ALL`` with the same columns, so every read aggregates them alike:
+A window [start, end) is cut into whole buckets of the coarsest grain that keys what the read
+needs (whole calendar months for users, whole UTC days otherwise; never coarser than the
+buckets the answer groups by), then whole buckets of the next grain in what is left at either
+edge (days of users; hours), and what is left after that (raw ``cost_records`` rows, e.g. an
+as-of instant in the middle of an hour). The pieces are one ``UNION ALL`` with the same
+columns, so every read aggregates them alike:
 
     ts, model, feature_tag, user_id, cost_source, is_retry,
     calls, cost_hi, cost_lo, input_tokens, output_tokens, retry_calls, unpriced_calls,
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -40,15 +42,21 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select, Subquery
 
+from costsight.adapters.sql.bucket_width import Width
 from costsight.adapters.sql.cost_filters import cost_filter_clauses
-from costsight.adapters.sql.rollup_writes import DAILY, HOURLY, LOW_BITS, USER_DAILY, Grain
+from costsight.adapters.sql.rollup_writes import (
+    DAILY,
+    HOURLY,
+    LOW_BITS,
+    USER_DAILY,
+    USER_MONTHLY,
+    Grain,
+)
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.anomalies import EntityType
 from costsight.core.domain.statistics import CostFilter, Dimension
 
 cr = cost_records.c
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
 
 #: One microsecond: an inclusive ``until`` is the half-open end ``until + INSTANT``.
 INSTANT = timedelta(microseconds=1)
@@ -61,16 +69,16 @@ _TEXT_KEYS = ("model", "feature_tag", "user_id")
 
 @dataclass(frozen=True)
 class Plan:
-    """The grains a read may use: whole days from ``daily``, whole hours from ``hourly``."""
+    """The grains a read may use, coarsest first: a window is cut into whole buckets of the
+    first, then of the next in what is left at the edges, and so on; raw rows for the rest."""
 
-    daily: Grain | None
-    hourly: Grain | None
+    levels: tuple[Grain, ...]
 
 
 def plan(dimensions: Iterable[Dimension], filters: CostFilter | None = None, *,
-         hourly_buckets: bool = False) -> Plan | None:
+         buckets: Width | None = None) -> Plan | None:
     """The grains that hold every dimension grouped by or filtered on; None: raw rows only.
-    ``hourly_buckets``: the answer is bucketed by hour, so no daily grain may be used."""
+    ``buckets``: the answer is bucketed by this width, so no coarser grain may be used."""
     wanted = set(dimensions) | (set(filters.dimensions()) if filters is not None else set())
     if not all(d in KEYED for d in wanted):
         return None
@@ -78,35 +86,30 @@ def plan(dimensions: Iterable[Dimension], filters: CostFilter | None = None, *,
     split = "cost_source" in columns or (filters is not None and filters.retry is not None)
     columns.discard("cost_source")
     if columns <= {"model", "feature_tag"}:
-        daily, hourly = DAILY, HOURLY
+        levels: tuple[Grain, ...] = (DAILY, HOURLY)
     elif columns == {"user_id"} and not split:
-        daily, hourly = USER_DAILY, None
+        levels = (USER_MONTHLY, USER_DAILY)
     else:
         return None
-    chosen = Plan(None if hourly_buckets else daily, hourly)
-    return chosen if chosen.daily or chosen.hourly else None
+    if buckets is not None:
+        levels = tuple(g for g in levels if _WIDTHS.index(g.width) <= _WIDTHS.index(buckets))
+    return Plan(levels) if levels else None
 
 
-#: The grains of the detection reads, per entity kind, and the spend-row column naming it.
-ENTITY_PLANS = {EntityType.TENANT: Plan(DAILY, HOURLY), EntityType.FEATURE: Plan(DAILY, HOURLY),
-                EntityType.USER: Plan(USER_DAILY, None)}
+#: Bucket widths, finest first.
+_WIDTHS = (Width.HOUR, Width.DAY, Width.MONTH)
+
+#: The grains of the detection reads (daily series), per entity kind, and the spend-row column
+#: naming it.
+ENTITY_PLANS = {EntityType.TENANT: Plan((DAILY, HOURLY)), EntityType.FEATURE: Plan((DAILY, HOURLY)),
+                EntityType.USER: Plan((USER_DAILY,))}
 ENTITY_COLUMNS = {EntityType.FEATURE: "feature_tag", EntityType.USER: "user_id"}
 
 
-def _floor(ts: datetime, step: timedelta) -> datetime:
-    ts = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    return ts.replace(hour=0) if step == DAY else ts
-
-
-def _ceil(ts: datetime, step: timedelta) -> datetime:
-    floor = _floor(ts, step)
-    return floor if floor == ts else floor + step
-
-
 def _whole(start: datetime, end: datetime,
-           step: timedelta) -> tuple[tuple[datetime, datetime] | None, list[tuple[datetime, datetime]]]:
-    """The whole ``step`` buckets inside [start, end), and what is left at either edge."""
-    first, last = _ceil(start, step), _floor(end, step)
+           width: Width) -> tuple[tuple[datetime, datetime] | None, list[tuple[datetime, datetime]]]:
+    """The whole ``width`` buckets inside [start, end), and what is left at either edge."""
+    first, last = width.ceil(start), width.floor(end)
     if first >= last:
         return None, [(start, end)]
     return (first, last), [(a, b) for a, b in ((start, first), (last, end)) if a < b]
@@ -167,30 +170,23 @@ def _raw_piece(tenant_id: str, ranges: list[tuple[datetime, datetime]],
 
 def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
                filters: CostFilter | None = None) -> Subquery:
-    """The tenant's spend rows in [start, end) (no bounds: all time, from the daily grain)."""
+    """The tenant's spend rows in [start, end) (no bounds: all time, from the coarsest grain)."""
     if start is None or end is None:
-        grain = chosen.daily or chosen.hourly
-        assert grain is not None  # plan() never returns a plan without a grain
-        return _rollup_piece(grain, tenant_id, None, filters).subquery("spend")
+        return _rollup_piece(chosen.levels[0], tenant_id, None, filters).subquery("spend")
     pieces: list[Select[Any]] = []
     edges = [(start, end)]
-    if chosen.daily is not None:
-        days, edges = _whole(start, end, DAY)
-        if days is not None:
-            pieces.append(_rollup_piece(chosen.daily, tenant_id, [days], filters))
-    raw: list[tuple[datetime, datetime]] = []
-    if chosen.hourly is not None:
-        hours: list[tuple[datetime, datetime]] = []
+    for grain in chosen.levels:
+        whole: list[tuple[datetime, datetime]] = []
+        rest: list[tuple[datetime, datetime]] = []
         for a, b in edges:
-            whole, rest = _whole(a, b, HOUR)
-            hours += [whole] if whole is not None else []
-            raw += rest
-        if hours:
-            pieces.append(_rollup_piece(chosen.hourly, tenant_id, hours, filters))
-    else:
-        raw = edges
-    if raw or not pieces:
-        pieces.append(_raw_piece(tenant_id, raw or [(start, start)], filters))
+            inside, left = _whole(a, b, grain.width)
+            whole += [inside] if inside is not None else []
+            rest += left
+        if whole:
+            pieces.append(_rollup_piece(grain, tenant_id, whole, filters))
+        edges = rest
+    if edges or not pieces:
+        pieces.append(_raw_piece(tenant_id, edges or [(start, start)], filters))
     first, *others = pieces
     return (first.union_all(*others) if others else first).subquery("spend")
 

@@ -1,12 +1,14 @@
 """Rollup tables: exact sums of cost records per tenant, time bucket and key, kept at write time.
 
-Three grains, chosen by what the reads group and filter by (ARCHITECTURE.md, "Rollups"):
+Four grains, chosen by what the reads group and filter by (ARCHITECTURE.md, "Rollups"):
 
 - ``cost_rollup_hourly`` and ``cost_rollup_daily``: (tenant, bucket, model, feature_tag, is_retry,
   cost_source): statistics, series, breakdowns and detection of the tenant and its features;
 - ``cost_rollup_user_daily``: (tenant, day, user_id): breakdowns, detection and budgets of
   users; retried and unpriced calls are sums here (``SPLIT_SUMS``), not keys, so a user-day is
-  one row (the statistics' top-users read is the largest of these reads).
+  one row (the statistics' top-users read is the largest of these reads);
+- ``cost_rollup_user_monthly``: the same per calendar month, for the whole months of a window
+  (a user-month is one row where a user-day grain holds up to 31).
 
 A record without a feature tag or user is keyed ``''`` (never a valid tag or user id, both have
 ``min_length=1``) because a NULL in a unique key would never conflict. Cost is kept as the sums
@@ -44,14 +46,20 @@ def _model_rollup(name: str) -> Table:
     )
 
 
+def _user_rollup(name: str) -> Table:
+    return Table(
+        name, metadata,
+        Column("tenant_id", String(64), primary_key=True),
+        Column("bucket", UtcDateTime, primary_key=True),
+        Column("user_id", String(64), primary_key=True),
+        *_sums(SUMS + SPLIT_SUMS),
+    )
+
+
 cost_rollup_hourly = _model_rollup("cost_rollup_hourly")
 cost_rollup_daily = _model_rollup("cost_rollup_daily")
-cost_rollup_user_daily = Table(
-    "cost_rollup_user_daily", metadata,
-    Column("tenant_id", String(64), primary_key=True),
-    Column("bucket", UtcDateTime, primary_key=True),
-    Column("user_id", String(64), primary_key=True),
-    *_sums(SUMS + SPLIT_SUMS),
-)
+cost_rollup_user_daily = _user_rollup("cost_rollup_user_daily")
+cost_rollup_user_monthly = _user_rollup("cost_rollup_user_monthly")
 
-ROLLUP_TABLES = (cost_rollup_hourly, cost_rollup_daily, cost_rollup_user_daily)
+ROLLUP_TABLES = (cost_rollup_hourly, cost_rollup_daily, cost_rollup_user_daily,
+                 cost_rollup_user_monthly)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
+from costsight.adapters.sql.bucket_width import Width
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_tables import (
     SPLIT_SUMS,
@@ -26,10 +27,9 @@ from costsight.adapters.sql.rollup_tables import (
     cost_rollup_daily,
     cost_rollup_hourly,
     cost_rollup_user_daily,
+    cost_rollup_user_monthly,
 )
 from costsight.adapters.sql.tables import cost_records
-from costsight.core.domain.statistics import Resolution
-from costsight.core.timeutil import day_start, utc_day
 
 cr = cost_records.c
 #: The low 32 bits of a cost (the high ones are ``cost >> 32``; see rollup_tables).
@@ -44,12 +44,15 @@ SOURCE_COLUMNS = ("tenant_id", "created_at", "model", "feature_tag", "user_id", 
 @dataclass(frozen=True)
 class Grain:
     """One rollup table: its bucket width, the record columns it keys by (after tenant and
-    bucket) and the columns it sums."""
+    bucket) and the columns it sums. ``finer``: a grain with the same keys and sums in
+    narrower buckets, from which this one can be summed up again (rebuild and verify do, so a
+    coarse bucket whose oldest raw rows retention removed stays exact)."""
 
     table: Table
-    resolution: Resolution
+    width: Width
     dims: tuple[str, ...]
     sums: tuple[str, ...] = SUMS
+    finer: Grain | None = None
 
     @property
     def name(self) -> str:
@@ -61,10 +64,13 @@ class Grain:
 
 
 _MODEL_KEY = ("model", "feature_tag", "is_retry", "cost_source")
-HOURLY = Grain(cost_rollup_hourly, Resolution.HOUR, _MODEL_KEY)
-DAILY = Grain(cost_rollup_daily, Resolution.DAY, _MODEL_KEY)
-USER_DAILY = Grain(cost_rollup_user_daily, Resolution.DAY, ("user_id",), SUMS + SPLIT_SUMS)
-GRAINS = (HOURLY, DAILY, USER_DAILY)
+HOURLY = Grain(cost_rollup_hourly, Width.HOUR, _MODEL_KEY)
+DAILY = Grain(cost_rollup_daily, Width.DAY, _MODEL_KEY)
+USER_DAILY = Grain(cost_rollup_user_daily, Width.DAY, ("user_id",), SUMS + SPLIT_SUMS)
+USER_MONTHLY = Grain(cost_rollup_user_monthly, Width.MONTH, ("user_id",), SUMS + SPLIT_SUMS,
+                     finer=USER_DAILY)
+#: Every grain, each after the grain it may be summed up from.
+GRAINS = (HOURLY, DAILY, USER_DAILY, USER_MONTHLY)
 #: Key columns that may be NULL on a record (stored as NONE_KEY in a rollup).
 NULLABLE = frozenset({"feature_tag", "user_id"})
 
@@ -92,7 +98,7 @@ def aggregate(dialect: SqlDialect, grain: Grain, src: FromClause, sign: int = 1)
     """One row per key of ``grain`` over ``src``: the key columns, then the grain's sums
     (times ``sign``)."""
     c = src.c
-    keys: list[ColumnElement[Any]] = [c.tenant_id, dialect.bucket(c.created_at, grain.resolution)]
+    keys: list[ColumnElement[Any]] = [c.tenant_id, dialect.bucket(c.created_at, grain.width)]
     keys += [func.coalesce(c[d], NONE_KEY) if d in NULLABLE else c[d] for d in grain.dims]
     sums = [_sum_of(c, name) for name in grain.sums]
     if sign < 0:
@@ -100,6 +106,21 @@ def aggregate(dialect: SqlDialect, grain: Grain, src: FromClause, sign: int = 1)
     labelled = [k.label(n) for k, n in zip(keys, grain.key_columns, strict=True)]
     return (select(*labelled, *(s.label(n) for s, n in zip(sums, grain.sums, strict=True)))
             .group_by(*keys).order_by(*keys))
+
+
+def summed_up(dialect: SqlDialect, grain: Grain, tenant_id: str,
+              start: datetime | None) -> Select[Any]:
+    """The rows of ``grain`` summed from its ``finer`` grain's rows (bucket >= ``start``),
+    shaped like ``aggregate``'s."""
+    assert grain.finer is not None
+    t = grain.finer.table.c
+    keys: list[ColumnElement[Any]] = [t.tenant_id, dialect.bucket(t.bucket, grain.width),
+                                      *(t[d] for d in grain.dims)]
+    stmt = select(*(k.label(n) for k, n in zip(keys, grain.key_columns, strict=True)),
+                  *(func.sum(t[s]).label(s) for s in grain.sums)).where(t.tenant_id == tenant_id)
+    if start is not None:
+        stmt = stmt.where(t.bucket >= start)
+    return stmt.group_by(*keys).order_by(*keys)
 
 
 def upsert(dialect: SqlDialect, grain: Grain, rows: Select[Any]) -> Any:
@@ -127,11 +148,11 @@ async def drop_empty_rollups(conn: AsyncConnection, tenant_id: str, first: datet
     """Delete the tenant's rollup rows between the buckets of ``first`` and ``last`` left without
     calls (a reprice moved every call of a key to another cost_source): a raw scan has no such
     key, so neither may the rollups."""
-    day = day_start(utc_day(first))
     for grain in GRAINS:
         t = grain.table.c
         await conn.execute(delete(grain.table).where(
-            t.tenant_id == tenant_id, t.bucket >= day, t.bucket <= last, t.calls == 0))
+            t.tenant_id == tenant_id, t.bucket >= grain.width.floor(first), t.bucket <= last,
+            t.calls == 0))
 
 
 #: Ids per statement when the rows are named by id (bound as one parameter).

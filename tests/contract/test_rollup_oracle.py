@@ -30,8 +30,11 @@ from costsight.core.ports import Storage, UnitOfWork
 from costsight.testing.contract.builders import budget, feature_tag
 from tests.backends import SQL_BACKENDS
 
-DAY0 = datetime(2026, 3, 9, tzinfo=UTC)
-SPAN_MINUTES = 3 * 24 * 60
+#: Three days before a month boundary: most instants fall in the 4 days around it, the others
+#: anywhere in 70 days, so windows hold whole hours, days and calendar months (the user-month
+#: grain) with partial edges of each.
+DAY0 = datetime(2026, 2, 26, tzinfo=UTC)
+NEAR_MINUTES, FAR_MINUTES = 4 * 24 * 60, 70 * 24 * 60
 _tenants = itertools.count()
 #: A cost whose micro-cents need more than 32 bits many times over (sums of up to 140 of them
 #: stay within the domain's MAX_CENTS, which bounds every answer).
@@ -42,11 +45,13 @@ EXAMPLES = settings(max_examples=12, deadline=None, database=None, derandomize=T
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
+_ALIGN = {"none": 1, "hour": 60, "day": 24 * 60}
 instants = st.builds(
     lambda minute, micro, aligned: DAY0 + timedelta(
-        minutes=minute if not aligned else minute - minute % 60,
-        microseconds=0 if aligned else micro),
-    st.integers(0, SPAN_MINUTES), st.integers(0, 59_999_999), st.booleans())
+        minutes=minute - minute % _ALIGN[aligned],
+        microseconds=micro if aligned == "none" else 0),
+    st.one_of(st.integers(0, NEAR_MINUTES), st.integers(0, FAR_MINUTES)),
+    st.integers(0, 59_999_999), st.sampled_from(list(_ALIGN)))
 
 records = st.lists(st.fixed_dictionaries({
     "at": instants,

@@ -16,12 +16,15 @@ from costsight.adapters.sql.rollup_tables import (
     cost_rollup_daily,
     cost_rollup_hourly,
     cost_rollup_user_daily,
+    cost_rollup_user_monthly,
 )
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.core.domain.statistics import Dimension, Resolution
 from costsight.testing.contract.builders import TENANT, at, cost, window
 
 WINDOW = window(at(9, 0), at(12, 0))
+#: The whole of March: users answer from the user-month grain.
+MARCH = window(at(1, 0), at(1, 0, month=4))
 
 
 async def _seed(storage: SqlStorage) -> None:
@@ -39,7 +42,8 @@ async def _answers(storage: SqlStorage) -> list[Any]:
         return [await uow.analytics.cost_spend(TENANT, WINDOW, Resolution.HOUR),
                 await uow.analytics.cost_spend(TENANT, WINDOW, Resolution.DAY),
                 await uow.analytics.cost_breakdown(TENANT, WINDOW, Dimension.USER),
-                await uow.analytics.cost_breakdown(TENANT, WINDOW, Dimension.FEATURE)]
+                await uow.analytics.cost_breakdown(TENANT, WINDOW, Dimension.FEATURE),
+                await uow.analytics.cost_breakdown(TENANT, MARCH, Dimension.USER)]
 
 
 async def _verify(storage: SqlStorage) -> list[Any]:
@@ -65,12 +69,16 @@ async def test_verify_reports_each_difference_and_rebuild_repairs_them(sql_url: 
                 tenant_id=TENANT, bucket=at(11, 0), user_id="ghost", calls=1, cost_hi=0,
                 cost_lo=5, input_tokens=0, output_tokens=0, retry_calls=0, unpriced_calls=0,
                 unpriced_tokens=0))
+            m = cost_rollup_user_monthly.c
+            await conn.execute(update(cost_rollup_user_monthly).where(
+                m.tenant_id == TENANT, m.user_id == "u1").values(cost_lo=m.cost_lo + 7))
             await uow.commit()
         found = await _verify(storage)
         grains = {(f.grain, f.stored is None, f.expected is None) for f in found}
         assert ("cost_rollup_daily", False, False) in grains      # sums differ
         assert ("cost_rollup_hourly", True, False) in grains      # rollup row missing
         assert ("cost_rollup_user_daily", False, True) in grains  # no raw row has that key
+        assert ("cost_rollup_user_monthly", False, False) in grains
         ghost = next(f for f in found if f.grain == "cost_rollup_user_daily")
         assert ghost.key == {"user_id": "ghost"}
         assert await _answers(storage) != before

@@ -46,15 +46,16 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
-    """Roll up the records already stored (the same sums the writers keep)."""
+    """Roll up the records already stored (the same sums the writers keep) into this
+    revision's grains (later revisions add grains of their own)."""
     from costsight.adapters.sql.dialects import dialect_for
-    from costsight.adapters.sql.rollup_writes import GRAINS, aggregate
+    from costsight.adapters.sql.rollup_writes import GRAINS, aggregate, source_columns
     from costsight.adapters.sql.tables import cost_records
 
     bind = op.get_bind()
     dialect = dialect_for(bind.dialect.name)
-    src = sa.select(cost_records).subquery("src")
-    for grain in GRAINS:
+    src = sa.select(*source_columns(cost_records)).subquery("src")
+    for grain in (g for g in GRAINS if g.name in _GRAINS):
         rows = aggregate(dialect, grain, src).order_by(None)
         op.execute(sa.insert(grain.table).from_select([*grain.key_columns, *grain.sums], rows))
 

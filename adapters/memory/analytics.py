@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from costsight.adapters.memory._buckets import Sums, bucket_of, bucket_starts, in_window
@@ -15,6 +15,7 @@ from costsight.core.domain.statistics import (
     Dimension,
     Resolution,
     SpendBucket,
+    SpendOverview,
     TenantActivity,
     TimeWindow,
     UsageBucket,
@@ -113,6 +114,14 @@ class MemoryAnalytics:
                              unpriced_calls=s.unpriced_calls, unpriced_tokens=s.unpriced_tokens)
                 for key, s in groups.items()]
         return sorted(rows, key=lambda row: (-row.spend_cents, row.key))
+
+    async def spend_overview(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
+                             dimensions: Sequence[Dimension],
+                             filters: CostFilter | None = None) -> SpendOverview:
+        return SpendOverview(
+            series=await self.cost_spend(tenant_id, window, resolution, filters),
+            breakdowns={Dimension(d): await self.cost_breakdown(tenant_id, window, d, filters)
+                        for d in dimensions})
 
     async def dimension_values(self, tenant_id: str, dimension: Dimension,
                                window: TimeWindow | None, limit: int,

@@ -11,16 +11,35 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, func, literal, select, union
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.sql.selectable import FromClause
 
 from costsight.adapters.sql.bucket_width import Width
 from costsight.adapters.sql.cost_filters import cost_filter_clauses, tenant_activity_statement
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.keyset import ascending_after, check_limit, page_of
-from costsight.adapters.sql.rollup_source import joined, money, plan, spend_rows, total
+from costsight.adapters.sql.rollup_source import (
+    joined,
+    money,
+    plan,
+    spend_rows,
+    spend_select,
+    total,
+)
 from costsight.adapters.sql.rollup_source import label as rollup_label
 from costsight.adapters.sql.rollup_tables import cost_rollup_daily
 from costsight.adapters.sql.tables import (
@@ -35,6 +54,7 @@ from costsight.core.domain.statistics import (
     Dimension,
     Resolution,
     SpendBucket,
+    SpendOverview,
     TenantActivity,
     TimeWindow,
     UsageBucket,
@@ -64,7 +84,7 @@ UNPRICED_CALLS = func.sum(case((_UNPRICED, 1), else_=0))
 UNPRICED_TOKENS = func.sum(case((_UNPRICED, cr.input_tokens + cr.output_tokens), else_=0))
 
 
-def _spend_sums(s: Subquery) -> list[ColumnElement[Any]]:
+def _spend_sums(s: FromClause) -> list[ColumnElement[Any]]:
     """cost (two halves), calls, tokens, unpriced calls and tokens of spend rows."""
     return [*money(s), total(s, "calls"), total(s, "input_tokens"), total(s, "output_tokens"),
             total(s, "unpriced_calls"), total(s, "unpriced_tokens")]
@@ -208,6 +228,36 @@ class SqlAnalytics:
                 for r in await self._conn.execute(stmt)]
         rows.sort(key=lambda b: (-b.spend_cents, b.key))
         return rows
+
+    async def spend_overview(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
+                             dimensions: Sequence[Dimension],
+                             filters: CostFilter | None = None) -> SpendOverview:
+        """One statement where the rollups serve every part: the spend rows are a CTE that a
+        UNION ALL groups once by bucket and once by each dimension."""
+        wanted = [Dimension(d) for d in dimensions]
+        chosen = plan(wanted, filters, buckets=Width(resolution))
+        if chosen is None:
+            return SpendOverview(
+                series=await self.cost_spend(tenant_id, window, resolution, filters),
+                breakdowns={d: await self.cost_breakdown(tenant_id, window, d, filters)
+                            for d in wanted})
+        s = spend_select(tenant_id, window.start, window.end, chosen, filters).cte("spend")
+        ts = self._dialect.bucket(s.c.ts, resolution)
+        parts = [select(literal(-1), ts, cast(null(), String), *_spend_sums(s)).group_by(ts)]
+        for k, dimension in enumerate(wanted):
+            key = rollup_label(s, dimension)
+            parts.append(select(literal(k), null(), key, *_spend_sums(s)).group_by(key))
+        found: dict[datetime, SpendBucket] = {}
+        breakdowns: dict[Dimension, list[BreakdownRow]] = {d: [] for d in wanted}
+        for r in await self._conn.execute(union_all(*parts)):
+            if r[0] < 0:
+                found[r[1]] = SpendBucket(ts=r[1], **_spend_fields(r[3:]))
+            else:
+                breakdowns[wanted[r[0]]].append(BreakdownRow(key=r[2], **_spend_fields(r[3:])))
+        for rows in breakdowns.values():
+            rows.sort(key=lambda b: (-b.spend_cents, b.key))
+        return SpendOverview(series=_fill(window, resolution, found, lambda t: SpendBucket(ts=t)),
+                             breakdowns=breakdowns)
 
     async def dimension_values(self, tenant_id: str, dimension: Dimension,
                                window: TimeWindow | None, limit: int,

@@ -40,7 +40,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import Select, Subquery
+from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subquery
 
 from costsight.adapters.sql.bucket_width import Width
 from costsight.adapters.sql.cost_filters import cost_filter_clauses
@@ -168,11 +168,11 @@ def _raw_piece(tenant_id: str, ranges: list[tuple[datetime, datetime]],
                    *cost_filter_clauses(filters)))
 
 
-def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
-               filters: CostFilter | None = None) -> Subquery:
+def spend_select(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
+                 filters: CostFilter | None = None) -> Select[Any] | CompoundSelect[Any]:
     """The tenant's spend rows in [start, end) (no bounds: all time, from the coarsest grain)."""
     if start is None or end is None:
-        return _rollup_piece(chosen.levels[0], tenant_id, None, filters).subquery("spend")
+        return _rollup_piece(chosen.levels[0], tenant_id, None, filters)
     pieces: list[Select[Any]] = []
     edges = [(start, end)]
     for grain in chosen.levels:
@@ -188,12 +188,18 @@ def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, cho
     if edges or not pieces:
         pieces.append(_raw_piece(tenant_id, edges or [(start, start)], filters))
     first, *others = pieces
-    return (first.union_all(*others) if others else first).subquery("spend")
+    return first.union_all(*others) if others else first
+
+
+def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
+               filters: CostFilter | None = None) -> Subquery:
+    """``spend_select`` as the subquery ``spend``."""
+    return spend_select(tenant_id, start, end, chosen, filters).subquery("spend")
 
 
 # -- aggregates over spend_rows -----------------------------------------------------------------
 
-def money(s: Subquery, when: ColumnElement[bool] | None = None) -> list[ColumnElement[Any]]:
+def money(s: FromClause, when: ColumnElement[bool] | None = None) -> list[ColumnElement[Any]]:
     """SUM of cost as its (high, low) halves; ``joined`` recombines them."""
     if when is None:
         return [func.sum(s.c.cost_hi), func.sum(s.c.cost_lo)]
@@ -206,7 +212,7 @@ def joined(high: Any, low: Any) -> int:
     return (int(high or 0) << 32) + int(low or 0)
 
 
-def total(s: Subquery, column: str, when: ColumnElement[bool] | None = None) -> ColumnElement[Any]:
+def total(s: FromClause, column: str, when: ColumnElement[bool] | None = None) -> ColumnElement[Any]:
     """SUM of a summed column of spend rows (``calls``, ``retry_calls``, ...), optionally of
     the rows ``when`` holds for."""
     if when is None:
@@ -214,6 +220,6 @@ def total(s: Subquery, column: str, when: ColumnElement[bool] | None = None) -> 
     return func.sum(case((when, s.c[column]), else_=0))
 
 
-def label(s: Subquery, dimension: Dimension) -> ColumnElement[str]:
+def label(s: FromClause, dimension: Dimension) -> ColumnElement[str]:
     """The dimension's value of a spend row, nulls named as the breakdowns name them."""
     return func.coalesce(s.c[KEYED[dimension]], literal(dimension.null_label))

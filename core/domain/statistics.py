@@ -86,6 +86,14 @@ class BreakdownRow(Frozen):
     unpriced_tokens: int = 0
 
 
+class SpendOverview(Frozen):
+    """Spend per bucket and by some dimensions over one window: what ``cost_spend`` and
+    ``cost_breakdown`` answer, read at once."""
+
+    series: list[SpendBucket]
+    breakdowns: dict[Dimension, list[BreakdownRow]]
+
+
 class CostFilter(Frozen):
     """Which cost records a series or breakdown counts (every field None: all of them).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from costsight.core.domain.statistics import (
@@ -10,6 +11,7 @@ from costsight.core.domain.statistics import (
     Dimension,
     Resolution,
     SpendBucket,
+    SpendOverview,
     TenantActivity,
     TimeWindow,
     UsageBucket,
@@ -54,6 +56,13 @@ class AnalyticsPort(Protocol):
         Null values are grouped under ``unknown`` (``untagged`` for feature). The ``worker``
         dimension is the worker_id of the run named by ``worker_run_id`` (unknown if none).
         """
+        ...
+
+    async def spend_overview(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
+                             dimensions: Sequence[Dimension],
+                             filters: CostFilter | None = None) -> SpendOverview:
+        """``cost_spend`` and ``cost_breakdown`` of each of ``dimensions``, identical to asking
+        them one by one (the statistics read all three at once)."""
         ...
 
     async def dimension_values(self, tenant_id: str, dimension: Dimension,

@@ -24,7 +24,6 @@ from costsight.core.domain.statistics import (
     CostFilter,
     Dimension,
     Resolution,
-    SpendBucket,
     TimeWindow,
     UsageBucket,
 )
@@ -273,13 +272,11 @@ class StatisticsService:
                               resolution: Resolution = Resolution.DAY,
                               filters: CostFilter | None = None) -> CostStatistics:
         """Spend per bucket, totals (with spend_usd), spend by model and by feature."""
-        async with self.storage.unit_of_work() as uow:
-            buckets: list[SpendBucket] = await uow.analytics.cost_spend(tenant_id, window,
-                                                                        resolution, filters)
-            models = await uow.analytics.cost_breakdown(tenant_id, window, Dimension.MODEL,
-                                                        filters)
-            features = await uow.analytics.cost_breakdown(tenant_id, window, Dimension.FEATURE,
-                                                          filters)
+        overview = await self._read(lambda u: u.analytics.spend_overview(
+            tenant_id, window, resolution, (Dimension.MODEL, Dimension.FEATURE), filters))
+        buckets = overview.series
+        models = overview.breakdowns[Dimension.MODEL]
+        features = overview.breakdowns[Dimension.FEATURE]
         total = sum((b.spend_cents for b in buckets), Decimal(0))
         active = [b.ts for b in buckets if b.requests]
         return CostStatistics(

@@ -120,6 +120,9 @@ def _reads(tenant: str, start: datetime, end: datetime,
         for res in (Resolution.HOUR, Resolution.DAY):
             reads.append(lambda u, f=f, res=res: u.analytics.cost_metrics(tenant, w, res, f))
             reads.append(lambda u, f=f, res=res: u.analytics.cost_spend(tenant, w, res, f))
+            for dims in ((Dimension.MODEL, Dimension.FEATURE), (Dimension.USER,)):
+                reads.append(lambda u, f=f, res=res, dims=dims: u.analytics.spend_overview(
+                    tenant, w, res, dims, f))
         for dim in DIMENSIONS:
             reads.append(lambda u, f=f, dim=dim: u.analytics.cost_breakdown(tenant, w, dim, f))
     for dim in DIMENSIONS:

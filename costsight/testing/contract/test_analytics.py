@@ -407,3 +407,28 @@ async def test_tenant_activity_spans_costs_and_runs_per_tenant(storage: Storage)
     got = await read(storage, lambda uow: uow.analytics.tenant_activity())
     assert [(a.tenant_id, a.first_seen, a.last_seen) for a in got] == [
         (TENANT, at(8, 3), at(12, 7)), (OTHER_TENANT, at(11, 1), at(11, 1))]
+
+
+@pytest.mark.parametrize("dimensions", [(Dimension.MODEL, Dimension.FEATURE), (Dimension.USER,),
+                                        (Dimension.USER, Dimension.MODEL), (Dimension.WORKER,)])
+@pytest.mark.parametrize("filters", [None, CostFilter(model="gpt-4o"), CostFilter(retry=True),
+                                     CostFilter(worker="summariser")])
+async def test_spend_overview_answers_what_the_reads_answer_one_by_one(
+        storage: Storage, dimensions: tuple[Dimension, ...], filters: CostFilter | None) -> None:
+    await _filter_fixture(storage)
+    await record(storage, cost(created_at=at(10, 13, 30), cost_cents=Decimal("0.5")),
+                 cost(created_at=at(11, 1), feature_tag="chat.reply", cost_cents=Decimal("3")))
+    for resolution in Resolution:
+        win = window(at(9, 23, 59), at(11, 12))
+        overview = await read(storage, lambda uow, r=resolution: uow.analytics.spend_overview(
+            TENANT, win, r, dimensions, filters))
+        assert spend(overview.series) == spend(await read(
+            storage, lambda uow, r=resolution: uow.analytics.cost_spend(TENANT, win, r, filters)))
+        assert list(overview.breakdowns) == list(dimensions)
+        for d in dimensions:
+            assert rows(overview.breakdowns[d]) == rows(await read(
+                storage, lambda uow, d=d: uow.analytics.cost_breakdown(TENANT, win, d, filters)))
+        total = sum((b.spend_cents for b in overview.series), Decimal(0))
+        assert total == {None: Decimal("10.75"), "gpt-4o": Decimal("6.75"),
+                         True: Decimal("6"), "summariser": Decimal("1.25")}[
+            None if filters is None else filters.model or filters.retry or filters.worker]

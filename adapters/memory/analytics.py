@@ -18,7 +18,9 @@ from costsight.core.domain.statistics import (
     SpendOverview,
     TenantActivity,
     TimeWindow,
+    TopBreakdown,
     UsageBucket,
+    top_of,
 )
 from costsight.core.pagination import Page
 
@@ -114,6 +116,10 @@ class MemoryAnalytics:
                              unpriced_calls=s.unpriced_calls, unpriced_tokens=s.unpriced_tokens)
                 for key, s in groups.items()]
         return sorted(rows, key=lambda row: (-row.spend_cents, row.key))
+
+    async def cost_top(self, tenant_id: str, window: TimeWindow, dimension: Dimension,
+                       top_n: int, filters: CostFilter | None = None) -> TopBreakdown:
+        return top_of(await self.cost_breakdown(tenant_id, window, dimension, filters), top_n)
 
     async def spend_overview(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
                              dimensions: Sequence[Dimension],

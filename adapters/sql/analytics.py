@@ -48,6 +48,7 @@ from costsight.adapters.sql.tables import (
     costsim_provenance,
     worker_runs,
 )
+from costsight.adapters.sql.top_breakdown import top_statement
 from costsight.core.domain.statistics import (
     BreakdownRow,
     CostFilter,
@@ -57,7 +58,9 @@ from costsight.core.domain.statistics import (
     SpendOverview,
     TenantActivity,
     TimeWindow,
+    TopBreakdown,
     UsageBucket,
+    top_of,
 )
 from costsight.core.money import micros_to_cents
 from costsight.core.pagination import Page
@@ -228,6 +231,23 @@ class SqlAnalytics:
                 for r in await self._conn.execute(stmt)]
         rows.sort(key=lambda b: (-b.spend_cents, b.key))
         return rows
+
+    async def cost_top(self, tenant_id: str, window: TimeWindow, dimension: Dimension,
+                       top_n: int, filters: CostFilter | None = None) -> TopBreakdown:
+        dimension = Dimension(dimension)
+        chosen = plan((dimension,), filters)
+        if chosen is None:
+            return top_of(await self.cost_breakdown(tenant_id, window, dimension, filters), top_n)
+        s = spend_rows(tenant_id, window.start, window.end, chosen, filters)
+        top: list[tuple[int, BreakdownRow]] = []
+        rest, rest_groups = top_of([], 0).rest, 0
+        for r in await self._conn.execute(top_statement(self._dialect, s, dimension, top_n)):
+            if r[0] is None:
+                rest, rest_groups = BreakdownRow(key="other", **_spend_fields(r[3:])), int(r[2])
+            else:
+                top.append((int(r[1]), BreakdownRow(key=r[0], **_spend_fields(r[3:]))))
+        return TopBreakdown(rows=[row for _, row in sorted(top, key=lambda t: t[0])], rest=rest,
+                            rest_groups=rest_groups)
 
     async def spend_overview(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
                              dimensions: Sequence[Dimension],

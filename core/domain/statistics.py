@@ -86,6 +86,26 @@ class BreakdownRow(Frozen):
     unpriced_tokens: int = 0
 
 
+class TopBreakdown(Frozen):
+    """The first ``top_n`` rows of a breakdown (in ``cost_breakdown``'s order) and the sums of
+    all the others in ``rest`` (key ``other``), which ``rest_groups`` values make up."""
+
+    rows: list[BreakdownRow]
+    rest: BreakdownRow
+    rest_groups: int
+
+
+def top_of(rows: list[BreakdownRow], top_n: int) -> TopBreakdown:
+    """``rows`` (already in breakdown order) cut after ``top_n``."""
+    top, rest = rows[:top_n], rows[top_n:]
+    return TopBreakdown(rows=top, rest_groups=len(rest), rest=BreakdownRow(
+        key="other", spend_cents=sum((r.spend_cents for r in rest), Decimal(0)),
+        requests=sum(r.requests for r in rest), input_tokens=sum(r.input_tokens for r in rest),
+        output_tokens=sum(r.output_tokens for r in rest),
+        unpriced_calls=sum(r.unpriced_calls for r in rest),
+        unpriced_tokens=sum(r.unpriced_tokens for r in rest)))
+
+
 class SpendOverview(Frozen):
     """Spend per bucket and by some dimensions over one window: what ``cost_spend`` and
     ``cost_breakdown`` answer, read at once."""

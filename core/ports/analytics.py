@@ -14,6 +14,7 @@ from costsight.core.domain.statistics import (
     SpendOverview,
     TenantActivity,
     TimeWindow,
+    TopBreakdown,
     UsageBucket,
 )
 from costsight.core.pagination import Page
@@ -56,6 +57,12 @@ class AnalyticsPort(Protocol):
         Null values are grouped under ``unknown`` (``untagged`` for feature). The ``worker``
         dimension is the worker_id of the run named by ``worker_run_id`` (unknown if none).
         """
+        ...
+
+    async def cost_top(self, tenant_id: str, window: TimeWindow, dimension: Dimension,
+                       top_n: int, filters: CostFilter | None = None) -> TopBreakdown:
+        """``cost_breakdown``'s first ``top_n`` rows and the sums of the rest (``top_of`` of
+        it), without every group leaving the store."""
         ...
 
     async def spend_overview(self, tenant_id: str, window: TimeWindow, resolution: Resolution,

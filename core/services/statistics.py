@@ -301,28 +301,28 @@ class StatisticsService:
         """The top ``top_n`` values of a dimension by spend, and one ``other`` row for the rest."""
         if not 1 <= top_n <= MAX_TOP_N:
             raise ValidationError("top_n", f"{top_n} is out of range", allowed=f"1..{MAX_TOP_N}")
-        rows = await self._read(lambda u: u.analytics.cost_breakdown(tenant_id, window, dimension,
-                                                                     filters))
-        total = sum((r.spend_cents for r in rows), Decimal(0))
-        top, rest = rows[:top_n], rows[top_n:]
-        rest_spend = sum((r.spend_cents for r in rest), Decimal(0))
+        found = await self._read(lambda u: u.analytics.cost_top(tenant_id, window, dimension,
+                                                                top_n, filters))
+        top, rest = found.rows, found.rest
+        every = [*top, rest]
+        total = sum((r.spend_cents for r in every), Decimal(0))
         other = OtherRow(
-            key="other", spend_cents=rest_spend, spend_usd=cents_to_usd(rest_spend),
-            requests=sum(r.requests for r in rest), input_tokens=sum(r.input_tokens for r in rest),
-            output_tokens=sum(r.output_tokens for r in rest), pct_of_total=pct(rest_spend, total),
-            unpriced_calls=sum(r.unpriced_calls for r in rest), groups=len(rest))
-        totals = spend_totals(total, sum(r.requests for r in rows),
-                              sum(r.input_tokens for r in rows),
-                              sum(r.output_tokens for r in rows),
-                              sum(r.unpriced_calls for r in rows),
-                              sum(r.unpriced_tokens for r in rows))
+            key="other", spend_cents=rest.spend_cents, spend_usd=cents_to_usd(rest.spend_cents),
+            requests=rest.requests, input_tokens=rest.input_tokens,
+            output_tokens=rest.output_tokens, pct_of_total=pct(rest.spend_cents, total),
+            unpriced_calls=rest.unpriced_calls, groups=found.rest_groups)
+        totals = spend_totals(total, sum(r.requests for r in every),
+                              sum(r.input_tokens for r in every),
+                              sum(r.output_tokens for r in every),
+                              sum(r.unpriced_calls for r in every),
+                              sum(r.unpriced_tokens for r in every))
         return CostBreakdown(
             window=WindowEcho(start=iso(window.start), end=iso(window.end)),
             dimension=dimension,
             totals=totals,
             rows=share_rows(top, total),
             other=other,
-            group_count=len(rows),
+            group_count=len(top) + found.rest_groups,
             unpriced=unpriced_note(totals),
         )
 

@@ -125,6 +125,7 @@ def _reads(tenant: str, start: datetime, end: datetime,
                     tenant, w, res, dims, f))
         for dim in DIMENSIONS:
             reads.append(lambda u, f=f, dim=dim: u.analytics.cost_breakdown(tenant, w, dim, f))
+            reads.append(lambda u, f=f, dim=dim: u.analytics.cost_top(tenant, w, dim, 2, f))
     for dim in DIMENSIONS:
         for win in (w, None):
             reads.append(lambda u, dim=dim, win=win: u.analytics.dimension_values(

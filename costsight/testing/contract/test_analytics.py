@@ -16,6 +16,7 @@ from costsight.core.domain.statistics import (
     Resolution,
     SpendBucket,
     UsageBucket,
+    top_of,
 )
 from costsight.core.pagination import Page
 from costsight.core.ports import Storage, UnitOfWork
@@ -418,17 +419,47 @@ async def test_spend_overview_answers_what_the_reads_answer_one_by_one(
     await _filter_fixture(storage)
     await record(storage, cost(created_at=at(10, 13, 30), cost_cents=Decimal("0.5")),
                  cost(created_at=at(11, 1), feature_tag="chat.reply", cost_cents=Decimal("3")))
+    win = window(at(9, 23, 59), at(11, 12))
     for resolution in Resolution:
-        win = window(at(9, 23, 59), at(11, 12))
-        overview = await read(storage, lambda uow, r=resolution: uow.analytics.spend_overview(
-            TENANT, win, r, dimensions, filters))
-        assert spend(overview.series) == spend(await read(
-            storage, lambda uow, r=resolution: uow.analytics.cost_spend(TENANT, win, r, filters)))
+        async with storage.unit_of_work() as uow:
+            overview = await uow.analytics.spend_overview(TENANT, win, resolution, dimensions,
+                                                          filters)
+            series = await uow.analytics.cost_spend(TENANT, win, resolution, filters)
+            one_by_one = {d: await uow.analytics.cost_breakdown(TENANT, win, d, filters)
+                          for d in dimensions}
+        assert spend(overview.series) == spend(series)
         assert list(overview.breakdowns) == list(dimensions)
         for d in dimensions:
-            assert rows(overview.breakdowns[d]) == rows(await read(
-                storage, lambda uow, d=d: uow.analytics.cost_breakdown(TENANT, win, d, filters)))
+            assert rows(overview.breakdowns[d]) == rows(one_by_one[d])
         total = sum((b.spend_cents for b in overview.series), Decimal(0))
         assert total == {None: Decimal("10.75"), "gpt-4o": Decimal("6.75"),
                          True: Decimal("6"), "summariser": Decimal("1.25")}[
             None if filters is None else filters.model or filters.retry or filters.worker]
+
+
+async def test_cost_top_cuts_the_breakdown_after_top_n_and_sums_the_rest(
+        storage: Storage) -> None:
+    # Spends that only differ beyond float precision, ties broken by key (code points), low
+    # 32-bit halves that carry (x: 2 x (2**32 - 1) micro-cents beats y: 2**32 + 5), and a
+    # worker breakdown (no rollup keeps it).
+    huge = Decimal("45000000000")
+    await record(storage, *[cost(user_id=u, cost_cents=c, worker_run_id=None)
+                            for u, c in (("b", huge + Decimal("0.000002")),
+                                         ("a", huge + Decimal("0.000001")),
+                                         ("c", huge + Decimal("0.000002")),
+                                         ("x", Decimal("4294.967295")),
+                                         ("x", Decimal("4294.967295")),
+                                         ("y", Decimal("4294.967301")),
+                                         ("Z", Decimal(1)), ("z", Decimal(1)),
+                                         (None, Decimal("0.5")))])
+    w = window(at(10, 0), at(11, 0))
+    async with storage.unit_of_work() as uow:
+        for dimension in (Dimension.USER, Dimension.MODEL, Dimension.WORKER):
+            every = await uow.analytics.cost_breakdown(TENANT, w, dimension)
+            for top_n in (1, 2, 4, 5, 8, 50):
+                found = await uow.analytics.cost_top(TENANT, w, dimension, top_n)
+                assert found == top_of(every, top_n)
+        found = await uow.analytics.cost_top(TENANT, w, Dimension.USER, 6)
+    assert [r.key for r in found.rows] == ["b", "c", "a", "x", "y", "Z"]
+    assert (found.rest.key, found.rest.spend_cents, found.rest.requests, found.rest_groups) == (
+        "other", Decimal("1.5"), 2, 2)

@@ -29,7 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from costsight.adapters.sql.bucket_width import Width
-from costsight.adapters.sql.cost_filters import cost_filter_clauses, tenant_activity_statement
+from costsight.adapters.sql.cost_filters import cost_filter_clauses
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.keyset import ascending_after, check_limit, page_of
 from costsight.adapters.sql.rollup_source import (
@@ -48,6 +48,7 @@ from costsight.adapters.sql.tables import (
     costsim_provenance,
     worker_runs,
 )
+from costsight.adapters.sql.tenant_activity import activity_of, tenant_activity_statement
 from costsight.adapters.sql.top_breakdown import top_statement
 from costsight.core.domain.statistics import (
     BreakdownRow,
@@ -313,5 +314,4 @@ class SqlAnalytics:
 
 
     async def tenant_activity(self) -> list[TenantActivity]:
-        return [TenantActivity(tenant_id=r[0], first_seen=r[1], last_seen=r[2])
-                for r in await self._conn.execute(tenant_activity_statement())]
+        return activity_of(list(await self._conn.execute(tenant_activity_statement())))

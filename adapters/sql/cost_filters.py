@@ -1,4 +1,4 @@
-"""SQL pieces the analytics adapter shares: CostFilter as WHERE clauses, tenant activity.
+"""CostFilter as WHERE clauses on raw cost records, shared by the analytics reads.
 
 Kept apart from the series and breakdown statements: the raw pieces of the rollup-backed reads
 (``rollup_source``) filter ``cost_records`` with the same clauses as the raw-only reads.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from costsight.adapters.sql.tables import cost_records, worker_runs
@@ -55,11 +55,3 @@ def cost_filter_clauses(filters: CostFilter | None) -> list[ColumnElement[bool]]
     if filters.retry is not None:
         clauses.append(cr.is_retry.is_(filters.retry))
     return clauses
-
-
-def tenant_activity_statement() -> Select[Any]:
-    """tenant_id, min(created_at), max(created_at) over cost_records and worker_runs."""
-    rows = union_all(select(cr.tenant_id.label("tenant_id"), cr.created_at.label("at")),
-                     select(wr.tenant_id, wr.created_at)).subquery("activity")
-    return (select(rows.c.tenant_id, func.min(rows.c.at), func.max(rows.c.at))
-            .group_by(rows.c.tenant_id).order_by(rows.c.tenant_id))

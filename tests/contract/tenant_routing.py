@@ -55,9 +55,10 @@ CROSS_TENANT = (
     CrossTenant("tenants with records", "costsight rollups rebuild/verify of every tenant: "
                 "the tenants whose raw records the rollups are rebuilt from (a fan-out)",
                 r"^SELECT DISTINCT cost_records\.tenant_id FROM cost_records$"),
-    CrossTenant("tenant_activity", "per-tenant last activity for the worker's cycles: a "
-                "fan-out to every shard, grouped by tenant",
-                r"^SELECT \S*tenant_id\b.*max\(.*GROUP BY \S*tenant_id"),
+    CrossTenant("tenant_activity", "per-tenant first and last activity (list_tenants): the "
+                "tenants of the daily rollup and the worker runs, each probed for its oldest "
+                "and newest row (a fan-out to every shard, one probe per tenant and table)",
+                r"^SELECT tenants\.tenant_id, \(SELECT min\(cost_records\.created_at\)"),
     CrossTenant("alert dispatcher", "the outbox dispatcher claims due notifications of every "
                 "tenant and records each outcome by id and claim token (one dispatcher serves "
                 "all tenants)",

@@ -131,10 +131,18 @@ async def test_old_windows_answer_the_same_after_retention(sql_url: str) -> None
             await uow.commit()
         assert removed == 80  # the records of the 9th and the 10th
         assert await _answers(storage) == before
+        async with storage.unit_of_work() as uow:
+            activity = await uow.analytics.tenant_activity()
+        # first activity is the oldest raw record left (the rollups name the tenant)
+        assert [(a.tenant_id, a.first_seen.day, a.last_seen.day) for a in activity] == [
+            (TENANT, 11, 11)]
         assert await _verify(storage) == []
         async with storage.unit_of_work() as uow:
             await uow.rollups.rebuild(TENANT)
             await uow.commit()
         assert await _answers(storage) == before
+        async with storage.unit_of_work() as uow:  # every raw record gone: no activity left
+            await uow.raw_retention.delete_raw_before(TENANT, at(12, 0), batch=10_000)
+            assert await uow.analytics.tenant_activity() == []
     finally:
         await storage.aclose()

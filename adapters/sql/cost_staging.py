@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
 from costsight.adapters.sql.dialects import SqlDialect, dialect_for
-from costsight.adapters.sql.rollup_writes import apply_rollups, staged_rows, with_rollups
+from costsight.adapters.sql.rollup_writes import staged_rows, upserts, with_rollups
 from costsight.adapters.sql.tables import cost_records, cost_request_ids, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord
 from costsight.core.pricing.costing import Costed
@@ -145,8 +145,7 @@ async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequ
     inserted = {row[0] for row in result}
     await conn.execute(sql.claim)
     if inserted:
-        await apply_rollups(conn, dialect, lambda tenant: staged_rows(stage, tenant),
-                            {r.tenant_id for r in records})
+        await sql.rollups.apply(conn, {r.tenant_id for r in records})
     await conn.exec_driver_sql(sql.clear)
     return inserted
 
@@ -169,6 +168,7 @@ class _Statements:
             self.insert_with_rollups = with_rollups(dialect, staged_insert(dialect))
         else:
             self.insert, self.claim = staged_insert_sqlite(dialect)
+            self.rollups = upserts(dialect, staged_rows(stage))
 
 
 def _sqlalchemy_dialect(name: str) -> Any:

@@ -66,9 +66,14 @@ class SqlDialect:
         on the primary key (id, created_at), and scans the tenant's rows)."""
         return column
 
-    def in_values(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
-        """``column IN values`` with the values bound as ONE parameter, so the statement's text
-        (and its cached plan) is the same whatever their number."""
+    def in_values(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+        """``column IN (the values bound to the ONE parameter name)``, so the statement's text
+        (and its cached plan) is the same whatever their number; bind ``values_param(values)``
+        to ``name`` when executing."""
+        raise NotImplementedError
+
+    def values_param(self, values: Sequence[str]) -> Any:
+        """What to bind to an ``in_values`` parameter for ``values``."""
         raise NotImplementedError
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
@@ -114,9 +119,11 @@ class PostgresDialect(SqlDialect):
     def text_key(self, column: ColumnElement[str]) -> ColumnElement[str]:
         return column.collate("C")
 
-    def in_values(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
-        return column == any_(bindparam("in_values", list(values),
-                                        type_=postgresql.ARRAY(String())))
+    def in_values(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(String())))
+
+    def values_param(self, values: Sequence[str]) -> Any:
+        return list(values)
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         # Ascending keys: two writers of overlapping tenant sets take them in the same order.
@@ -150,10 +157,12 @@ class SqliteDialect(SqlDialect):
             column, operator=custom_op("+", precedence=100))
         return type_coerce(unary, column.type)
 
-    def in_values(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
-        each = func.json_each(bindparam("in_values", json.dumps(list(values)))).table_valued(
-            "value")
+    def in_values(self, column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+        each = func.json_each(bindparam(name, type_=String())).table_valued("value")
         return column.in_(select(each.c.value))
+
+    def values_param(self, values: Sequence[str]) -> Any:
+        return json.dumps(list(values))
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
         # SQLite admits one writer: taking the write lock now (rather than at the first write,

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, case, delete, func, literal_column, select
+from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from costsight.adapters.sql.bucket_width import Width
-from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.dialects import SqlDialect, dialect_for
 from costsight.adapters.sql.rollup_tables import (
     SPLIT_SUMS,
     SUMS,
@@ -79,19 +80,22 @@ def source_columns(table: FromClause) -> list[ColumnElement[Any]]:
     return [table.c[name] for name in SOURCE_COLUMNS]
 
 
+_SUM_OF: dict[str, Callable[[Any], ColumnElement[Any]]] = {
+    "calls": lambda c: func.count(),
+    "cost_hi": lambda c: func.sum(c.cost_micros.op(">>")(literal_column("32"))),
+    "cost_lo": lambda c: func.sum(c.cost_micros.op("&")(LOW_BITS)),
+    "input_tokens": lambda c: func.sum(c.input_tokens),
+    "output_tokens": lambda c: func.sum(c.output_tokens),
+    "retry_calls": lambda c: func.sum(case((c.is_retry, 1), else_=0)),
+    "unpriced_calls": lambda c: func.sum(case((c.cost_source == "unpriced", 1), else_=0)),
+    "unpriced_tokens": lambda c: func.sum(case((c.cost_source == "unpriced",
+                                                c.input_tokens + c.output_tokens), else_=0)),
+}
+
+
 def _sum_of(c: Any, name: str) -> ColumnElement[Any]:
     """The aggregate behind one summed column, over record-shaped rows ``c``."""
-    unpriced = c.cost_source == "unpriced"
-    return {
-        "calls": func.count(),
-        "cost_hi": func.sum(c.cost_micros.op(">>")(literal_column("32"))),
-        "cost_lo": func.sum(c.cost_micros.op("&")(LOW_BITS)),
-        "input_tokens": func.sum(c.input_tokens),
-        "output_tokens": func.sum(c.output_tokens),
-        "retry_calls": func.sum(case((c.is_retry, 1), else_=0)),
-        "unpriced_calls": func.sum(case((unpriced, 1), else_=0)),
-        "unpriced_tokens": func.sum(case((unpriced, c.input_tokens + c.output_tokens), else_=0)),
-    }[name]
+    return _SUM_OF[name](c)
 
 
 def aggregate(dialect: SqlDialect, grain: Grain, src: FromClause, sign: int = 1) -> Select[Any]:
@@ -132,15 +136,30 @@ def upsert(dialect: SqlDialect, grain: Grain, rows: Select[Any]) -> Any:
         set_={s: table.c[s] + stmt.excluded[s] for s in grain.sums})
 
 
-async def apply_rollups(conn: AsyncConnection, dialect: SqlDialect,
-                        source_of: Callable[[str], FromClause], tenants: Iterable[str],
-                        sign: int = 1) -> None:
-    """Add (``sign`` 1) or subtract (-1) the rows ``source_of(tenant)`` yields, one tenant at a
-    time in ascending order, to every grain."""
-    for tenant in sorted(set(tenants)):
-        src = source_of(tenant)
-        for grain in GRAINS:
-            await conn.execute(upsert(dialect, grain, aggregate(dialect, grain, src, sign)))
+#: The bound parameter naming the tenant in a rollup source (statements are built once).
+TENANT = "rollup_tenant"
+
+
+@dataclass(frozen=True)
+class RollupUpserts:
+    """One upsert per grain of the rows a source yields for the tenant bound to ``TENANT``:
+    built once, executed per write (building them costs more than running them)."""
+
+    statements: tuple[Any, ...]
+
+    async def apply(self, conn: AsyncConnection, tenants: Iterable[str],
+                    **params: Any) -> None:
+        """Run every upsert for each tenant, one tenant at a time in ascending order."""
+        for tenant in sorted(set(tenants)):
+            for stmt in self.statements:
+                await conn.execute(stmt, {TENANT: tenant, **params})
+
+
+def upserts(dialect: SqlDialect, src: FromClause, sign: int = 1) -> RollupUpserts:
+    """The upserts adding (``sign`` 1) or subtracting (-1) the rows of ``src`` (a source
+    pinned to ``bindparam(TENANT)``) to every grain."""
+    return RollupUpserts(tuple(upsert(dialect, grain, aggregate(dialect, grain, src, sign))
+                               for grain in GRAINS))
 
 
 async def drop_empty_rollups(conn: AsyncConnection, tenant_id: str, first: datetime,
@@ -159,36 +178,43 @@ async def drop_empty_rollups(conn: AsyncConnection, tenant_id: str, first: datet
 ID_CHUNK = 500
 
 
+@cache
+def _stored_upserts(dialect_name: str, sign: int) -> RollupUpserts:
+    """The upserts of stored records named by id (``rollup_ids``) within the span of their
+    created_at (``rollup_first`` .. ``rollup_last``)."""
+    dialect = dialect_for(dialect_name)
+    src = (select(*source_columns(cost_records))
+           .where(dialect.unindexed(cr.tenant_id) == bindparam(TENANT),
+                  dialect.in_values(cr.id, "rollup_ids"),
+                  cr.created_at >= bindparam("rollup_first", type_=cr.created_at.type),
+                  cr.created_at <= bindparam("rollup_last", type_=cr.created_at.type))
+           .subquery("src"))
+    return upserts(dialect, src, sign)
+
+
 async def apply_stored(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str,
                        keys: Sequence[tuple[str, datetime]], sign: int = 1) -> None:
     """Add (or subtract) the stored records of ``tenant_id`` named by ``keys`` (their primary
     key: id, created_at) to every grain. The rows are found by id in the primary key, within
     the span of their created_at (so Postgres searches their months' partitions only)."""
+    statements = _stored_upserts(dialect.name, sign)
     for k in range(0, len(keys), ID_CHUNK):
         chunk = list(keys[k:k + ID_CHUNK])
-        ids = [i for i, _ in chunk]
-        first, last = min(at for _, at in chunk), max(at for _, at in chunk)
-
-        def source(tenant: str, ids: list[str] = ids, first: datetime = first,
-                   last: datetime = last) -> FromClause:
-            return (select(*source_columns(cost_records))
-                    .where(dialect.unindexed(cr.tenant_id) == tenant,
-                           dialect.in_values(cr.id, ids),
-                           cr.created_at >= first, cr.created_at <= last)
-                    .subquery("src"))
-
-        await apply_rollups(conn, dialect, source, [tenant_id], sign)
+        await statements.apply(conn, [tenant_id],
+                               rollup_ids=dialect.values_param([i for i, _ in chunk]),
+                               rollup_first=min(at for _, at in chunk),
+                               rollup_last=max(at for _, at in chunk))
 
 
-def staged_rows(stage: Table, tenant_id: str) -> FromClause:
-    """The records of ``tenant_id`` that the staged INSERT stored: staging rows whose id is now
-    in cost_records (ids are fresh, so a staged row that lost to a duplicate is not). The join
+def staged_rows(stage: Table) -> FromClause:
+    """The records of the tenant bound to ``TENANT`` that the staged INSERT stored: staging
+    rows whose id is now in cost_records (ids are fresh, so a staged row that lost to a duplicate is not). The join
     names the whole primary key (id, created_at): one index lookup per staged row."""
     return (select(*source_columns(cost_records))
             .select_from(stage.join(cost_records, and_(cr.id == stage.c.id,
                                                        cr.created_at == stage.c.created_at,
                                                        cr.tenant_id == stage.c.tenant_id)))
-            .where(stage.c.tenant_id == tenant_id).subquery("src"))
+            .where(stage.c.tenant_id == bindparam(TENANT)).subquery("src"))
 
 
 def with_rollups(dialect: SqlDialect, inserting: Any) -> Any:

@@ -4,8 +4,9 @@
 ``cost_records_pYYYY_MM`` = [first instant of the month, first instant of the next), and a
 DEFAULT partition ``cost_records_default`` for rows outside every month partition (an outlier
 far in the future or the past). ``ensure_partitions`` creates the current month and
-``months_ahead`` months after it; ``costsight migrate`` calls it after upgrading and the worker
-once per tick. It is idempotent and safe to run concurrently (a transaction-scoped advisory
+``months_ahead`` months after it, and adopts the months of the last ``ADOPT_MONTHS_BACK`` whose
+rows a backfill left in DEFAULT (history written after its month was past); ``costsight
+migrate`` calls it after upgrading and the worker once per tick. It is idempotent and safe to run concurrently (a transaction-scoped advisory
 lock serialises the callers; writers never take it).
 
 Postgres refuses to create a partition for a month that already has rows in the DEFAULT
@@ -31,6 +32,9 @@ MONTHS_AHEAD = 3
 #: Key of the transaction-scoped advisory lock of partition maintenance (one-bigint form:
 #: outside the job locks 7000-7999, and the tenant writers use the two-int form).
 PARTITION_LOCK_KEY = 0x43535450
+#: How far back (months before the current one) rows found in DEFAULT get their month's
+#: partition; older (or future) outliers stay in DEFAULT.
+ADOPT_MONTHS_BACK = 36
 
 
 def month_of(instant: datetime | date) -> date:
@@ -88,12 +92,22 @@ def ensure_partitions_sync(conn: Connection, months_ahead: int = MONTHS_AHEAD, *
         created.append(DEFAULT_PARTITION)
     first = month_of(now or datetime.now(UTC))
     wanted = {add_months(first, k) for k in range(months_ahead + 1)} | set(months)
+    wanted |= months_in_default(conn, add_months(first, -ADOPT_MONTHS_BACK), first)
     for month in sorted(wanted):
         name = partition_name(month)
         if name not in existing:
             _create_month(conn, month)
             created.append(name)
     return created
+
+
+def months_in_default(conn: Connection, first: date, end: date) -> set[date]:
+    """The months from ``first`` up to (not including) ``end`` that have rows in DEFAULT."""
+    rows = conn.execute(text(
+        f"SELECT DISTINCT CAST(date_trunc('month', created_at AT TIME ZONE 'UTC') AS date) "
+        f"FROM {DEFAULT_PARTITION} WHERE created_at >= {_bound(first)} "
+        f"AND created_at < {_bound(end)}"))
+    return {row[0] for row in rows}
 
 
 def _create_month(conn: Connection, month: date) -> None:

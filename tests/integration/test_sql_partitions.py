@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from costsight.adapters.sql.engine import create_engine
 from costsight.adapters.sql.migrate import alembic_config, current_revision, upgrade
 from costsight.adapters.sql.partitions import (
+    ADOPT_MONTHS_BACK,
     DEFAULT_PARTITION,
     add_months,
     partition_name,
@@ -131,6 +132,24 @@ async def test_a_month_whose_rows_are_in_default_gets_them_moved_into_its_partit
     # The moved rows keep their claims: a replay stores nothing.
     again = await _record(pg, [cost(created_at=month, request_id=f"m{k}") for k in range(5)])
     assert again.inserted == 0
+    assert await _verify(pg) == []
+
+
+@pytest.mark.postgres
+async def test_a_backfilled_past_month_left_in_default_gets_its_partition(
+        pg: SqlStorage) -> None:
+    """History written after its month has passed lands in DEFAULT; the next maintenance
+    (migrate, the worker's tick) adopts months up to ADOPT_MONTHS_BACK old, not older ones."""
+    now = datetime(2090, 6, 10, tzinfo=UTC)
+    backfill = datetime(2090, 2, 15, 9, tzinfo=UTC)
+    ancient = now - timedelta(days=31 * (ADOPT_MONTHS_BACK + 2))
+    await _record(pg, [cost(created_at=backfill, cost_cents=Decimal(k)) for k in range(3)]
+                  + [cost(created_at=ancient)])
+    assert (await _rows_by_partition(pg)) == {DEFAULT_PARTITION: 4}
+    created = await pg.ensure_partitions(1, now=now)
+    assert created == ["cost_records_p2090_02", "cost_records_p2090_06", "cost_records_p2090_07"]
+    assert await _rows_by_partition(pg) == {"cost_records_p2090_02": 3, DEFAULT_PARTITION: 1}
+    assert await pg.ensure_partitions(1, now=now) == []
     assert await _verify(pg) == []
 
 

@@ -10,7 +10,7 @@ from costsight.core.errors import ValidationError
 
 
 class MemoryRawRetention:
-    """RawRetentionPort over the ``cost_records`` table and its (tenant, request_id) index."""
+    """RawRetentionPort over the ``cost_records`` table (request ids stay claimed)."""
 
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
@@ -27,8 +27,6 @@ class MemoryRawRetention:
             raise ValidationError("batch", f"got {batch}", allowed="an integer >= 1")
         oldest = sorted(self._older(tenant_id, before), key=lambda r: (r.created_at, r.id))
         for record in oldest[:batch]:
+            # its request id stays claimed (request_ids), like the SQL claim table
             self._tx.cost_records.delete(record.id)
-            key = (tenant_id, record.request_id or "")
-            if record.request_id and self._tx.request_ids.get(key) == record.id:
-                self._tx.request_ids.delete(key)
         return len(oldest[:batch])

@@ -11,9 +11,9 @@ class RawRetentionPort(Protocol):
 
     A row is older than ``before`` when its ``created_at`` is strictly earlier: a row at
     exactly ``before`` stays. Only raw rows go; rollups and everything else are untouched.
-    Every statement is pinned to ``tenant_id``. ``before`` is aware UTC. Removing a row also
-    removes its request id from the idempotency check: a replay of that request stores it
-    again.
+    Every statement is pinned to ``tenant_id``. ``before`` is aware UTC. A removed row's
+    request id stays claimed: a replay of that request is a duplicate, never stored (nor
+    counted) twice.
     """
 
     async def count_raw_before(self, tenant_id: str, before: datetime) -> int:

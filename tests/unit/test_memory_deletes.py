@@ -1,5 +1,5 @@
 """The memory tables' deletes (raw retention): private to the unit until commit, gone on
-rollback, and the (tenant, request_id) index follows its cost record."""
+rollback, and the (tenant, request_id) claims stay (as in SQL's cost_request_ids)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_tx_table_delete_hides_then_removes_at_apply() -> None:
     assert committed == {"b": 2} and table.rows() == [2]
 
 
-async def test_a_delete_is_private_until_commit_and_frees_the_request_id() -> None:
+async def test_a_delete_is_private_until_commit_and_keeps_the_request_id() -> None:
     storage = MemoryStorage()
     async with storage.unit_of_work() as uow:
         await uow.costs.record_costs([cost("r1"), cost("r2")])
@@ -49,5 +49,5 @@ async def test_a_delete_is_private_until_commit_and_frees_the_request_id() -> No
     async with storage.unit_of_work() as uow:
         assert await uow.raw_retention.count_raw_before("t1", LATER) == 1
         replay = await uow.costs.record_costs([cost("r1"), cost("r2")])
-        # one of the two was removed: its request id is stored again, the other is a duplicate
-        assert (replay.inserted, len(replay.duplicate_request_ids)) == (1, 1)
+        # one of the two was removed, yet both request ids are still claimed: duplicates
+        assert (replay.inserted, len(replay.duplicate_request_ids)) == (0, 2)

@@ -119,3 +119,14 @@ async def test_batch_below_one_is_refused(storage: Storage, batch: int) -> None:
         await delete(storage, END, batch)
     assert caught.value.field == "batch"
     assert await count(storage, END) == 1
+
+
+async def test_a_removed_records_request_id_stays_claimed(storage: Storage) -> None:
+    """A replay of a request whose raw record retention removed is still a duplicate: it is
+    never stored (nor rolled up) twice."""
+    first = await record(storage, cost(request_id="old", created_at=at(1)))
+    assert len(first.inserted_ids) == 1
+    assert await delete(storage, END, 10) == 1
+    replay = await record(storage, cost(request_id="old", created_at=at(1)))
+    assert (replay.inserted_ids, replay.duplicate_request_ids) == ([], ["old"])
+    assert await count(storage, END) == 0

@@ -9,6 +9,9 @@ rows a backfill left in DEFAULT (history written after its month was past); ``co
 migrate`` calls it after upgrading and the worker once per tick. It is idempotent and safe to run concurrently (a transaction-scoped advisory
 lock serialises the callers; writers never take it).
 
+``drop_months_before`` serves ``costsight retention`` of every tenant: a month wholly older than
+the cut-off is dropped (a per-tenant count first), not deleted row by row.
+
 Postgres refuses to create a partition for a month that already has rows in the DEFAULT
 partition. So every month is created as a plain table (LIKE cost_records), the default's rows
 of that month are moved into it, and it is then attached: the attach checks the default
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -110,6 +113,33 @@ def months_in_default(conn: Connection, first: date, end: date) -> set[date]:
     return {row[0] for row in rows}
 
 
+def month_of_partition(name: str) -> date | None:
+    """The month a ``cost_records_pYYYY_MM`` partition holds (None: DEFAULT or another name)."""
+    match = re.fullmatch(rf"{PARENT}_p(\d{{4}})_(\d{{2}})", name)
+    return date(int(match[1]), int(match[2]), 1) if match else None
+
+
+def drop_months_before_sync(conn: Connection, before: datetime, *,
+                            dry_run: bool = False) -> dict[str, dict[str, int]]:
+    """The month partitions that end at or before ``before`` (every row older than it, of
+    every tenant): per partition, its rows per tenant; each dropped unless ``dry_run``.
+    Postgres only ({} elsewhere). ``DROP TABLE`` of a partition locks cost_records for a moment
+    (ACCESS EXCLUSIVE): it waits for running reads and writes, and they wait for it."""
+    if conn.dialect.name != "postgresql":
+        return {}
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PARTITION_LOCK_KEY})
+    out: dict[str, dict[str, int]] = {}
+    for name in sorted(existing_partitions(conn)):
+        month = month_of_partition(name)
+        if month is None or datetime.combine(add_months(month, 1), time(), UTC) > before:
+            continue
+        rows = conn.execute(text(f"SELECT tenant_id, count(*) FROM {name} GROUP BY tenant_id"))
+        out[name] = {tenant: int(count) for tenant, count in rows}
+        if not dry_run:
+            conn.execute(text(f"DROP TABLE {name}"))
+    return out
+
+
 def _create_month(conn: Connection, month: date) -> None:
     name, start, end = partition_name(month), _bound(month), _bound(add_months(month, 1))
     conn.execute(text(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS "
@@ -120,6 +150,13 @@ def _create_month(conn: Connection, month: date) -> None:
         f"AND created_at < {end} RETURNING *) INSERT INTO {name} SELECT * FROM moved"))
     conn.execute(text(f"ALTER TABLE {PARENT} ATTACH PARTITION {name} "
                       f"FOR VALUES FROM ({start}) TO ({end})"))
+
+
+async def drop_months_before(conn: AsyncConnection, before: datetime, *,
+                             dry_run: bool = False) -> dict[str, dict[str, int]]:
+    """``drop_months_before_sync`` on an async connection (inside its transaction)."""
+    return await conn.run_sync(
+        lambda sync: drop_months_before_sync(sync, before, dry_run=dry_run))
 
 
 async def ensure_partitions(conn: AsyncConnection, months_ahead: int = MONTHS_AHEAD, *,

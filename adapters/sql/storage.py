@@ -11,7 +11,7 @@ from costsight.adapters.sql.dialects import SqlDialect, dialect_for
 from costsight.adapters.sql.engine import backend_of, create_engine
 from costsight.adapters.sql.leader_election import SqlLeaderElection
 from costsight.adapters.sql.migrate import ensure_schema
-from costsight.adapters.sql.partitions import MONTHS_AHEAD, ensure_partitions
+from costsight.adapters.sql.partitions import MONTHS_AHEAD, drop_months_before, ensure_partitions
 from costsight.adapters.sql.tables import ALL_TABLES
 from costsight.adapters.sql.uow import SqlUnitOfWork
 
@@ -64,6 +64,16 @@ class SqlStorage:
             return []
         async with self.engine.begin() as conn:
             return await ensure_partitions(conn, months_ahead, now=now)
+
+    async def drop_partitions_before(self, before: datetime, *,
+                                     dry_run: bool = False) -> dict[str, dict[str, int]]:
+        """Drop the month partitions of cost_records wholly older than ``before`` (Postgres;
+        nothing on SQLite): per partition dropped (or, ``dry_run``, that would be), its rows
+        per tenant. Every tenant's rows go: for ``costsight retention`` of all tenants."""
+        if self.backend != "postgresql":
+            return {}
+        async with self.engine.begin() as conn:
+            return await drop_months_before(conn, before, dry_run=dry_run)
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.dialect)

@@ -48,7 +48,8 @@ def test_dry_run_counts_then_purge_removes_the_same_rows(cli, seeded: Path) -> N
     dry = cli("retention", "--raw-days", "3", "--dry-run", "--json")
     assert dry.code == 0, dry.err
     body = dry.json()
-    assert set(body) == {"dry_run", "raw_days", "cutoff", "tenants", "rows"}
+    assert set(body) == {"dry_run", "raw_days", "cutoff", "tenants", "rows", "partitions"}
+    assert body["partitions"] == []  # SQLite keeps one table
     assert (body["dry_run"], body["raw_days"], body["rows"]) == (True, 3, 4)
     assert body["tenants"] == [{"tenant_id": "acme", "rows": 3}, {"tenant_id": "beta", "rows": 1},
                                {"tenant_id": "gamma", "rows": 0}]

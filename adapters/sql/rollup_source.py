@@ -165,6 +165,37 @@ def _raw_piece(tenant_id: str, ranges: list[tuple[datetime, datetime]],
                    *cost_filter_clauses(filters)))
 
 
+Ranges = list[tuple[datetime, datetime]]
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A window [start, end) cut into the ranges ``Plan``'s grains serve and the raw rest:
+    whole days (``daily``), whole hours at their ends (``hourly``), partial edges (``raw``)."""
+
+    daily: Ranges
+    hourly: Ranges
+    raw: Ranges
+
+
+def cut(start: datetime, end: datetime, chosen: Plan) -> Cut:
+    """The pieces of [start, end) for ``chosen``'s grains (an empty window: no pieces)."""
+    daily: Ranges = []
+    edges = [(start, end)] if start < end else []
+    if chosen.daily is not None and edges:
+        days, edges = _whole(start, end, DAY)
+        daily = [days] if days is not None else []
+    if chosen.hourly is None:
+        return Cut(daily, [], edges)
+    hourly: Ranges = []
+    raw: Ranges = []
+    for a, b in edges:
+        whole, rest = _whole(a, b, HOUR)
+        hourly += [whole] if whole is not None else []
+        raw += rest
+    return Cut(daily, hourly, raw)
+
+
 def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
                filters: CostFilter | None = None) -> Subquery:
     """The tenant's spend rows in [start, end) (no bounds: all time, from the daily grain)."""
@@ -173,24 +204,13 @@ def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, cho
         assert grain is not None  # plan() never returns a plan without a grain
         return _rollup_piece(grain, tenant_id, None, filters).subquery("spend")
     pieces: list[Select[Any]] = []
-    edges = [(start, end)]
-    if chosen.daily is not None:
-        days, edges = _whole(start, end, DAY)
-        if days is not None:
-            pieces.append(_rollup_piece(chosen.daily, tenant_id, [days], filters))
-    raw: list[tuple[datetime, datetime]] = []
-    if chosen.hourly is not None:
-        hours: list[tuple[datetime, datetime]] = []
-        for a, b in edges:
-            whole, rest = _whole(a, b, HOUR)
-            hours += [whole] if whole is not None else []
-            raw += rest
-        if hours:
-            pieces.append(_rollup_piece(chosen.hourly, tenant_id, hours, filters))
-    else:
-        raw = edges
-    if raw or not pieces:
-        pieces.append(_raw_piece(tenant_id, raw or [(start, start)], filters))
+    ranges = cut(start, end, chosen)
+    if ranges.daily and chosen.daily is not None:
+        pieces.append(_rollup_piece(chosen.daily, tenant_id, ranges.daily, filters))
+    if ranges.hourly and chosen.hourly is not None:
+        pieces.append(_rollup_piece(chosen.hourly, tenant_id, ranges.hourly, filters))
+    if ranges.raw or not pieces:
+        pieces.append(_raw_piece(tenant_id, ranges.raw or [(start, start)], filters))
     first, *others = pieces
     return (first.union_all(*others) if others else first).subquery("spend")
 

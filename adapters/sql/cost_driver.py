@@ -104,8 +104,8 @@ def _sums(ts: ColumnElement[datetime], calls: ColumnElement[Any], hi: ColumnElem
     cur, base = _within(ts, current), _within(ts, baseline)
     columns: list[ColumnElement[Any]] = [
         func.sum(case((w, v), else_=0)).label(f"{role}_{name}")
-               for role, w in (("cur", cur), ("base", base))
-               for name, v in (("n", calls), ("hi", hi), ("lo", lo))]
+        for role, w in (("cur", cur), ("base", base))
+        for name, v in (("n", calls), ("hi", hi), ("lo", lo))]
     return columns, or_(cur, base)
 
 

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     String,
     and_,
@@ -217,12 +218,20 @@ def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, cho
 
 # -- aggregates over spend_rows -----------------------------------------------------------------
 
+def _int_sum(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SUM read as BIGINT: Postgres sums BIGINTs as NUMERIC, which the driver decodes into
+    ``Decimal`` objects (slow for tens of thousands of rows); these sums never overflow BIGINT
+    (money is summed as 32-bit halves; calls and tokens are far below 2**63), and a cast that
+    did would raise, never wrap."""
+    return cast(func.sum(value), BigInteger)
+
+
 def money(s: Subquery, when: ColumnElement[bool] | None = None) -> list[ColumnElement[Any]]:
     """SUM of cost as its (high, low) halves; ``joined`` recombines them."""
     if when is None:
-        return [func.sum(s.c.cost_hi), func.sum(s.c.cost_lo)]
-    return [func.sum(case((when, s.c.cost_hi), else_=0)),
-            func.sum(case((when, s.c.cost_lo), else_=0))]
+        return [_int_sum(s.c.cost_hi), _int_sum(s.c.cost_lo)]
+    return [_int_sum(case((when, s.c.cost_hi), else_=0)),
+            _int_sum(case((when, s.c.cost_lo), else_=0))]
 
 
 def joined(high: Any, low: Any) -> int:
@@ -234,8 +243,8 @@ def total(s: Subquery, column: str, when: ColumnElement[bool] | None = None) -> 
     """SUM of a summed column of spend rows (``calls``, ``retry_calls``, ...), optionally of
     the rows ``when`` holds for."""
     if when is None:
-        return func.sum(s.c[column])
-    return func.sum(case((when, s.c[column]), else_=0))
+        return _int_sum(s.c[column])
+    return _int_sum(case((when, s.c[column]), else_=0))
 
 
 def label(s: Subquery, dimension: Dimension) -> ColumnElement[str]:

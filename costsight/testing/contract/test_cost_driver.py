@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
 
 from costsight.core.domain.anomalies import EntityType
 from costsight.core.domain.drivers import DriverDimension, SpendSplit
 from costsight.core.domain.statistics import TimeWindow
-from costsight.core.ports import Storage
+from costsight.core.ports import Storage, UnitOfWork
 from costsight.testing.contract.builders import (
     OTHER_TENANT,
     TENANT,
@@ -194,10 +195,17 @@ def raw_oracle(current: TimeWindow, baseline: list[TimeWindow]) -> list[SpendSpl
             for dimension, value in labels.items():
                 pair = sums.setdefault((kind.value, str(entity), dimension.value, value),
                                        [Decimal(0), Decimal(0)])
-                pair[0] += r.cost_cents if cur else 0
-                pair[1] += r.cost_cents if base else 0
+                amount = r.cost_cents or Decimal(0)
+                pair[0] += amount if cur else 0
+                pair[1] += amount if base else 0
     return [split(EntityType(t), e, DriverDimension(d), v, str(c), str(b))
             for (t, e, d, v), (c, b) in sorted(sums.items())]
+
+
+def splits_of(current: TimeWindow, baseline: list[TimeWindow]
+              ) -> Callable[[UnitOfWork], Awaitable[list[SpendSplit]]]:
+    return lambda uow: uow.cost_drivers.spend_splits(TENANT, EDGE_ENTITIES, current=current,
+                                                     baseline=baseline)
 
 
 async def test_partial_hour_edges_equal_a_raw_scan(storage: Storage) -> None:
@@ -209,8 +217,7 @@ async def test_partial_hour_edges_equal_a_raw_scan(storage: Storage) -> None:
                       worker_run(2, tenant_id=OTHER_TENANT, worker_id="foreign"))
     await record(storage, *HOUR_EDGE)
     for current, baseline in EDGE_WINDOWS:
-        got = await read(storage, lambda uow, c=current, b=baseline: uow.cost_drivers.spend_splits(
-            TENANT, EDGE_ENTITIES, current=c, baseline=b))
+        got = await read(storage, splits_of(current, baseline))
         assert got == raw_oracle(current, baseline)
         # the test can fail: rounding the windows out to whole hours changes the answer
         rounded = TimeWindow(start=current.start, end=current.end.replace(

@@ -42,7 +42,6 @@ from costsight.core.services.alert_outbox import enqueue_findings
 from costsight.core.services.anomaly_drivers import read_drivers, with_drivers
 from costsight.core.services.cycle_support import (
     CycleResult,
-    collector_paused,
     resolve_as_of,
     resolve_tenants,
 )
@@ -75,21 +74,20 @@ class AnomalyCycle:
         engine_errors: list[EngineFailure] = []
         notified = 0
         for tenant in tenants:
-            with collector_paused():
-                async with self.storage.unit_of_work() as uow:
-                    port = uow.cost_anomalies
-                    context = await self._context(port, tenant, instant)
-                    outcome = await self._detect(uow, context)
-                    found = outcome.output
-                    if found.breaches:
-                        await port.record_breaches(found.breaches)
-                    if found.drift_trackers:
-                        await port.save_drift_trackers(found.drift_trackers)
-                    stored = await _persist(uow.anomaly_records, found.anomalies, instant)
-                    anomalies.extend(stored)
-                    notified += len(await enqueue_findings(
-                        uow, [finding_from_anomaly(a) for a in stored], instant))
-                    await uow.commit()
+            async with self.storage.unit_of_work() as uow:
+                port = uow.cost_anomalies
+                context = await self._context(port, tenant, instant)
+                outcome = await self._detect(uow, context)
+                found = outcome.output
+                if found.breaches:
+                    await port.record_breaches(found.breaches)
+                if found.drift_trackers:
+                    await port.save_drift_trackers(found.drift_trackers)
+                stored = await _persist(uow.anomaly_records, found.anomalies, instant)
+                anomalies.extend(stored)
+                notified += len(await enqueue_findings(
+                    uow, [finding_from_anomaly(a) for a in stored], instant))
+                await uow.commit()
             engine_errors.extend(outcome.failures)
         facts = [_fact(a, instant) for a in anomalies if a.severity is Severity.HIGH]
         return AnomalyCycleResult(as_of=instant, tenant_ids=tenants, anomalies=anomalies,
@@ -108,10 +106,9 @@ class AnomalyCycle:
                                   allowed="a tenant id")
         instant = resolve_as_of(as_of, self.clock)
         [tenant] = await resolve_tenants(self.storage, tenant_id)
-        with collector_paused():
-            async with self.storage.unit_of_work() as uow:
-                context = await self._context(uow.cost_anomalies, tenant, instant)
-                return list((await self._detect(uow, context)).output.anomalies)
+        async with self.storage.unit_of_work() as uow:
+            context = await self._context(uow.cost_anomalies, tenant, instant)
+            return list((await self._detect(uow, context)).output.anomalies)
 
     async def _detect(self, uow: UnitOfWork,
                       context: AnomalyContext) -> EngineRun[AnomalyFindings]:

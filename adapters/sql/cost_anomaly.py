@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Select, and_, case, literal, select, union_all
@@ -79,12 +80,13 @@ class SqlCostAnomaly:
                 parts.append(select(literal(kind.value), column, day, *measures)
                              .where(column.is_not(None)).group_by(column, day))
         stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-        rows = [DailyUsage(entity_type=r[0], entity_id=r[1], day=r[2],
-                           spend_cents=micros_to_cents(joined(r[3], r[4])), requests=int(r[5]),
-                           retries=int(r[6] or 0), input_tokens=int(r[7] or 0))
-                for r in await self._conn.execute(stmt) if not r[8]]
-        rows.sort(key=lambda u: (u.entity_type.value, u.entity_id, u.day))
-        return rows
+        # sorted as tuples (entity type value, entity id, day): cheaper than sorting the models
+        found = sorted((r for r in (await self._conn.execute(stmt)).all() if not r[8]),
+                       key=itemgetter(0, 1, 2))
+        return [DailyUsage(entity_type=kind, entity_id=entity_id, day=day,
+                           spend_cents=micros_to_cents(joined(high, low)), requests=int(calls),
+                           retries=int(retries or 0), input_tokens=int(tokens or 0))
+                for kind, entity_id, day, high, low, calls, retries, tokens, _ in found]
 
     async def entity_usage_summaries(
             self, tenant_id: str, entity_types: Sequence[EntityType], *, baseline_first: date,

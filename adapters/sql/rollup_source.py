@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     String,
     and_,
@@ -168,25 +169,48 @@ def _raw_piece(tenant_id: str, ranges: list[tuple[datetime, datetime]],
                    *cost_filter_clauses(filters)))
 
 
-def spend_select(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
-                 filters: CostFilter | None = None) -> Select[Any] | CompoundSelect[Any]:
-    """The tenant's spend rows in [start, end) (no bounds: all time, from the coarsest grain)."""
-    if start is None or end is None:
-        return _rollup_piece(chosen.levels[0], tenant_id, None, filters)
-    pieces: list[Select[Any]] = []
-    edges = [(start, end)]
+Ranges = list[tuple[datetime, datetime]]
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A window [start, end) cut for a ``Plan``: the ranges each of its grains serves
+    (``pieces``, coarsest first, grains without a whole bucket left out) and the raw rest."""
+
+    pieces: tuple[tuple[Grain, Ranges], ...]
+    raw: Ranges
+
+    def ranges(self, grain: Grain) -> Ranges:
+        """The ranges ``grain`` serves (none if it serves none)."""
+        return next((r for g, r in self.pieces if g is grain), [])
+
+
+def cut(start: datetime, end: datetime, chosen: Plan) -> Cut:
+    """The pieces of [start, end) for ``chosen``'s grains (an empty window: no pieces)."""
+    pieces: list[tuple[Grain, Ranges]] = []
+    edges: Ranges = [(start, end)] if start < end else []
     for grain in chosen.levels:
-        whole: list[tuple[datetime, datetime]] = []
-        rest: list[tuple[datetime, datetime]] = []
+        whole: Ranges = []
+        rest: Ranges = []
         for a, b in edges:
             inside, left = _whole(a, b, grain.width)
             whole += [inside] if inside is not None else []
             rest += left
         if whole:
-            pieces.append(_rollup_piece(grain, tenant_id, whole, filters))
+            pieces.append((grain, whole))
         edges = rest
-    if edges or not pieces:
-        pieces.append(_raw_piece(tenant_id, edges or [(start, start)], filters))
+    return Cut(tuple(pieces), edges)
+
+
+def spend_select(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
+                 filters: CostFilter | None = None) -> Select[Any] | CompoundSelect[Any]:
+    """The tenant's spend rows in [start, end) (no bounds: all time, from the coarsest grain)."""
+    if start is None or end is None:
+        return _rollup_piece(chosen.levels[0], tenant_id, None, filters)
+    ranges = cut(start, end, chosen)
+    pieces = [_rollup_piece(grain, tenant_id, whole, filters) for grain, whole in ranges.pieces]
+    if ranges.raw or not pieces:
+        pieces.append(_raw_piece(tenant_id, ranges.raw or [(start, start)], filters))
     first, *others = pieces
     return first.union_all(*others) if others else first
 
@@ -199,12 +223,20 @@ def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, cho
 
 # -- aggregates over spend_rows -----------------------------------------------------------------
 
+def _int_sum(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SUM read as BIGINT: Postgres sums BIGINTs as NUMERIC, which the driver decodes into
+    ``Decimal`` objects (slow for tens of thousands of rows); these sums never overflow BIGINT
+    (money is summed as 32-bit halves; calls and tokens are far below 2**63), and a cast that
+    did would raise, never wrap."""
+    return cast(func.sum(value), BigInteger)
+
+
 def money(s: FromClause, when: ColumnElement[bool] | None = None) -> list[ColumnElement[Any]]:
     """SUM of cost as its (high, low) halves; ``joined`` recombines them."""
     if when is None:
-        return [func.sum(s.c.cost_hi), func.sum(s.c.cost_lo)]
-    return [func.sum(case((when, s.c.cost_hi), else_=0)),
-            func.sum(case((when, s.c.cost_lo), else_=0))]
+        return [_int_sum(s.c.cost_hi), _int_sum(s.c.cost_lo)]
+    return [_int_sum(case((when, s.c.cost_hi), else_=0)),
+            _int_sum(case((when, s.c.cost_lo), else_=0))]
 
 
 def joined(high: Any, low: Any) -> int:
@@ -216,8 +248,8 @@ def total(s: FromClause, column: str, when: ColumnElement[bool] | None = None) -
     """SUM of a summed column of spend rows (``calls``, ``retry_calls``, ...), optionally of
     the rows ``when`` holds for."""
     if when is None:
-        return func.sum(s.c[column])
-    return func.sum(case((when, s.c[column]), else_=0))
+        return _int_sum(s.c[column])
+    return _int_sum(case((when, s.c[column]), else_=0))
 
 
 def label(s: FromClause, dimension: Dimension) -> ColumnElement[str]:

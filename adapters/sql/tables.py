@@ -63,9 +63,15 @@ cost_records = Table(
     Column("price_id", String(128)),
     CheckConstraint("cost_source IN ('reported', 'priced', 'unpriced')", name="cost_source"),
     Index("ix_cost_records_tenant_created", "tenant_id", "created_at"),
-    Index("ix_cost_records_tenant_feature", "tenant_id", "feature_tag"),
-    Index("ix_cost_records_tenant_user", "tenant_id", "user_id"),
+    # The driver reads of users and features (cost_driver.py): created_at last, so a scan of
+    # a few entities reads only their rows in the windows (one index range per window).
+    Index("ix_cost_records_tenant_feature_created", "tenant_id", "feature_tag", "created_at"),
+    Index("ix_cost_records_tenant_user_created", "tenant_id", "user_id", "created_at"),
     Index("ix_cost_records_worker_run", "worker_run_id"),
+    # Only records with a worker run: the tenant's worker drivers (no rollup keeps workers).
+    Index("ix_cost_records_tenant_worker_created", "tenant_id", "created_at",
+          postgresql_where=text("worker_run_id IS NOT NULL"),
+          sqlite_where=text("worker_run_id IS NOT NULL")),
     # Only unpriced rows (rare): the anomaly reads find days with unpriced calls cheaply.
     Index("ix_cost_records_unpriced", "tenant_id", "created_at",
           postgresql_where=text("cost_source = 'unpriced'"),

@@ -82,7 +82,8 @@ class AnomalyContext(_Context):
     today so far (the spike detector's and the cause derivers' input). ``daily_usage``:
     per-day rows over the longest history a detector needs; the cycle reads them for the
     TENANT (sustained drift), and, when ``seasonal``, for every user and feature over the
-    ``seasonal_weeks`` weeks too (the spike's noise gate); otherwise ``usage``, ``window`` and
+    ``seasonal_weeks`` weeks before today too (the spike's noise gate; their today is in
+    ``usage_summaries``); otherwise ``usage``, ``window`` and
     ``spend_on`` of other days answer for the tenant only. ``budget_spend``: every active budget with its spend.
     ``prior_streaks``: for each entity breached YESTERDAY, the length of its breach streak
     ending yesterday (today's breach, if any, extends it by one). ``drift_trackers``: every

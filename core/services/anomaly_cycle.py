@@ -49,6 +49,8 @@ from costsight.core.settings import EngineSettings
 from costsight.core.timeutil import Clock, day_start, month_start, utc_day
 
 ENTITY_TYPES = (EntityType.TENANT, EntityType.USER, EntityType.FEATURE)
+#: One microsecond: the reads' ``until`` is inclusive.
+_INSTANT = timedelta(microseconds=1)
 
 
 class AnomalyCycleResult(CycleResult):
@@ -131,14 +133,16 @@ class AnomalyCycle:
         usage = await port.daily_usage(tenant_id, (EntityType.TENANT,),
                                        today - timedelta(days=days_back), as_of)
         # Seasonal baselines (an option, on by default) once the tenant has the history: then
-        # every entity's rows on today's weekday of earlier weeks, in one more read.
+        # every entity's rows on today's weekday of earlier weeks, in one more read. It ends
+        # before today (whole days, from the rollups alone): the weekday baselines and the
+        # noise gate use earlier days only, and today's usage is in the summaries.
         seasonal = applies(s, today, (row.day for row in usage))
         weekday: tuple[DailyUsage, ...] = ()
         entity_rows: list[DailyUsage] = []
         if seasonal:
             rows = await port.daily_usage(
                 tenant_id, (EntityType.USER, EntityType.FEATURE),
-                today - timedelta(days=history_days(s)), as_of)
+                today - timedelta(days=history_days(s)), day_start(today) - _INSTANT)
             tenant_rows = [row for row in usage if row.entity_type is EntityType.TENANT]
             weekday = same_weekday([*tenant_rows, *rows], today, s)
             # kept whole: the spike's noise gate pools their within-weekday variance

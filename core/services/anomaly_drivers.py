@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from costsight.core.domain.anomalies import AnomalyType, DetectedAnomaly, EntityType
 from costsight.core.domain.costs import BudgetPeriod
-from costsight.core.domain.drivers import AnomalyDrivers
+from costsight.core.domain.drivers import AnomalyDrivers, SpendSplit
 from costsight.core.domain.statistics import TimeWindow
 from costsight.core.engines.drivers import compute_drivers
 from costsight.core.engines.seasonal import WEEKDAY, weekday_days
@@ -90,10 +90,13 @@ async def read_drivers(port: CostDriverPort, tenant_id: str,
     for (current, baseline), members in groups.items():
         splits = await port.spend_splits(tenant_id, sorted({e for _, e in members}),
                                          current=current, baseline=baseline)
+        by_entity: dict[tuple[str, str], list[SpendSplit]] = {}
+        for split in splits:
+            by_entity.setdefault((split.entity_type, split.entity_id), []).append(split)
         for anomaly, (kind, entity_id) in members:
-            mine = [s for s in splits if s.entity_type == kind.value and s.entity_id == entity_id]
             found[driver_key(anomaly)] = compute_drivers(
-                mine, current_cents=anomaly.current_value_cents,
+                by_entity.get((kind.value, entity_id), []),
+                current_cents=anomaly.current_value_cents,
                 expected_cents=anomaly.expected_value_cents)
     return found
 

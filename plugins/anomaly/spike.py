@@ -57,7 +57,6 @@ class AbsoluteSpikeDetector:
             for usage in context.summaries(entity_type):
                 total, days = usage.baseline_spend_cents, usage.baseline_days
                 kind = FLAT
-                spends = _flat_days(context, entity_type, usage.entity_id)
                 if weekly is not None:
                     rows = context.weekday_rows(entity_type, usage.entity_id)
                     same = [rows[d].spend_cents for d in weekly if d in rows]
@@ -72,7 +71,8 @@ class AbsoluteSpikeDetector:
                     noisy = not _weekday_significant(context, entity_type, usage.entity_id,
                                                      as_fraction(current) - as_fraction(total) / days,
                                                      same)
-                else:
+                else:  # the per-day spends only of an entity that breached (few do)
+                    spends = _flat_days(context, entity_type, usage.entity_id)
                     noisy = not significant(current, spends, settings.spike_min_z)
                 if noisy:
                     continue

@@ -56,15 +56,19 @@ class SqlNotification:
     async def _enqueue_chunk(self, batch: Sequence[NewNotification]) -> list[Notification]:
         if not batch:
             return []
-        keys = {finding_key(x) for x in batch}
-        key_cols = tuple_(n.tenant_id, n.route_name, n.finding_kind, n.finding_id)
-        reached = {
-            (row.tenant_id, row.route_name, row.finding_kind, row.finding_id): row.rank
-            for row in await self._conn.execute(
-                select(n.tenant_id, n.route_name, n.finding_kind, n.finding_id,
-                       func.max(n.severity_rank).label("rank"))
-                .where(key_cols.in_(list(keys)))
-                .group_by(n.tenant_id, n.route_name, n.finding_kind, n.finding_id))}
+        by_tenant: dict[str, set[tuple[str, str, str]]] = {}
+        for x in batch:
+            tenant, *rest = finding_key(x)
+            by_tenant.setdefault(tenant, set()).add((rest[0], rest[1], rest[2]))
+        key_cols = tuple_(n.route_name, n.finding_kind, n.finding_id)
+        reached: dict[tuple[str, str, str, str], int] = {}
+        for tenant, keys in sorted(by_tenant.items()):  # each read pinned to one tenant
+            for hit in await self._conn.execute(
+                    select(n.route_name, n.finding_kind, n.finding_id,
+                           func.max(n.severity_rank).label("rank"))
+                    .where(n.tenant_id == tenant, key_cols.in_(sorted(keys)))
+                    .group_by(n.route_name, n.finding_kind, n.finding_id)):
+                reached[(tenant, hit.route_name, hit.finding_kind, hit.finding_id)] = hit.rank
         rows: list[dict[str, Any]] = []
         out: list[Notification] = []
         for new in batch:

@@ -18,6 +18,8 @@ recombine it exactly in Python.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Boolean, Column, String, Table
 
 from costsight.adapters.sql.metadata import metadata
@@ -29,31 +31,27 @@ SUMS = ("calls", "cost_hi", "cost_lo", "input_tokens", "output_tokens")
 SPLIT_SUMS = ("retry_calls", "unpriced_calls", "unpriced_tokens")
 
 
-def _sums(names: tuple[str, ...]) -> list[Column[int]]:
-    return [Column(name, BigInteger, nullable=False) for name in names]
+def _rollup(name: str, keys: list[tuple[str, Any]], sums: tuple[str, ...]) -> Table:
+    """A rollup table: (tenant, bucket, *keys) as its primary key, then the summed columns."""
+    return Table(
+        name, metadata,
+        Column("tenant_id", String(64), primary_key=True),
+        Column("bucket", UtcDateTime, primary_key=True),
+        *(Column(key, type_, primary_key=True) for key, type_ in keys),
+        *(Column(s, BigInteger, nullable=False) for s in sums),
+    )
+
+
+_MODEL_KEYS = [("model", String(64)), ("feature_tag", String(128)), ("is_retry", Boolean),
+               ("cost_source", String(16))]
 
 
 def _model_rollup(name: str) -> Table:
-    return Table(
-        name, metadata,
-        Column("tenant_id", String(64), primary_key=True),
-        Column("bucket", UtcDateTime, primary_key=True),
-        Column("model", String(64), primary_key=True),
-        Column("feature_tag", String(128), primary_key=True),
-        Column("is_retry", Boolean, primary_key=True),
-        Column("cost_source", String(16), primary_key=True),
-        *_sums(SUMS),
-    )
+    return _rollup(name, _MODEL_KEYS, SUMS)
 
 
 def _user_rollup(name: str) -> Table:
-    return Table(
-        name, metadata,
-        Column("tenant_id", String(64), primary_key=True),
-        Column("bucket", UtcDateTime, primary_key=True),
-        Column("user_id", String(64), primary_key=True),
-        *_sums(SUMS + SPLIT_SUMS),
-    )
+    return _rollup(name, [("user_id", String(64))], SUMS + SPLIT_SUMS)
 
 
 cost_rollup_hourly = _model_rollup("cost_rollup_hourly")

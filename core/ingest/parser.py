@@ -8,6 +8,7 @@ of ``CHUNK_LINES`` lines, one pydantic list validation per record kind of the ch
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -72,8 +73,15 @@ def detect_format(name: str, requested: InputFormat = InputFormat.AUTO) -> Input
     return InputFormat.CSV if name.lower().endswith(".csv") else InputFormat.JSONL
 
 
+#: The values a rejected line never repeats: an alert route's HMAC secret and its URL (a Slack
+#: incoming-webhook URL is itself the credential). A value cut short by the line's end goes too.
+_SECRET_VALUES = re.compile(r'("(?:secret|url)"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|$)')
+
+
 def _raw_text(raw: RawLine) -> str:
-    return raw.data[:RAW_KEEP_CHARS * 4].decode("utf-8", "backslashreplace")[:RAW_KEEP_CHARS]
+    """The start of a rejected line, secrets redacted, for the rejects file."""
+    text = raw.data[:RAW_KEEP_CHARS * 4].decode("utf-8", "backslashreplace")
+    return _SECRET_VALUES.sub(r'\1"[redacted]"', text)[:RAW_KEEP_CHARS]
 
 
 def _decode(raw: RawLine) -> str:

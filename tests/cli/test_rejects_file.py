@@ -99,3 +99,18 @@ def test_a_directory_is_not_a_rejects_file(cli, tmp_path: Path) -> None:
     ok = _file(tmp_path / "ok.jsonl", good_lines())
     result = cli("ingest", str(ok), "--rejects-file", str(tmp_path), "--overwrite-rejects")
     assert result.code == 2 and "directory" in result.err
+
+
+def test_a_rejected_alert_routes_secret_and_url_are_not_repeated(cli, tmp_path: Path) -> None:
+    """The rejects file keeps the start of each rejected line, but never an alert route's
+    HMAC secret or its URL (a Slack webhook URL is the credential itself)."""
+    secret, url = "s3cr3t-" + "x" * 20, "https://hooks.slack.com/services/T0/B0/tokentoken"
+    route = ('{"type": "alert_route", "tenant_id": "acme", "name": "ops", "url": "%s", '
+             '"secret": "%s", "min_severity": "apocalyptic"}' % (url, secret))
+    source = _file(tmp_path / "in.jsonl", [*good_lines(), route])
+    rejects = tmp_path / "rejects.jsonl"
+    result = cli("ingest", str(source), "--skip-invalid", "--rejects-file", str(rejects))
+    assert result.code == 1, result.err
+    text = rejects.read_text()
+    assert secret not in text and "tokentoken" not in text and secret not in result.err
+    assert '\\"secret\\": \\"[redacted]\\"' in text and "min_severity" in text

@@ -4,6 +4,7 @@ before anything is committed."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -105,8 +106,8 @@ def test_a_rejected_alert_routes_secret_and_url_are_not_repeated(cli, tmp_path: 
     """The rejects file keeps the start of each rejected line, but never an alert route's
     HMAC secret or its URL (a Slack webhook URL is the credential itself)."""
     secret, url = "s3cr3t-" + "x" * 20, "https://hooks.slack.com/services/T0/B0/tokentoken"
-    route = ('{"type": "alert_route", "tenant_id": "acme", "name": "ops", "url": "%s", '
-             '"secret": "%s", "min_severity": "apocalyptic"}' % (url, secret))
+    route = json.dumps({"type": "alert_route", "tenant_id": "acme", "name": "ops", "url": url,
+                        "secret": secret, "min_severity": "apocalyptic"})
     source = _file(tmp_path / "in.jsonl", [*good_lines(), route])
     rejects = tmp_path / "rejects.jsonl"
     result = cli("ingest", str(source), "--skip-invalid", "--rejects-file", str(rejects))

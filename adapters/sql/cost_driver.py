@@ -49,7 +49,7 @@ from costsight.adapters.sql.rollup_source import (
     cut,
     joined,
 )
-from costsight.adapters.sql.rollup_writes import LOW_BITS, Grain
+from costsight.adapters.sql.rollup_writes import Grain, high_half, low_half
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.anomalies import EntityType
 from costsight.core.domain.drivers import FIRST_ATTEMPT, RETRIED, DriverDimension, SpendSplit
@@ -118,8 +118,8 @@ def _raw(kind: EntityType, entity: ColumnElement[Any], part: str,
          keys: dict[str, ColumnElement[Any]], current: Ranges, baseline: Ranges,
          where: Sequence[ColumnElement[bool]]) -> Select[Any]:
     """Raw records in the ranges, grouped by the entity and ``keys`` (the others read NULL)."""
-    sums, inside = _sums(cr.created_at, literal(1), cr.cost_micros.op(">>")(literal_column("32")),
-                         cr.cost_micros.op("&")(LOW_BITS), current, baseline)
+    sums, inside = _sums(cr.created_at, literal(1), high_half(cr.cost_micros),
+                         low_half(cr.cost_micros), current, baseline)
     shown = [keys.get(name, _nothing(Boolean if name == "is_retry" else String)).label(name)
              for name in _COLUMNS[3:8]]
     return (select(literal(kind.value).label("entity_type"), entity.label("entity_id"),

@@ -48,10 +48,11 @@ from costsight.adapters.sql.cost_filters import cost_filter_clauses
 from costsight.adapters.sql.rollup_writes import (
     DAILY,
     HOURLY,
-    LOW_BITS,
     USER_DAILY,
     USER_MONTHLY,
     Grain,
+    high_half,
+    low_half,
 )
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.anomalies import EntityType
@@ -157,8 +158,8 @@ def _raw_piece(tenant_id: str, ranges: list[tuple[datetime, datetime]],
     unpriced = cr.cost_source == "unpriced"
     return (select(cr.created_at.label("ts"), cr.model, cr.feature_tag, cr.user_id,
                    cr.cost_source, cr.is_retry, literal(1).label("calls"),
-                   cr.cost_micros.op(">>")(literal_column("32")).label("cost_hi"),
-                   cr.cost_micros.op("&")(LOW_BITS).label("cost_lo"),
+                   high_half(cr.cost_micros).label("cost_hi"),
+                   low_half(cr.cost_micros).label("cost_lo"),
                    cr.input_tokens, cr.output_tokens,
                    case((cr.is_retry, 1), else_=0).label("retry_calls"),
                    case((unpriced, 1), else_=0).label("unpriced_calls"),

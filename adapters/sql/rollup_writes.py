@@ -35,6 +35,16 @@ from costsight.adapters.sql.tables import cost_records
 cr = cost_records.c
 #: The low 32 bits of a cost (the high ones are ``cost >> 32``; see rollup_tables).
 LOW_BITS: ColumnClause[int] = literal_column("4294967295")
+
+
+def high_half(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``value >> 32``: the high half of a cost (rollups sum the halves apart)."""
+    return value.op(">>")(literal_column("32"))
+
+
+def low_half(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``value & (2**32 - 1)``: the low half of a cost."""
+    return value.op("&")(LOW_BITS)
 #: A missing feature tag or user in a rollup key (rendered inline: GROUP BY must repeat it).
 NONE_KEY: ColumnClause[str] = literal_column("''")
 #: The cost_records columns a rollup source must offer.
@@ -82,8 +92,8 @@ def source_columns(table: FromClause) -> list[ColumnElement[Any]]:
 
 _SUM_OF: dict[str, Callable[[Any], ColumnElement[Any]]] = {
     "calls": lambda c: func.count(),
-    "cost_hi": lambda c: func.sum(c.cost_micros.op(">>")(literal_column("32"))),
-    "cost_lo": lambda c: func.sum(c.cost_micros.op("&")(LOW_BITS)),
+    "cost_hi": lambda c: func.sum(high_half(c.cost_micros)),
+    "cost_lo": lambda c: func.sum(low_half(c.cost_micros)),
     "input_tokens": lambda c: func.sum(c.input_tokens),
     "output_tokens": lambda c: func.sum(c.output_tokens),
     "retry_calls": lambda c: func.sum(case((c.is_retry, 1), else_=0)),

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, case, cast, func, literal_column, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.sql.selectable import FromClause
 
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_source import label, money, total
-from costsight.adapters.sql.rollup_writes import LOW_BITS
+from costsight.adapters.sql.rollup_writes import high_half, low_half
 from costsight.core.domain.statistics import Dimension
 
 #: The summed columns of a group, in the order the statement returns them.
@@ -32,9 +32,9 @@ def top_statement(dialect: SqlDialect, s: FromClause, dimension: Dimension,
     groups = select(key.label("key"), *(v.label(n) for v, n in zip(sums, SUMMED, strict=True))
                     ).group_by(key).subquery("groups")
     g = groups.c
-    low = cast(g.cost_lo, BigInteger)
-    high = cast(g.cost_hi, BigInteger) + low.op(">>")(literal_column("32"))
-    rank = func.row_number().over(order_by=(high.desc(), low.op("&")(LOW_BITS).desc(),
+    # money() reads the sums as BIGINT already: carry the low sum's high half upwards
+    high = g.cost_hi + high_half(g.cost_lo)
+    rank = func.row_number().over(order_by=(high.desc(), low_half(g.cost_lo).desc(),
                                             dialect.text_key(g.key).asc()))
     ranked = select(g.key, *(g[n] for n in SUMMED), rank.label("rank")).subquery("ranked")
     r = ranked.c

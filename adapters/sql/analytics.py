@@ -26,22 +26,25 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import FromClause
+from sqlalchemy.sql.selectable import CompoundSelect, FromClause
 
 from costsight.adapters.sql.bucket_width import Width
 from costsight.adapters.sql.cost_filters import cost_filter_clauses
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.keyset import ascending_after, check_limit, page_of
 from costsight.adapters.sql.rollup_source import (
+    Spend,
+    bound_select,
     joined,
     money,
     plan,
+    spend_of,
     spend_rows,
-    spend_select,
     total,
 )
 from costsight.adapters.sql.rollup_source import label as rollup_label
 from costsight.adapters.sql.rollup_tables import cost_rollup_daily
+from costsight.adapters.sql.statement_cache import STATEMENTS
 from costsight.adapters.sql.tables import (
     cost_budgets,
     cost_records,
@@ -133,16 +136,29 @@ class SqlAnalytics:
     async def _series(self, stmt: Select[*tuple[Any, ...]]) -> list[Any]:
         return list(await self._conn.execute(stmt))
 
+    async def _from_rollups(self, key: tuple[Any, ...], spend: Spend, filters: CostFilter | None,
+                            build: Callable[[Select[Any] | CompoundSelect[Any]], Any]
+                            ) -> list[Any]:
+        """Run ``build(spend rows)``, a statement kept per ``key`` and spend shape (the key names
+        every other input of ``build``), with ``spend``'s values bound."""
+        stmt = STATEMENTS.get((*key, self._dialect.name, spend.shape, filters),
+                              lambda: build(bound_select(spend, filters, named=True)))
+        return list(await self._conn.execute(stmt, spend.params()))
+
     async def cost_metrics(self, tenant_id: str, window: TimeWindow, resolution: Resolution,
                            filters: CostFilter | None = None) -> list[UsageBucket]:
         chosen = plan((), filters, buckets=Width(resolution))
         if chosen is not None:
-            s = spend_rows(tenant_id, window.start, window.end, chosen, filters)
-            ts = self._dialect.bucket(s.c.ts, resolution)
-            stmt = (select(ts, total(s, "calls"), func.sum(s.c.input_tokens + s.c.output_tokens))
-                    .group_by(ts))
+            def metrics(rows: Select[Any] | CompoundSelect[Any]) -> Any:
+                s = rows.subquery("spend")
+                ts = self._dialect.bucket(s.c.ts, resolution)
+                return (select(ts, total(s, "calls"),
+                               func.sum(s.c.input_tokens + s.c.output_tokens)).group_by(ts))
+
+            spend = spend_of(tenant_id, window.start, window.end, chosen)
             found = {r[0]: UsageBucket(ts=r[0], requests=int(r[1]), tokens=int(r[2] or 0))
-                     for r in await self._series(stmt)}
+                     for r in await self._from_rollups(("metrics", resolution), spend, filters,
+                                                       metrics)}
             return _fill(window, resolution, found, lambda t: UsageBucket(ts=t))
         ts = self._dialect.bucket(cr.created_at, resolution)
         stmt = (select(ts.label("ts"), func.count().label("requests"),
@@ -179,11 +195,15 @@ class SqlAnalytics:
                          filters: CostFilter | None = None) -> list[SpendBucket]:
         chosen = plan((), filters, buckets=Width(resolution))
         if chosen is not None:
-            s = spend_rows(tenant_id, window.start, window.end, chosen, filters)
-            ts = self._dialect.bucket(s.c.ts, resolution)
-            stmt = select(ts, *_spend_sums(s)).group_by(ts)
+            def series(rows: Select[Any] | CompoundSelect[Any]) -> Any:
+                s = rows.subquery("spend")
+                ts = self._dialect.bucket(s.c.ts, resolution)
+                return select(ts, *_spend_sums(s)).group_by(ts)
+
+            spend = spend_of(tenant_id, window.start, window.end, chosen)
             found = {r[0]: SpendBucket(ts=r[0], **_spend_fields(r[1:]))
-                     for r in await self._series(stmt)}
+                     for r in await self._from_rollups(("series", resolution), spend, filters,
+                                                       series)}
             return _fill(window, resolution, found, lambda t: SpendBucket(ts=t))
         ts = self._dialect.bucket(cr.created_at, resolution)
         stmt = (select(ts, func.sum(cr.cost_micros), func.count(), func.sum(cr.input_tokens),
@@ -212,11 +232,15 @@ class SqlAnalytics:
         dimension = Dimension(dimension)
         chosen = plan((dimension,), filters)
         if chosen is not None:
-            s = spend_rows(tenant_id, window.start, window.end, chosen, filters)
-            key = rollup_label(s, dimension)
+            def breakdown(rows: Select[Any] | CompoundSelect[Any]) -> Any:
+                s = rows.subquery("spend")
+                key = rollup_label(s, dimension)
+                return select(key, *_spend_sums(s)).group_by(key)
+
+            spend = spend_of(tenant_id, window.start, window.end, chosen)
             found = [BreakdownRow(key=r[0], **_spend_fields(r[1:]))
-                     for r in await self._conn.execute(
-                         select(key, *_spend_sums(s)).group_by(key))]
+                     for r in await self._from_rollups(("breakdown", dimension), spend, filters,
+                                                       breakdown)]
             found.sort(key=lambda b: (-b.spend_cents, b.key))
             return found
         label, source = self._labelled(dimension)
@@ -239,10 +263,12 @@ class SqlAnalytics:
         chosen = plan((dimension,), filters)
         if chosen is None:
             return top_of(await self.cost_breakdown(tenant_id, window, dimension, filters), top_n)
-        s = spend_rows(tenant_id, window.start, window.end, chosen, filters)
+        spend = spend_of(tenant_id, window.start, window.end, chosen)
         top: list[tuple[int, BreakdownRow]] = []
         rest, rest_groups = top_of([], 0).rest, 0
-        for r in await self._conn.execute(top_statement(self._dialect, s, dimension, top_n)):
+        for r in await self._from_rollups(
+                ("top", dimension, top_n), spend, filters,
+                lambda rows: top_statement(self._dialect, rows.subquery("spend"), dimension, top_n)):
             if r[0] is None:
                 rest, rest_groups = BreakdownRow(key="other", **_spend_fields(r[3:])), int(r[2])
             else:
@@ -262,15 +288,20 @@ class SqlAnalytics:
                 series=await self.cost_spend(tenant_id, window, resolution, filters),
                 breakdowns={d: await self.cost_breakdown(tenant_id, window, d, filters)
                             for d in wanted})
-        s = spend_select(tenant_id, window.start, window.end, chosen, filters).cte("spend")
-        ts = self._dialect.bucket(s.c.ts, resolution)
-        parts = [select(literal(-1), ts, cast(null(), String), *_spend_sums(s)).group_by(ts)]
-        for k, dimension in enumerate(wanted):
-            key = rollup_label(s, dimension)
-            parts.append(select(literal(k), null(), key, *_spend_sums(s)).group_by(key))
+        def overview(rows: Select[Any] | CompoundSelect[Any]) -> Any:
+            s = rows.cte("spend")
+            ts = self._dialect.bucket(s.c.ts, resolution)
+            parts = [select(literal(-1), ts, cast(null(), String), *_spend_sums(s)).group_by(ts)]
+            for k, dimension in enumerate(wanted):
+                key = rollup_label(s, dimension)
+                parts.append(select(literal(k), null(), key, *_spend_sums(s)).group_by(key))
+            return union_all(*parts)
+
+        spend = spend_of(tenant_id, window.start, window.end, chosen)
         found: dict[datetime, SpendBucket] = {}
         breakdowns: dict[Dimension, list[BreakdownRow]] = {d: [] for d in wanted}
-        for r in await self._conn.execute(union_all(*parts)):
+        for r in await self._from_rollups(("overview", resolution, tuple(wanted)), spend, filters,
+                                          overview):
             if r[0] < 0:
                 found[r[1]] = SpendBucket(ts=r[1], **_spend_fields(r[3:]))
             else:

@@ -21,7 +21,7 @@ source filter) gets ``None`` from ``plan`` and reads raw rows only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +31,7 @@ from sqlalchemy import (
     Boolean,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -117,7 +118,11 @@ def _whole(start: datetime, end: datetime,
     return (first, last), [(a, b) for a, b in ((start, first), (last, end)) if a < b]
 
 
-def _rollup_piece(grain: Grain, tenant_id: str, ranges: list[tuple[datetime, datetime]] | None,
+#: A piece's ranges as a statement compares them: datetimes, or named bind parameters.
+Bounds = Sequence[tuple[Any, Any]]
+
+
+def _rollup_piece(grain: Grain, tenant_id: Any, ranges: Bounds | None,
                   filters: CostFilter | None) -> Select[Any]:
     t = grain.table.c
 
@@ -153,8 +158,7 @@ def _rollup_piece(grain: Grain, tenant_id: str, ranges: list[tuple[datetime, dat
     return stmt
 
 
-def _raw_piece(tenant_id: str, ranges: list[tuple[datetime, datetime]],
-               filters: CostFilter | None) -> Select[Any]:
+def _raw_piece(tenant_id: Any, ranges: Bounds, filters: CostFilter | None) -> Select[Any]:
     unpriced = cr.cost_source == "unpriced"
     return (select(cr.created_at.label("ts"), cr.model, cr.feature_tag, cr.user_id,
                    cr.cost_source, cr.is_retry, literal(1).label("calls"),
@@ -203,15 +207,75 @@ def cut(start: datetime, end: datetime, chosen: Plan) -> Cut:
     return Cut(tuple(pieces), edges)
 
 
+@dataclass(frozen=True)
+class Spend:
+    """A tenant's window cut for a plan, as a spend select binds it: each rollup piece's ranges,
+    then the raw ranges (none: no raw piece). ``shape`` is all a statement's text depends on,
+    ``params`` what it binds: a statement built once per shape (``spend_select(named=True)``)
+    serves every tenant and window of that shape, with ``params`` passed at execution."""
+
+    tenant_id: str
+    pieces: tuple[tuple[Grain, Ranges], ...]
+    raw: Ranges
+
+    @property
+    def shape(self) -> tuple[tuple[tuple[str, int], ...], int]:
+        return tuple((g.name, len(r)) for g, r in self.pieces), len(self.raw)
+
+    def _all(self) -> list[Ranges]:
+        return [*(r for _, r in self.pieces), self.raw]
+
+    def params(self) -> dict[str, Any]:
+        """The values of a named spend select's bind parameters."""
+        out: dict[str, Any] = {TENANT_PARAM: self.tenant_id}
+        for j, ranges in enumerate(self._all()):
+            for i, (a, b) in enumerate(ranges):
+                out[_bound_name(j, i, "from")], out[_bound_name(j, i, "to")] = a, b
+        return out
+
+
+#: The tenant's bind parameter in a named spend select.
+TENANT_PARAM = "spend_tenant"
+
+
+def _bound_name(piece: int, index: int, end: str) -> str:
+    return f"spend_{piece}_{index}_{end}"
+
+
+def spend_of(tenant_id: str, start: datetime, end: datetime, chosen: Plan) -> Spend:
+    """[start, end) of ``tenant_id`` cut for ``chosen`` (an empty window reads one empty raw
+    range, so the select still has its columns)."""
+    c = cut(start, end, chosen)
+    return Spend(tenant_id, c.pieces, c.raw or ([] if c.pieces else [(start, start)]))
+
+
 def spend_select(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
                  filters: CostFilter | None = None) -> Select[Any] | CompoundSelect[Any]:
     """The tenant's spend rows in [start, end) (no bounds: all time, from the coarsest grain)."""
     if start is None or end is None:
         return _rollup_piece(chosen.levels[0], tenant_id, None, filters)
-    ranges = cut(start, end, chosen)
-    pieces = [_rollup_piece(grain, tenant_id, whole, filters) for grain, whole in ranges.pieces]
-    if ranges.raw or not pieces:
-        pieces.append(_raw_piece(tenant_id, ranges.raw or [(start, start)], filters))
+    return bound_select(spend_of(tenant_id, start, end, chosen), filters)
+
+
+def bound_select(spend: Spend, filters: CostFilter | None = None, *,
+                 named: bool = False) -> Select[Any] | CompoundSelect[Any]:
+    """``spend``'s rows; ``named``: the tenant and every bound are named bind parameters
+    (``Spend.params``), so the statement can be kept and run again for another spend of the
+    same shape. Unnamed, the values are anonymous parameters (several selects may be
+    combined in one statement)."""
+    at = cr.created_at.type
+
+    def bound(j: int, i: int, end: str, value: datetime) -> Any:
+        return bindparam(_bound_name(j, i, end), value, type_=at) if named else value
+
+    tenant: Any = bindparam(TENANT_PARAM, spend.tenant_id, type_=String()) if named \
+        else spend.tenant_id
+    ranges = [[(bound(j, i, "from", a), bound(j, i, "to", b)) for i, (a, b) in enumerate(r)]
+              for j, r in enumerate(spend._all())]
+    pieces = [_rollup_piece(grain, tenant, ranges[j], filters)
+              for j, (grain, _) in enumerate(spend.pieces)]
+    if spend.raw:
+        pieces.append(_raw_piece(tenant, ranges[-1], filters))
     first, *others = pieces
     return first.union_all(*others) if others else first
 

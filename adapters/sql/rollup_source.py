@@ -4,19 +4,20 @@ A window [start, end) is cut into whole buckets of the coarsest grain that keys 
 needs (whole calendar months for users, whole UTC days otherwise; never coarser than the
 buckets the answer groups by), then whole buckets of the next grain in what is left at either
 edge (days of users; hours), and what is left after that (raw ``cost_records`` rows, e.g. an
-as-of instant in the middle of an hour). The pieces are one ``UNION ALL`` with the same
-columns, so every read aggregates them alike:
+as-of instant in the middle of an hour or of a workflow's day). The pieces are one
+``UNION ALL`` with the same columns, so every read aggregates them alike:
 
-    ts, model, feature_tag, user_id, cost_source, is_retry,
+    ts, model, feature_tag, user_id, workflow_id, skill_id, cost_source, is_retry,
     calls, cost_hi, cost_lo, input_tokens, output_tokens, retry_calls, unpriced_calls,
     unpriced_tokens
 
 A raw row reads as one call with its cost split like the rollups (high and low 32 bits; see
-``money``). The user grain keys neither retry nor cost source (``is_retry`` and
-``cost_source`` read NULL there; its retried and unpriced calls are sums): reads aggregate the
-three last columns, never the keys, for those counts. A read whose dimensions or filters no
-grain keeps (worker, workflow, skill, a user and a model together, a user with a retry or cost
-source filter) gets ``None`` from ``plan`` and reads raw rows only.
+``money``). The user, workflow and skill grains key neither retry nor cost source
+(``is_retry`` and ``cost_source`` read NULL there; their retried and unpriced calls are sums):
+reads aggregate the three last columns, never the keys, for those counts. A read whose
+dimensions or filters no grain keeps (worker, two of user / workflow / skill, one of them with
+a model, a feature, a retry or cost-source filter) gets ``None`` from ``plan`` and reads raw
+rows only.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ from costsight.adapters.sql.cost_filters import cost_filter_clauses
 from costsight.adapters.sql.rollup_writes import (
     DAILY,
     HOURLY,
+    SKILL_DAILY,
     USER_DAILY,
     USER_MONTHLY,
+    WORKFLOW_DAILY,
     Grain,
     high_half,
     low_half,
@@ -66,8 +69,13 @@ INSTANT = timedelta(microseconds=1)
 
 #: Dimension -> the column a grain keys it by (the others exist on raw rows only).
 KEYED = {Dimension.MODEL: "model", Dimension.FEATURE: "feature_tag",
-         Dimension.USER: "user_id", Dimension.COST_SOURCE: "cost_source"}
-_TEXT_KEYS = ("model", "feature_tag", "user_id")
+         Dimension.USER: "user_id", Dimension.WORKFLOW: "workflow_id",
+         Dimension.SKILL: "skill_id", Dimension.COST_SOURCE: "cost_source"}
+_TEXT_KEYS = ("model", "feature_tag", "user_id", "workflow_id", "skill_id")
+#: The grains of a read keyed by one entity column alone (without a retry or cost-source split).
+_ENTITY_LEVELS: dict[str, tuple[Grain, ...]] = {
+    "user_id": (USER_MONTHLY, USER_DAILY), "workflow_id": (WORKFLOW_DAILY,),
+    "skill_id": (SKILL_DAILY,)}
 
 
 @dataclass(frozen=True)
@@ -90,8 +98,8 @@ def plan(dimensions: Iterable[Dimension], filters: CostFilter | None = None, *,
     columns.discard("cost_source")
     if columns <= {"model", "feature_tag"}:
         levels: tuple[Grain, ...] = (DAILY, HOURLY)
-    elif columns == {"user_id"} and not split:
-        levels = (USER_MONTHLY, USER_DAILY)
+    elif len(columns) == 1 and not split and min(columns) in _ENTITY_LEVELS:
+        levels = _ENTITY_LEVELS[min(columns)]
     else:
         return None
     if buckets is not None:
@@ -161,7 +169,7 @@ def _rollup_piece(grain: Grain, tenant_id: Any, ranges: Bounds | None,
 def _raw_piece(tenant_id: Any, ranges: Bounds, filters: CostFilter | None) -> Select[Any]:
     unpriced = cr.cost_source == "unpriced"
     return (select(cr.created_at.label("ts"), cr.model, cr.feature_tag, cr.user_id,
-                   cr.cost_source, cr.is_retry, literal(1).label("calls"),
+                   cr.workflow_id, cr.skill_id, cr.cost_source, cr.is_retry, literal(1).label("calls"),
                    high_half(cr.cost_micros).label("cost_hi"),
                    low_half(cr.cost_micros).label("cost_lo"),
                    cr.input_tokens, cr.output_tokens,

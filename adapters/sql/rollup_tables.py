@@ -8,7 +8,10 @@ Four grains, chosen by what the reads group and filter by (ARCHITECTURE.md, "Rol
   users; retried and unpriced calls are sums here (``SPLIT_SUMS``), not keys, so a user-day is
   one row (the statistics' top-users read is the largest of these reads);
 - ``cost_rollup_user_monthly``: the same per calendar month, for the whole months of a window
-  (a user-month is one row where a user-day grain holds up to 31).
+  (a user-month is one row where a user-day grain holds up to 31);
+- ``cost_rollup_workflow_daily`` and ``cost_rollup_skill_daily``: (tenant, day, workflow_id) and
+  (tenant, day, skill_id), shaped like the user-day grain: breakdowns and dimension values of
+  workflows and skills.
 
 A record without a feature tag or user is keyed ``''`` (never a valid tag or user id, both have
 ``min_length=1``) because a NULL in a unique key would never conflict. Cost is kept as the sums
@@ -50,14 +53,17 @@ def _model_rollup(name: str) -> Table:
     return _rollup(name, _MODEL_KEYS, SUMS)
 
 
-def _user_rollup(name: str) -> Table:
-    return _rollup(name, [("user_id", String(64))], SUMS + SPLIT_SUMS)
+def _entity_rollup(name: str, key: str) -> Table:
+    """One row per bucket and value of ``key``; retries and unpriced calls summed."""
+    return _rollup(name, [(key, String(64))], SUMS + SPLIT_SUMS)
 
 
 cost_rollup_hourly = _model_rollup("cost_rollup_hourly")
 cost_rollup_daily = _model_rollup("cost_rollup_daily")
-cost_rollup_user_daily = _user_rollup("cost_rollup_user_daily")
-cost_rollup_user_monthly = _user_rollup("cost_rollup_user_monthly")
+cost_rollup_user_daily = _entity_rollup("cost_rollup_user_daily", "user_id")
+cost_rollup_user_monthly = _entity_rollup("cost_rollup_user_monthly", "user_id")
+cost_rollup_workflow_daily = _entity_rollup("cost_rollup_workflow_daily", "workflow_id")
+cost_rollup_skill_daily = _entity_rollup("cost_rollup_skill_daily", "skill_id")
 
 ROLLUP_TABLES = (cost_rollup_hourly, cost_rollup_daily, cost_rollup_user_daily,
-                 cost_rollup_user_monthly)
+                 cost_rollup_user_monthly, cost_rollup_workflow_daily, cost_rollup_skill_daily)

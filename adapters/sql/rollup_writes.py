@@ -27,8 +27,10 @@ from costsight.adapters.sql.rollup_tables import (
     SUMS,
     cost_rollup_daily,
     cost_rollup_hourly,
+    cost_rollup_skill_daily,
     cost_rollup_user_daily,
     cost_rollup_user_monthly,
+    cost_rollup_workflow_daily,
 )
 from costsight.adapters.sql.tables import cost_records
 
@@ -48,8 +50,9 @@ def low_half(value: ColumnElement[Any]) -> ColumnElement[Any]:
 #: A missing feature tag or user in a rollup key (rendered inline: GROUP BY must repeat it).
 NONE_KEY: ColumnClause[str] = literal_column("''")
 #: The cost_records columns a rollup source must offer.
-SOURCE_COLUMNS = ("tenant_id", "created_at", "model", "feature_tag", "user_id", "is_retry",
-                  "cost_source", "cost_micros", "input_tokens", "output_tokens")
+SOURCE_COLUMNS = ("tenant_id", "created_at", "model", "feature_tag", "user_id", "workflow_id",
+                  "skill_id", "is_retry", "cost_source", "cost_micros", "input_tokens",
+                  "output_tokens")
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,13 @@ DAILY = Grain(cost_rollup_daily, Width.DAY, _MODEL_KEY)
 USER_DAILY = Grain(cost_rollup_user_daily, Width.DAY, ("user_id",), SUMS + SPLIT_SUMS)
 USER_MONTHLY = Grain(cost_rollup_user_monthly, Width.MONTH, ("user_id",), SUMS + SPLIT_SUMS,
                      finer=USER_DAILY)
+WORKFLOW_DAILY = Grain(cost_rollup_workflow_daily, Width.DAY, ("workflow_id",),
+                       SUMS + SPLIT_SUMS)
+SKILL_DAILY = Grain(cost_rollup_skill_daily, Width.DAY, ("skill_id",), SUMS + SPLIT_SUMS)
 #: Every grain, each after the grain it may be summed up from.
-GRAINS = (HOURLY, DAILY, USER_DAILY, USER_MONTHLY)
+GRAINS = (HOURLY, DAILY, USER_DAILY, USER_MONTHLY, WORKFLOW_DAILY, SKILL_DAILY)
 #: Key columns that may be NULL on a record (stored as NONE_KEY in a rollup).
-NULLABLE = frozenset({"feature_tag", "user_id"})
+NULLABLE = frozenset({"feature_tag", "user_id", "workflow_id", "skill_id"})
 
 
 def source_columns(table: FromClause) -> list[ColumnElement[Any]]:

@@ -58,6 +58,8 @@ records = st.lists(st.fixed_dictionaries({
     "model": st.sampled_from(["gpt-4o", "claude-3-5-haiku", "mystery-model-x"]),
     "feature_tag": st.sampled_from([None, "chat.reply", "search.web", "ghost.tag"]),
     "user_id": st.sampled_from([None, "u1", "u2", "u3"]),
+    "workflow_id": st.sampled_from([None, "wf-a", "wf-b"]),
+    "skill_id": st.sampled_from([None, "sk-a", "sk-b", "sk-c"]),
     "is_retry": st.booleans(),
     "cost": st.one_of(st.none(), st.integers(0, 10**9).map(lambda m: Decimal(m) / 10**6),
                       st.just(HUGE)),
@@ -69,7 +71,8 @@ records = st.lists(st.fixed_dictionaries({
 def _record(tenant: str, r: dict[str, Any]) -> NewCostRecord:
     fields: dict[str, Any] = {
         "tenant_id": tenant, "model": r["model"], "feature_tag": r["feature_tag"],
-        "user_id": r["user_id"], "is_retry": r["is_retry"], "created_at": r["at"],
+        "user_id": r["user_id"], "workflow_id": r["workflow_id"], "skill_id": r["skill_id"],
+        "is_retry": r["is_retry"], "created_at": r["at"],
         "input_tokens": r["tokens"][0], "output_tokens": r["tokens"][1],
         "request_id": None if r["request"] is None else f"req-{r['request']}"}
     if r["cost"] is not None:
@@ -104,10 +107,11 @@ def _batches(recs: list[NewCostRecord], sizes: list[int]) -> list[list[NewCostRe
 
 FILTERS = [None, CostFilter(model="gpt-4o"), CostFilter(feature="chat.reply"),
            CostFilter(feature="untagged"), CostFilter(user="u1"), CostFilter(user="unknown"),
-           CostFilter(workflow="none"), CostFilter(retry=True),
+           CostFilter(workflow="none"), CostFilter(workflow="wf-a"), CostFilter(skill="unknown"),
+           CostFilter(workflow="wf-b", skill="sk-a"), CostFilter(retry=True),
            CostFilter(model="claude-3-5-haiku", feature="unclassified", retry=False)]
 DIMENSIONS = [Dimension.MODEL, Dimension.FEATURE, Dimension.USER, Dimension.COST_SOURCE,
-              Dimension.WORKFLOW]
+              Dimension.WORKFLOW, Dimension.SKILL]
 
 
 def _reads(tenant: str, start: datetime, end: datetime,
@@ -120,7 +124,8 @@ def _reads(tenant: str, start: datetime, end: datetime,
         for res in (Resolution.HOUR, Resolution.DAY):
             reads.append(lambda u, f=f, res=res: u.analytics.cost_metrics(tenant, w, res, f))
             reads.append(lambda u, f=f, res=res: u.analytics.cost_spend(tenant, w, res, f))
-            for dims in ((Dimension.MODEL, Dimension.FEATURE), (Dimension.USER,)):
+            for dims in ((Dimension.MODEL, Dimension.FEATURE), (Dimension.USER,),
+                         (Dimension.WORKFLOW,), (Dimension.SKILL,)):
                 reads.append(lambda u, f=f, res=res, dims=dims: u.analytics.spend_overview(
                     tenant, w, res, dims, f))
         for dim in DIMENSIONS:

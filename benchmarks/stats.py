@@ -122,6 +122,8 @@ async def _capture(storage: SqlStorage,
             t, WINDOW, Dimension.MODEL),
         "cost_breakdown worker": lambda u, t: u.analytics.cost_breakdown(
             t, WINDOW, Dimension.WORKER),
+        "cost_breakdown workflow": lambda u, t: u.analytics.cost_breakdown(
+            t, WINDOW, Dimension.WORKFLOW),
         "dimension_values user (no window)": lambda u, t: u.analytics.dimension_values(
             t, Dimension.USER, None, 50, None),
     }

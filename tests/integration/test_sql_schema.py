@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from costsight.adapters.sql.engine import create_engine
 from costsight.adapters.sql.migrate import HEAD_REVISION, current_revision, upgrade
 from costsight.adapters.sql.partitions import is_partition
+from costsight.adapters.sql.rollup_tables import ROLLUP_TABLES
 from costsight.adapters.sql.storage import SqlStorage, truncate_all
 from costsight.adapters.sql.tables import ALL_TABLES, metadata
 from costsight.core.errors import SchemaOutOfDate
@@ -160,3 +161,17 @@ async def test_known_older_revision_is_refused_with_the_upgrade_command(sql_url:
             await SqlStorage.open(sql_url)
     finally:
         await _set_revision(sql_url, HEAD_REVISION)
+
+
+@pytest.mark.postgres
+async def test_every_rollup_table_keeps_room_for_heap_only_updates(postgres_url: str) -> None:
+    # A grain added without the fillfactor of migration 0011 would update out of place.
+    storage = await SqlStorage.open(postgres_url)
+    try:
+        async with storage.engine.connect() as conn:
+            options = {r[0]: r[1] for r in await conn.execute(text(
+                "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(:names)"),
+                {"names": [t.name for t in ROLLUP_TABLES]})}
+    finally:
+        await storage.aclose()
+    assert options == {t.name: ["fillfactor=70"] for t in ROLLUP_TABLES}

@@ -9,8 +9,9 @@ SQLite has no data-modifying CTE but one writer at a time (``BEGIN IMMEDIATE``, 
    first record of each (tenant_id, request_id) by input order, feature tags normalised) whose
    request id is not yet claimed in ``cost_request_ids`` (or that have none): exactly the
    records this batch stores, in the form stored;
-3. ``INSERT INTO cost_records`` of every winner (``RETURNING id``), in (tenant_id, created_at)
-   order, the leading columns of most of its indexes;
+3. ``INSERT INTO cost_records`` of every winner, in (tenant_id, created_at) order (the
+   leading columns of most of its indexes); the ids stored are the winners' (the whole batch
+   when as many rows won as were staged);
 4. the claims of their request ids (none can conflict: a winner's id is unclaimed and first of
    its batch; a conflict would be a bug and fails the unit instead of being skipped);
 5. one upsert per rollup grain over the winners, every tenant in one statement, keys ascending.
@@ -80,10 +81,9 @@ class _Statements:
             list(COLUMNS),
             select(*(src.c[c] for c in COLUMNS)).where(or_(src.c.request_id.is_(None), ~known))))
         w = winners.c
+        self.winner_ids = sql(select(w.id))
         self.insert = sql(insert(cost_records).from_select(
-            list(COLUMNS),
-            select(*(w[c] for c in COLUMNS)).order_by(w.tenant_id, w.created_at),
-        ).returning(cost_records.c.id))
+            list(COLUMNS), select(*(w[c] for c in COLUMNS)).order_by(w.tenant_id, w.created_at)))
         self.claim = sql(insert(cost_request_ids).from_select(
             ["tenant_id", "request_id"],
             select(w.tenant_id, w.request_id).where(w.request_id.is_not(None))
@@ -106,9 +106,12 @@ async def stage_and_insert_sqlite(conn: AsyncConnection, ids: Sequence[str],
         await conn.exec_driver_sql(statement)
     await conn.exec_driver_sql(sql.stage_insert,
                                stage_tuples(ids, records, costs, sqlite_timestamp))
-    await conn.exec_driver_sql(sql.select_winners)
-    inserted = {row[0] for row in await conn.exec_driver_sql(sql.insert)}
+    winning = (await conn.exec_driver_sql(sql.select_winners)).rowcount
+    # Every winner is inserted (or the statement fails): usually the whole batch.
+    inserted = (set(ids) if winning == len(ids)
+                else {row[0] for row in await conn.exec_driver_sql(sql.winner_ids)})
     if inserted:
+        await conn.exec_driver_sql(sql.insert)
         await conn.exec_driver_sql(sql.claim)
         for statement in sql.rollups:
             await conn.exec_driver_sql(statement)

@@ -1,9 +1,9 @@
 """Idempotent, set-based writes of cost records: staged batches, or one VALUES executemany.
 
-Batches of at least ``copy_threshold`` records go through a TEMP staging table and one
-INSERT ... SELECT (``costsight.adapters.sql.cost_staging``: COPY on Postgres, a driver-level executemany
-on SQLite); smaller ones through two executemany INSERTs: the claims of their request ids in
-``cost_request_ids`` (``ON CONFLICT DO NOTHING RETURNING``), then the records claimed and those
+Batches of at least ``copy_threshold`` records go through a TEMP staging table and
+INSERT ... SELECT (``costsight.adapters.sql.cost_staging``: COPY on Postgres;
+``cost_staging_sqlite``: a driver-level executemany on SQLite); smaller ones through two
+executemany INSERTs: the claims of their request ids in ``cost_request_ids`` (``ON CONFLICT DO NOTHING RETURNING``), then the records claimed and those
 without a request id. Both paths store identical rows: the first record of each
 (tenant_id, request_id) wins, a request id already stored is skipped, and a feature tag that
 is not an active tag of the tenant becomes ``unclassified``. The rows inserted are added to the rollups
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from costsight.adapters.sql.cost_staging import COLUMNS, stage_and_insert
+from costsight.adapters.sql.cost_staging_sqlite import stage_and_insert_sqlite
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_writes import apply_stored
 from costsight.adapters.sql.tables import cost_records, cost_request_ids, feature_tags
@@ -70,8 +71,10 @@ class CostRecordWriter:
         costs = await price_costs(records, self._price_book)
         # Every write takes its tenants' locks: rollup rows have one writer per tenant.
         await self._dialect.lock_tenants(self._conn, {r.tenant_id for r in records})
-        if len(records) >= self.copy_threshold:
+        if len(records) >= self.copy_threshold and self._dialect.bulk_copy:
             inserted = await stage_and_insert(self._conn, self._dialect, ids, records, costs)
+        elif len(records) >= self.copy_threshold:
+            inserted = await stage_and_insert_sqlite(self._conn, ids, records, costs)
         else:
             inserted = await self._executemany(ids, records, costs)
             await self._add_to_rollups(ids, records, inserted)

@@ -1,9 +1,10 @@
 """Large cost-record batches: plain tuples into a TEMP staging table, then one INSERT ... SELECT.
 
-Postgres stages with asyncpg's COPY into a table dropped at commit. SQLite stages with a
-driver-level executemany (no SQLAlchemy bind processing: the values are already in the form
-SQLite stores) into a TEMP table of the connection, emptied before and after every batch, so
-no staged row outlives its batch nor reaches another unit of work on a pooled connection.
+Postgres stages with asyncpg's COPY into a table dropped at commit. SQLite
+(``cost_staging_sqlite``) stages with a driver-level executemany (no SQLAlchemy bind
+processing: the values are already in the form SQLite stores) into a TEMP table of the
+connection, emptied before and after every batch, so no staged row outlives its batch nor
+reaches another unit of work on a pooled connection.
 
 The records to store are the same SELECT on both (``staged_source``): the first record of
 each (tenant_id, request_id) wins by ``row_number()`` over the input order, a feature tag that
@@ -13,8 +14,8 @@ with a request id is stored only if this write claims (tenant_id, request_id) in
 created_at). Postgres: ONE statement of data-modifying CTEs, the claim
 (``INSERT ... ON CONFLICT DO NOTHING RETURNING``), the INSERT of the records it claimed and of
 those without a request id, whose RETURNING feeds the rollup upserts. SQLite (no
-data-modifying CTE, one writer at a time): the INSERT of the records whose request id is not
-yet claimed, then the claims, then the rollups from the staged rows now stored.
+data-modifying CTE, one writer at a time): the records whose request id is not yet claimed
+are kept in a second TEMP table, then inserted, claimed and added to the rollups from there.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from sqlalchemy import (
     and_,
     case,
     delete,
-    exists,
     func,
     insert,
     or_,
@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
 from costsight.adapters.sql.dialects import SqlDialect, dialect_for
-from costsight.adapters.sql.rollup_writes import staged_rows, upserts, with_rollups
+from costsight.adapters.sql.rollup_writes import with_rollups
 from costsight.adapters.sql.tables import cost_records, cost_request_ids, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord
 from costsight.core.pricing.costing import Costed
@@ -137,17 +137,7 @@ async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequ
         # One statement: the INSERT's returned rows feed the rollup upserts (rollup_writes).
         result = await conn.execute(sql.insert_with_rollups)
         return {row[0] for row in result}
-    # The first statement is a write: SQLite's write lock is taken here, as before (engine.py).
-    await conn.exec_driver_sql(sql.create)
-    await conn.exec_driver_sql(sql.clear)  # rows of a batch that failed half-way
-    await conn.exec_driver_sql(sql.stage_insert, stage_tuples(ids, records, costs, sqlite_timestamp))
-    result = await conn.execute(sql.insert)
-    inserted = {row[0] for row in result}
-    await conn.execute(sql.claim)
-    if inserted:
-        await sql.rollups.apply(conn, {r.tenant_id for r in records})
-    await conn.exec_driver_sql(sql.clear)
-    return inserted
+    raise ValueError("the SQLite staged path is cost_staging_sqlite.stage_and_insert_sqlite")
 
 
 class _Statements:
@@ -157,18 +147,8 @@ class _Statements:
         compile_dialect = _sqlalchemy_dialect(dialect.name)
         self.create = str(CreateTable(stage, if_not_exists=True).compile(dialect=compile_dialect))
         self.clear = str(delete(stage).compile(dialect=compile_dialect))
-        stage_insert = insert(stage).compile(dialect=compile_dialect)
         self.stage_columns = tuple(c.name for c in stage.c)
-        if dialect.name == "sqlite":
-            # Positional (qmark) parameters must follow the tuple order of stage_tuples.
-            if tuple(stage_insert.positiontup or ()) != self.stage_columns:
-                raise RuntimeError("staging INSERT parameters are not in column order")
-        self.stage_insert = str(stage_insert)
-        if dialect.name == "postgresql":
-            self.insert_with_rollups = with_rollups(dialect, staged_insert(dialect))
-        else:
-            self.insert, self.claim = staged_insert_sqlite(dialect)
-            self.rollups = upserts(dialect, staged_rows(stage))
+        self.insert_with_rollups = with_rollups(dialect, staged_insert(dialect))
 
 
 def _sqlalchemy_dialect(name: str) -> Any:
@@ -222,21 +202,3 @@ def staged_insert(dialect: SqlDialect) -> Any:
                                                     claimed.c.request_id == src.c.request_id)))
            .where(or_(src.c.request_id.is_(None), claimed.c.request_id.is_not(None))))
     return insert(cost_records).from_select(list(COLUMNS), won)
-
-
-def staged_insert_sqlite(dialect: SqlDialect) -> tuple[Any, Any]:
-    """SQLite (no data-modifying CTE; one writer at a time): INSERT the staged records whose
-    request id is not yet in ``cost_request_ids`` (RETURNING id), then claim every staged
-    request id (those already stored conflict and are skipped)."""
-    src = staged_source(dialect).subquery("src")
-    claims = cost_request_ids.alias("d")
-    known = exists().where(claims.c.tenant_id == src.c.tenant_id,
-                           claims.c.request_id == src.c.request_id)
-    records = insert(cost_records).from_select(
-        list(COLUMNS),
-        select(*(src.c[c] for c in COLUMNS)).where(or_(src.c.request_id.is_(None), ~known)),
-    ).returning(cost_records.c.id)
-    claim = dialect.insert(cost_request_ids).from_select(
-        ["tenant_id", "request_id"],
-        select(stage.c.tenant_id, stage.c.request_id).where(stage.c.request_id.is_not(None)))
-    return records, claim.on_conflict_do_nothing()

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, literal_column, select
+from sqlalchemy import Select, Table, bindparam, case, delete, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 from sqlalchemy.sql.selectable import FromClause
@@ -172,8 +172,9 @@ class RollupUpserts:
 
 
 def upserts(dialect: SqlDialect, src: FromClause, sign: int = 1) -> RollupUpserts:
-    """The upserts adding (``sign`` 1) or subtracting (-1) the rows of ``src`` (a source
-    pinned to ``bindparam(TENANT)``) to every grain."""
+    """The upserts adding (``sign`` 1) or subtracting (-1) the rows of ``src`` to every grain
+    (``apply`` binds ``TENANT`` for a source pinned to it; SQLite's staged path runs the
+    statements once over every tenant of its batch, keys ascending, tenant first)."""
     return RollupUpserts(tuple(upsert(dialect, grain, aggregate(dialect, grain, src, sign))
                                for grain in GRAINS))
 
@@ -220,17 +221,6 @@ async def apply_stored(conn: AsyncConnection, dialect: SqlDialect, tenant_id: st
                                rollup_ids=dialect.values_param([i for i, _ in chunk]),
                                rollup_first=min(at for _, at in chunk),
                                rollup_last=max(at for _, at in chunk))
-
-
-def staged_rows(stage: Table) -> FromClause:
-    """The records of the tenant bound to ``TENANT`` that the staged INSERT stored: staging
-    rows whose id is now in cost_records (ids are fresh, so a staged row that lost to a duplicate is not). The join
-    names the whole primary key (id, created_at): one index lookup per staged row."""
-    return (select(*source_columns(cost_records))
-            .select_from(stage.join(cost_records, and_(cr.id == stage.c.id,
-                                                       cr.created_at == stage.c.created_at,
-                                                       cr.tenant_id == stage.c.tenant_id)))
-            .where(stage.c.tenant_id == bindparam(TENANT)).subquery("src"))
 
 
 def with_rollups(dialect: SqlDialect, inserting: Any) -> Any:

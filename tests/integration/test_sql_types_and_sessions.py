@@ -63,6 +63,23 @@ async def test_read_only_storage_refuses_writes(sql_url: str) -> None:
         await storage.aclose()
 
 
+@pytest.mark.sqlite
+async def test_sqlite_connections_keep_durability_and_cache_in_memory(sqlite_url: str) -> None:
+    """WAL with synchronous=NORMAL (durability as before), and memory-only settings: a 64 MiB
+    page cache and TEMP tables (the staging tables) in memory."""
+    storage = await SqlStorage.open(sqlite_url)
+    try:
+        async with storage.unit_of_work() as uow:
+            conn = uow.connection
+            values = {p: (await conn.exec_driver_sql(f"PRAGMA {p}")).scalar_one()
+                      for p in ("journal_mode", "synchronous", "wal_autocheckpoint",
+                                "cache_size", "temp_store")}
+    finally:
+        await storage.aclose()
+    assert values == {"journal_mode": "wal", "synchronous": 1, "wal_autocheckpoint": 1000,
+                      "cache_size": -65536, "temp_store": 2}
+
+
 async def test_hour_buckets_are_utc_hours(store: SqlStorage) -> None:
     async with store.unit_of_work() as uow:
         await uow.costs.record_costs([

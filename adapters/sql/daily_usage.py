@@ -13,15 +13,16 @@ array aggregate, so its per-day rows are grouped in Python.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, union_all
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import BigInteger, Date, Select, cast, func, literal, select, type_coerce, union_all
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.selectable import CompoundSelect
+from sqlalchemy.sql.sqltypes import NullType
 
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_source import (
@@ -30,6 +31,7 @@ from costsight.adapters.sql.rollup_source import (
     INSTANT,
     joined,
     money,
+    one_row_per_day,
     spend_rows,
     total,
 )
@@ -43,24 +45,32 @@ _NAMES = ("kind", "entity_id", "day", "cost_hi", "cost_lo", "calls", "retries", 
           "unpriced")
 
 
-def _per_day(dialect: SqlDialect, tenant_id: str, kinds: list[EntityType], first_day: date,
-             until: datetime) -> Select[Any] | CompoundSelect[Any]:
-    parts: list[Select[Any]] = []
-    for kind in kinds:
-        s = spend_rows(tenant_id, day_start(first_day), until + INSTANT, ENTITY_PLANS[kind])
-        day = dialect.day_of(s.c.ts)
-        # last: unpriced calls (an (entity, day) with any is left out)
-        measures = (*money(s), total(s, "calls"), total(s, "retry_calls"),
-                    total(s, "input_tokens"), total(s, "unpriced_calls"))
-        entity: Any = (literal(tenant_id) if kind is EntityType.TENANT
-                       else s.c[ENTITY_COLUMNS[kind]])
-        columns = (literal(kind.value), entity, day, *measures)
-        stmt = select(*(c.label(n) for c, n in zip(columns, _NAMES, strict=True)))
-        if kind is EntityType.TENANT:
-            stmt = stmt.group_by(day)
-        else:
-            stmt = stmt.where(entity.is_not(None)).group_by(entity, day)
-        parts.append(stmt)
+def _per_day(dialect: SqlDialect, tenant_id: str, kind: EntityType, first_day: date,
+             until: datetime) -> Select[Any]:
+    """One kind's rows per (entity, day), with the columns ``_NAMES``."""
+    start, end, chosen = day_start(first_day), until + INSTANT, ENTITY_PLANS[kind]
+    s = spend_rows(tenant_id, start, end, chosen)
+    day = dialect.day_of(s.c.ts)
+    entity: Any = literal(tenant_id) if kind is EntityType.TENANT else s.c[ENTITY_COLUMNS[kind]]
+    if kind is not EntityType.TENANT and one_row_per_day(start, end, chosen,
+                                                         ENTITY_COLUMNS[kind]):
+        # whole days of a grain keyed by the entity alone (users): the rows are the days
+        columns = (literal(kind.value), entity, day, s.c.cost_hi, s.c.cost_lo, s.c.calls,
+                   s.c.retry_calls, s.c.input_tokens, s.c.unpriced_calls)
+        return (select(*(c.label(n) for c, n in zip(columns, _NAMES, strict=True)))
+                .where(entity.is_not(None)))
+    # last: unpriced calls (an (entity, day) with any is left out)
+    columns = (literal(kind.value), entity, day, *money(s), total(s, "calls"),
+               total(s, "retry_calls"), total(s, "input_tokens"), total(s, "unpriced_calls"))
+    stmt = select(*(c.label(n) for c, n in zip(columns, _NAMES, strict=True)))
+    if kind is EntityType.TENANT:
+        return stmt.group_by(day)
+    return stmt.where(entity.is_not(None)).group_by(entity, day)
+
+
+def _every_day(dialect: SqlDialect, tenant_id: str, kinds: list[EntityType], first_day: date,
+               until: datetime) -> Select[Any] | CompoundSelect[Any]:
+    parts = [_per_day(dialect, tenant_id, kind, first_day, until) for kind in kinds]
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
@@ -75,7 +85,7 @@ async def daily_usage(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str
     kinds = _kinds(entity_types)
     if not kinds:
         return []
-    stmt = _per_day(dialect, tenant_id, kinds, first_day, until)
+    stmt = _every_day(dialect, tenant_id, kinds, first_day, until)
     # sorted as tuples (entity type value, entity id, day): cheaper than sorting the models
     found = sorted((r for r in (await conn.execute(stmt)).all() if not r[8]),
                    key=itemgetter(0, 1, 2))
@@ -92,21 +102,34 @@ async def entity_days(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str
     kinds = _kinds(entity_types)
     if not kinds:
         return []
-    per_day = _per_day(dialect, tenant_id, kinds, first_day, until)
     if dialect.name != "postgresql":
+        per_day = _every_day(dialect, tenant_id, kinds, first_day, until)
         rows = sorted((r for r in (await conn.execute(per_day)).all() if not r[8]),
                       key=itemgetter(0, 1, 2))
         return [_entity(kind, entity_id, list(zip(*(r[2:8] for r in group), strict=True)))
                 for (kind, entity_id), group in groupby(rows, key=itemgetter(0, 1))]
-    d = per_day.subquery("d")
-
-    def each(column: str) -> Any:
-        return func.array_agg(aggregate_order_by(d.c[column], d.c.day))
-
-    stmt = (select(d.c.kind, d.c.entity_id, *(each(c) for c in _NAMES[2:8]))
-            .where(d.c.unpriced == 0).group_by(d.c.kind, d.c.entity_id))
+    parts = []
+    for kind in kinds:
+        d = _per_day(dialect, tenant_id, kind, first_day, until).subquery("d")
+        # ONE aggregate per entity, of one array per day: [day - first_day, cost_hi, cost_lo,
+        # calls, retries, tokens] (a 2-D BIGINT array). Its days come in no particular order
+        # (sorted below); one aggregate keeps every day's values together, and no ORDER BY
+        # inside it spares a sort per entity.
+        offset = cast(d.c.day - literal(first_day, Date), BigInteger)
+        each_day = array([offset, *(cast(d.c[c], BigInteger) for c in _NAMES[3:8])])
+        parts.append(select(d.c.kind, d.c.entity_id,
+                            type_coerce(func.array_agg(each_day), NullType()))
+                     .where(d.c.unpriced == 0).group_by(d.c.kind, d.c.entity_id))
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
     found = sorted((await conn.execute(stmt)).all(), key=itemgetter(0, 1))
-    return [_entity(kind, entity_id, columns) for kind, entity_id, *columns in found]
+    return [_entity(kind, entity_id, _columns(first_day, days)) for kind, entity_id, days in found]
+
+
+def _columns(first_day: date, days: list[list[int]]) -> list[Sequence[Any]]:
+    """The 2-D array's days ascending, as columns (the day offsets as dates)."""
+    days.sort()
+    offsets, *columns = zip(*days, strict=True)
+    return [tuple(first_day + timedelta(days=n) for n in offsets), *columns]
 
 
 def _entity(kind: str, entity_id: str, columns: Sequence[Sequence[Any]]) -> EntityDays:

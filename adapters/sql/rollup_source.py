@@ -203,6 +203,17 @@ def cut(start: datetime, end: datetime, chosen: Plan) -> Cut:
     return Cut(tuple(pieces), edges)
 
 
+def one_row_per_day(start: datetime, end: datetime, chosen: Plan, column: str) -> bool:
+    """Whether the spend rows of [start, end) hold at most one row per (``column``, UTC day):
+    the window is whole days of one grain keyed by ``column`` alone (its primary key is then
+    (tenant, day, column)), so grouping them by (column, day) would change nothing."""
+    ranges = cut(start, end, chosen)
+    if ranges.raw or len(ranges.pieces) != 1:
+        return False
+    grain = ranges.pieces[0][0]
+    return grain.width is Width.DAY and grain.dims == (column,)
+
+
 def spend_select(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
                  filters: CostFilter | None = None) -> Select[Any] | CompoundSelect[Any]:
     """The tenant's spend rows in [start, end) (no bounds: all time, from the coarsest grain)."""

@@ -151,7 +151,8 @@ async def test_entity_days_agree_with_daily_usage(storage: Storage) -> None:
                             for n in range(1, 120)))
     for kinds, first, until in (([EntityType.USER, EntityType.FEATURE], d(2), T0),
                                 (ALL_TYPES, d(4), at(7, 13, 30) - US),
-                                ([EntityType.FEATURE], d(9), at(9, 17, 45))):
+                                ([EntityType.FEATURE], d(9), at(9, 17, 45)),
+                                (ALL_TYPES, d(3), at(9, 0) - US)):  # whole days only
         rows, got = await read(storage, partial(_both, kinds=kinds, first=first, until=until))
         assert rows and days_columns(got) == days_columns(entity_days_of(rows))
 

@@ -38,7 +38,7 @@ from costsight.adapters.sql.rollup_source import (
 from costsight.core.domain.anomalies import DailyUsage, EntityType
 from costsight.core.domain.entity_days import EntityDays
 from costsight.core.money import micros_to_cents
-from costsight.core.timeutil import day_start
+from costsight.core.timeutil import day_start, utc_day
 
 #: The columns of a per-day row, in order.
 _NAMES = ("kind", "entity_id", "day", "cost_hi", "cost_lo", "calls", "retries", "tokens",
@@ -112,24 +112,31 @@ async def entity_days(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str
     for kind in kinds:
         d = _per_day(dialect, tenant_id, kind, first_day, until).subquery("d")
         # ONE aggregate per entity, of one array per day: [day - first_day, cost_hi, cost_lo,
-        # calls, retries, tokens] (a 2-D BIGINT array). Its days come in no particular order
+        # calls, retries, tokens] (a 2-D BIGINT array; no NULLs: asyncpg hands over ints). Its days come in no particular order
         # (sorted below); one aggregate keeps every day's values together, and no ORDER BY
         # inside it spares a sort per entity.
         offset = cast(d.c.day - literal(first_day, Date), BigInteger)
-        each_day = array([offset, *(cast(d.c[c], BigInteger) for c in _NAMES[3:8])])
+        each_day = array([offset, *(func.coalesce(cast(d.c[c], BigInteger), 0)
+                                    for c in _NAMES[3:8])])
         parts.append(select(d.c.kind, d.c.entity_id,
                             type_coerce(func.array_agg(each_day), NullType()))
                      .where(d.c.unpriced == 0).group_by(d.c.kind, d.c.entity_id))
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
     found = sorted((await conn.execute(stmt)).all(), key=itemgetter(0, 1))
-    return [_entity(kind, entity_id, _columns(first_day, days)) for kind, entity_id, days in found]
+    calendar = [first_day + timedelta(days=n) for n in range((utc_day(until) - first_day).days + 1)]
+    return [_from_array(kind, entity_id, days, calendar) for kind, entity_id, days in found]
 
 
-def _columns(first_day: date, days: list[list[int]]) -> list[Sequence[Any]]:
-    """The 2-D array's days ascending, as columns (the day offsets as dates)."""
+def _from_array(kind: str, entity_id: str, days: list[list[int]],
+                calendar: list[date]) -> EntityDays:
+    """An entity from its 2-D array: days sorted, offsets read as dates of ``calendar``."""
     days.sort()
-    offsets, *columns = zip(*days, strict=True)
-    return [tuple(first_day + timedelta(days=n) for n in offsets), *columns]
+    offsets, highs, lows, calls, retries, tokens = zip(*days, strict=True)
+    return EntityDays(entity_type=EntityType(kind), entity_id=entity_id,
+                      days=tuple(map(calendar.__getitem__, offsets)),
+                      cost_micros=tuple([(h << 32) + lo for h, lo in zip(highs, lows,
+                                                                          strict=True)]),
+                      requests=calls, retries=retries, input_tokens=tokens)
 
 
 def _entity(kind: str, entity_id: str, columns: Sequence[Sequence[Any]]) -> EntityDays:

@@ -9,6 +9,8 @@ hands them over per entity as parallel tuples (one row per entity, not per day),
 
 from __future__ import annotations
 
+import operator
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -41,7 +43,7 @@ class EntityDays:
             if len(getattr(self, name)) != len(self.days):
                 raise ValidationError(name, f"{len(getattr(self, name))} values for "
                                       f"{len(self.days)} days", allowed="one value per day")
-        if any(a >= b for a, b in zip(self.days, self.days[1:], strict=False)):
+        if not all(map(operator.lt, self.days, self.days[1:])):
             raise ValidationError("days", "days must be ascending and distinct")
 
     @property
@@ -54,8 +56,12 @@ class EntityDays:
         if only is None:
             return {d: micros_to_cents(m) for d, m in zip(self.days, self.cost_micros,
                                                            strict=True)}
-        index = {d: i for i, d in enumerate(self.days)}
-        return {d: micros_to_cents(self.cost_micros[index[d]]) for d in only if d in index}
+        out = {}
+        for day in only:
+            i = bisect_left(self.days, day)
+            if i < len(self.days) and self.days[i] == day:
+                out[day] = micros_to_cents(self.cost_micros[i])
+        return out
 
     def rows(self) -> dict[date, DailyUsage]:
         """Day -> the ``DailyUsage`` row of that day."""

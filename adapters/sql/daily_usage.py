@@ -12,6 +12,7 @@ array aggregate, so its per-day rows are grouped in Python.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from itertools import groupby
@@ -43,6 +44,8 @@ from costsight.core.timeutil import day_start, utc_day
 #: The columns of a per-day row, in order.
 _NAMES = ("kind", "entity_id", "day", "cost_hi", "cost_lo", "calls", "retries", "tokens",
           "unpriced")
+#: Values per day in ``entity_days``' flat arrays: the day's offset and five sums.
+_PER_DAY = 6
 
 
 def _per_day(dialect: SqlDialect, tenant_id: str, kind: EntityType, first_day: date,
@@ -112,14 +115,16 @@ async def entity_days(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str
     for kind in kinds:
         d = _per_day(dialect, tenant_id, kind, first_day, until).subquery("d")
         # ONE aggregate per entity, of one array per day: [day - first_day, cost_hi, cost_lo,
-        # calls, retries, tokens] (a 2-D BIGINT array; no NULLs: asyncpg hands over ints). Its days come in no particular order
-        # (sorted below); one aggregate keeps every day's values together, and no ORDER BY
-        # inside it spares a sort per entity.
+        # calls, retries, tokens] (no NULLs: asyncpg hands over ints), flattened in storage
+        # order (unnest) into one 1-D array: six values per day, so the driver decodes one
+        # list per entity rather than one per day. The days come in no particular order
+        # (sorted in Python): an ORDER BY inside the aggregate would sort each entity's days.
         offset = cast(d.c.day - literal(first_day, Date), BigInteger)
         each_day = array([offset, *(func.coalesce(cast(d.c[c], BigInteger), 0)
                                     for c in _NAMES[3:8])])
-        parts.append(select(d.c.kind, d.c.entity_id,
-                            type_coerce(func.array_agg(each_day), NullType()))
+        flat = func.array(select(func.unnest(func.array_agg(each_day))).correlate(d)
+                          .scalar_subquery())
+        parts.append(select(d.c.kind, d.c.entity_id, type_coerce(flat, NullType()))
                      .where(d.c.unpriced == 0).group_by(d.c.kind, d.c.entity_id))
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
     found = sorted((await conn.execute(stmt)).all(), key=itemgetter(0, 1))
@@ -127,16 +132,21 @@ async def entity_days(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str
     return [_from_array(kind, entity_id, days, calendar) for kind, entity_id, days in found]
 
 
-def _from_array(kind: str, entity_id: str, days: list[list[int]],
-                calendar: list[date]) -> EntityDays:
-    """An entity from its 2-D array: days sorted, offsets read as dates of ``calendar``."""
-    days.sort()
-    offsets, highs, lows, calls, retries, tokens = zip(*days, strict=True)
+def _from_array(kind: str, entity_id: str, flat: list[int], calendar: list[date]) -> EntityDays:
+    """An entity from its flat array (six values per day): days sorted, offsets read as
+    dates of ``calendar``."""
+    offsets = flat[0::_PER_DAY]
+    columns = [flat[i::_PER_DAY] for i in range(1, _PER_DAY)]
+    if not all(map(operator.lt, offsets, offsets[1:])):
+        order = sorted(range(len(offsets)), key=offsets.__getitem__)
+        offsets = [offsets[i] for i in order]
+        columns = [[column[i] for i in order] for column in columns]
+    highs, lows, calls, retries, tokens = columns
     return EntityDays(entity_type=EntityType(kind), entity_id=entity_id,
                       days=tuple(map(calendar.__getitem__, offsets)),
                       cost_micros=tuple([(h << 32) + lo for h, lo in zip(highs, lows,
                                                                           strict=True)]),
-                      requests=calls, retries=retries, input_tokens=tokens)
+                      requests=tuple(calls), retries=tuple(retries), input_tokens=tuple(tokens))
 
 
 def _entity(kind: str, entity_id: str, columns: Sequence[Sequence[Any]]) -> EntityDays:

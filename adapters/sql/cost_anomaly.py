@@ -94,7 +94,8 @@ class SqlCostAnomaly:
         parts: list[Select[Any]] = []
         for kind, of in ((BudgetType.TENANT, EntityType.TENANT), (BudgetType.USER, EntityType.USER),
                          (BudgetType.FEATURE, EntityType.FEATURE)):
-            s = spend_rows(tenant_id, month, until + INSTANT, ENTITY_PLANS[of])
+            # windows from midnight UTC (the month, today): raw rows per day
+            s = spend_rows(tenant_id, month, until + INSTANT, ENTITY_PLANS[of], raw_days=True)
             sums = [*(m.label(n) for m, n in zip(money(s, s.c.ts >= today),
                                                  ("daily_hi", "daily_lo"), strict=True)),
                     *(m.label(n) for m, n in zip(money(s), ("monthly_hi", "monthly_lo"),

@@ -52,7 +52,7 @@ def _per_day(dialect: SqlDialect, tenant_id: str, kind: EntityType, first_day: d
              until: datetime) -> Select[Any]:
     """One kind's rows per (entity, day), with the columns ``_NAMES``."""
     start, end, chosen = day_start(first_day), until + INSTANT, ENTITY_PLANS[kind]
-    s = spend_rows(tenant_id, start, end, chosen)
+    s = spend_rows(tenant_id, start, end, chosen, raw_days=True)  # grouped per day anyway
     day = dialect.day_of(s.c.ts)
     entity: Any = literal(tenant_id) if kind is EntityType.TENANT else s.c[ENTITY_COLUMNS[kind]]
     if kind is not EntityType.TENANT and one_row_per_day(start, end, chosen,

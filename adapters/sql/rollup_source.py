@@ -45,6 +45,7 @@ from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subque
 
 from costsight.adapters.sql.bucket_width import Width
 from costsight.adapters.sql.cost_filters import cost_filter_clauses
+from costsight.adapters.sql.raw_day_pieces import raw_day_pieces
 from costsight.adapters.sql.rollup_writes import (
     DAILY,
     HOURLY,
@@ -170,41 +171,6 @@ def _raw_piece(tenant_id: str, ranges: list[tuple[datetime, datetime]],
                    *cost_filter_clauses(filters)))
 
 
-_KEYS = ("model", "feature_tag", "user_id", "cost_source", "is_retry")
-
-
-def _raw_day_pieces(tenant_id: str, ranges: list[tuple[datetime, datetime]],
-                    keyed: tuple[str, ...]) -> list[Select[Any]]:
-    """The raw rows of ``ranges`` summed per ``keyed`` columns (the others read NULL, as on
-    the plan's grains) within each UTC day of each range, ``ts`` the start of that range's
-    piece of the day. For reads whose windows all start and end at midnight UTC: one row per
-    key and day instead of one per call (an as-of day's calls of every user are tens of
-    thousands of rows). One SELECT per piece of a day, so the key is a plain column whose
-    distinct values the planner knows (it then hashes instead of sorting every call)."""
-    unpriced = cr.cost_source == "unpriced"
-    keys = [cr[k] if k in keyed else cast(null(), cr[k].type) for k in _KEYS]
-    sums = [func.count().label("calls"),
-            func.sum(high_half(cr.cost_micros)).label("cost_hi"),
-            func.sum(low_half(cr.cost_micros)).label("cost_lo"),
-            func.sum(cr.input_tokens).label("input_tokens"),
-            func.sum(cr.output_tokens).label("output_tokens"),
-            func.sum(case((cr.is_retry, 1), else_=0)).label("retry_calls"),
-            func.sum(case((unpriced, 1), else_=0)).label("unpriced_calls"),
-            func.sum(case((unpriced, cr.input_tokens + cr.output_tokens),
-                          else_=0)).label("unpriced_tokens")]
-    out = []
-    for a, b in ranges:
-        while a < b:
-            piece_end = min(b, Width.DAY.floor(a) + timedelta(days=1))
-            out.append(select(literal(a, cr.created_at.type).label("ts"),
-                              *(k.label(n) for k, n in zip(keys, _KEYS, strict=True)), *sums)
-                       .where(cr.tenant_id == tenant_id, cr.created_at >= a,
-                              cr.created_at < piece_end)
-                       .group_by(*(cr[k] for k in keyed)))
-            a = piece_end
-    return out
-
-
 Ranges = list[tuple[datetime, datetime]]
 
 
@@ -254,14 +220,14 @@ def spend_select(tenant_id: str, start: datetime | None, end: datetime | None, c
                  raw_days: bool = False) -> Select[Any] | CompoundSelect[Any]:
     """The tenant's spend rows in [start, end) (no bounds: all time, from the coarsest grain).
     ``raw_days``: the read's windows all start and end at midnight UTC, so raw rows may come
-    summed per day (``_raw_day_pieces``; not with filters)."""
+    summed per day (``raw_day_pieces``; not with filters)."""
     if start is None or end is None:
         return _rollup_piece(chosen.levels[0], tenant_id, None, filters)
     ranges = cut(start, end, chosen)
     pieces = [_rollup_piece(grain, tenant_id, whole, filters) for grain, whole in ranges.pieces]
     if ranges.raw and raw_days and filters is None:
         keyed = tuple(dict.fromkeys(k for grain in chosen.levels for k in grain.dims))
-        pieces += _raw_day_pieces(tenant_id, ranges.raw, keyed)
+        pieces += raw_day_pieces(tenant_id, ranges.raw, keyed)
     elif ranges.raw or not pieces:
         pieces.append(_raw_piece(tenant_id, ranges.raw or [(start, start)], filters))
     first, *others = pieces

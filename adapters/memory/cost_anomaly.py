@@ -18,6 +18,7 @@ from costsight.core.domain.anomalies import (
     EntityUsageSummary,
 )
 from costsight.core.domain.costs import BudgetType, CostRecord, CostSource
+from costsight.core.domain.entity_days import EntityDays, entity_days_of
 from costsight.core.pricing.unpriced_days import (
     EntityDay,
     baselines_without_unpriced_days,
@@ -71,6 +72,10 @@ class MemoryCostAnomaly:
                 for (et, eid, day), s in sorted(groups.items())]
         return without_unpriced_days(rows, self._unpriced_days(
             tenant_id, types, day_start(first_day), until))
+
+    async def entity_days(self, tenant_id: str, entity_types: Sequence[EntityType],
+                          first_day: date, until: datetime) -> list[EntityDays]:
+        return entity_days_of(await self.daily_usage(tenant_id, entity_types, first_day, until))
 
     def _unpriced_days(self, tenant_id: str, types: Sequence[EntityType], since: datetime,
                        until: datetime) -> dict[EntityDay, Decimal]:

@@ -1,6 +1,6 @@
 """SQL CostAnomalyPort: set-based spend aggregates, breach days, drift trackers.
 
-Spend is read through ``rollup_source`` (whole days and hours from the rollups, raw rows only
+Per-day usage: ``daily_usage.py``; per-entity summaries: ``usage_summaries.py``. Spend is read through ``rollup_source`` (whole days and hours from the rollups, raw rows only
 at the as-of edge); the (rare) days with unpriced calls are found on raw rows.
 """
 
@@ -10,12 +10,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Select, and_, case, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from costsight.adapters.sql.daily_usage import daily_usage, entity_days
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_source import (
     ENTITY_COLUMNS,
@@ -24,7 +24,6 @@ from costsight.adapters.sql.rollup_source import (
     joined,
     money,
     spend_rows,
-    total,
 )
 from costsight.adapters.sql.rows import budget_from_row
 from costsight.adapters.sql.tables import cost_breach_history, cost_budgets, cost_drift_tracking
@@ -39,6 +38,7 @@ from costsight.core.domain.anomalies import (
     EntityUsageSummary,
 )
 from costsight.core.domain.costs import BudgetType
+from costsight.core.domain.entity_days import EntityDays
 from costsight.core.ids import BREACH, DRIFT, new_id
 from costsight.core.money import cents_to_micros, micros_to_cents
 from costsight.core.pricing.unpriced_days import baselines_without_unpriced_days
@@ -61,32 +61,13 @@ class SqlCostAnomaly:
 
     async def daily_usage(self, tenant_id: str, entity_types: Sequence[EntityType],
                           first_day: date, until: datetime) -> list[DailyUsage]:
-        kinds = list(dict.fromkeys(EntityType(e) for e in entity_types))
-        if not kinds:
-            return []
-        parts: list[Select[Any]] = []
-        for kind in kinds:
-            s = spend_rows(tenant_id, day_start(first_day), until + INSTANT, ENTITY_PLANS[kind])
-            day = self._dialect.day_of(s.c.ts)
-            # last: unpriced calls; an (entity, day) with any is left out (unknown spend, never
-            # a drop: costsight.core.pricing.unpriced_days)
-            measures = (*money(s), total(s, "calls"), total(s, "retry_calls"),
-                        total(s, "input_tokens"), total(s, "unpriced_calls"))
-            if kind is EntityType.TENANT:
-                parts.append(select(literal(kind.value), literal(tenant_id), day, *measures)
-                             .group_by(day))
-            else:
-                column = s.c[ENTITY_COLUMNS[kind]]
-                parts.append(select(literal(kind.value), column, day, *measures)
-                             .where(column.is_not(None)).group_by(column, day))
-        stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-        # sorted as tuples (entity type value, entity id, day): cheaper than sorting the models
-        found = sorted((r for r in (await self._conn.execute(stmt)).all() if not r[8]),
-                       key=itemgetter(0, 1, 2))
-        return [DailyUsage(entity_type=kind, entity_id=entity_id, day=day,
-                           spend_cents=micros_to_cents(joined(high, low)), requests=int(calls),
-                           retries=int(retries or 0), input_tokens=int(tokens or 0))
-                for kind, entity_id, day, high, low, calls, retries, tokens, _ in found]
+        return await daily_usage(self._conn, self._dialect, tenant_id, entity_types, first_day,
+                                 until)
+
+    async def entity_days(self, tenant_id: str, entity_types: Sequence[EntityType],
+                          first_day: date, until: datetime) -> list[EntityDays]:
+        return await entity_days(self._conn, self._dialect, tenant_id, entity_types, first_day,
+                                 until)
 
     async def entity_usage_summaries(
             self, tenant_id: str, entity_types: Sequence[EntityType], *, baseline_first: date,
@@ -113,7 +94,8 @@ class SqlCostAnomaly:
         parts: list[Select[Any]] = []
         for kind, of in ((BudgetType.TENANT, EntityType.TENANT), (BudgetType.USER, EntityType.USER),
                          (BudgetType.FEATURE, EntityType.FEATURE)):
-            s = spend_rows(tenant_id, month, until + INSTANT, ENTITY_PLANS[of])
+            # windows from midnight UTC (the month, today): raw rows per day
+            s = spend_rows(tenant_id, month, until + INSTANT, ENTITY_PLANS[of], raw_days=True)
             sums = [*(m.label(n) for m, n in zip(money(s, s.c.ts >= today),
                                                  ("daily_hi", "daily_lo"), strict=True)),
                     *(m.label(n) for m, n in zip(money(s), ("monthly_hi", "monthly_lo"),

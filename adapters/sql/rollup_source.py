@@ -47,6 +47,7 @@ from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subque
 
 from costsight.adapters.sql.bucket_width import Width
 from costsight.adapters.sql.cost_filters import cost_filter_clauses
+from costsight.adapters.sql.raw_day_pieces import SPEND_KEYS, raw_day_pieces
 from costsight.adapters.sql.rollup_writes import (
     DAILY,
     HOURLY,
@@ -71,7 +72,7 @@ INSTANT = timedelta(microseconds=1)
 KEYED = {Dimension.MODEL: "model", Dimension.FEATURE: "feature_tag",
          Dimension.USER: "user_id", Dimension.WORKFLOW: "workflow_id",
          Dimension.SKILL: "skill_id", Dimension.COST_SOURCE: "cost_source"}
-_TEXT_KEYS = ("model", "feature_tag", "user_id", "workflow_id", "skill_id")
+_TEXT_KEYS = SPEND_KEYS[:5]
 #: The grains of a read keyed by one entity column alone (without a retry or cost-source split).
 _ENTITY_LEVELS: dict[str, tuple[Grain, ...]] = {
     "user_id": (USER_MONTHLY, USER_DAILY), "workflow_id": (WORKFLOW_DAILY,),
@@ -225,6 +226,8 @@ class Spend:
     tenant_id: str
     pieces: tuple[tuple[Grain, Ranges], ...]
     raw: Ranges
+    #: The columns the plan's grains key (raw rows summed per day keep those).
+    keyed: tuple[str, ...] = ()
 
     @property
     def shape(self) -> tuple[tuple[tuple[str, int], ...], int]:
@@ -254,23 +257,42 @@ def spend_of(tenant_id: str, start: datetime, end: datetime, chosen: Plan) -> Sp
     """[start, end) of ``tenant_id`` cut for ``chosen`` (an empty window reads one empty raw
     range, so the select still has its columns)."""
     c = cut(start, end, chosen)
-    return Spend(tenant_id, c.pieces, c.raw or ([] if c.pieces else [(start, start)]))
+    return Spend(tenant_id, c.pieces, c.raw or ([] if c.pieces else [(start, start)]),
+                 tuple(dict.fromkeys(k for grain in chosen.levels for k in grain.dims)))
+
+
+def one_row_per_day(start: datetime, end: datetime, chosen: Plan, column: str) -> bool:
+    """Whether the spend rows of [start, end) hold at most one row per (``column``, UTC day):
+    the window is whole days of one grain keyed by ``column`` alone (its primary key is then
+    (tenant, day, column)), so grouping them by (column, day) would change nothing."""
+    ranges = cut(start, end, chosen)
+    if ranges.raw or len(ranges.pieces) != 1:
+        return False
+    grain = ranges.pieces[0][0]
+    return grain.width is Width.DAY and grain.dims == (column,)
 
 
 def spend_select(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
-                 filters: CostFilter | None = None) -> Select[Any] | CompoundSelect[Any]:
-    """The tenant's spend rows in [start, end) (no bounds: all time, from the coarsest grain)."""
+                 filters: CostFilter | None = None, *,
+                 raw_days: bool = False) -> Select[Any] | CompoundSelect[Any]:
+    """The tenant's spend rows in [start, end) (no bounds: all time, from the coarsest grain).
+    ``raw_days``: the read's windows all start and end at midnight UTC, so raw rows may come
+    summed per day (``raw_day_pieces``; not with filters)."""
     if start is None or end is None:
         return _rollup_piece(chosen.levels[0], tenant_id, None, filters)
-    return bound_select(spend_of(tenant_id, start, end, chosen), filters)
+    return bound_select(spend_of(tenant_id, start, end, chosen), filters,
+                        raw_days=raw_days and filters is None)
 
 
-def bound_select(spend: Spend, filters: CostFilter | None = None, *,
-                 named: bool = False) -> Select[Any] | CompoundSelect[Any]:
+def bound_select(spend: Spend, filters: CostFilter | None = None, *, named: bool = False,
+                 raw_days: bool = False) -> Select[Any] | CompoundSelect[Any]:
     """``spend``'s rows; ``named``: the tenant and every bound are named bind parameters
     (``Spend.params``), so the statement can be kept and run again for another spend of the
     same shape. Unnamed, the values are anonymous parameters (several selects may be
-    combined in one statement)."""
+    combined in one statement). ``raw_days`` (unnamed, no filters): the raw rows summed per
+    key and day (``raw_day_pieces``)."""
+    if raw_days and (named or filters is not None):
+        raise ValueError("raw_days reads neither named parameters nor filters")
     at = cr.created_at.type
 
     def bound(j: int, i: int, end: str, value: datetime) -> Any:
@@ -282,16 +304,20 @@ def bound_select(spend: Spend, filters: CostFilter | None = None, *,
               for j, r in enumerate(spend._all())]
     pieces = [_rollup_piece(grain, tenant, ranges[j], filters)
               for j, (grain, _) in enumerate(spend.pieces)]
-    if spend.raw:
+    days = [(a, b) for a, b in spend.raw if a < b] if raw_days else []
+    if days:
+        pieces += raw_day_pieces(spend.tenant_id, days, spend.keyed)
+    elif spend.raw:
         pieces.append(_raw_piece(tenant, ranges[-1], filters))
     first, *others = pieces
     return first.union_all(*others) if others else first
 
 
 def spend_rows(tenant_id: str, start: datetime | None, end: datetime | None, chosen: Plan,
-               filters: CostFilter | None = None) -> Subquery:
+               filters: CostFilter | None = None, *, raw_days: bool = False) -> Subquery:
     """``spend_select`` as the subquery ``spend``."""
-    return spend_select(tenant_id, start, end, chosen, filters).subquery("spend")
+    return spend_select(tenant_id, start, end, chosen, filters,
+                        raw_days=raw_days).subquery("spend")
 
 
 # -- aggregates over spend_rows -----------------------------------------------------------------

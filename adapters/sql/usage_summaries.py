@@ -118,7 +118,8 @@ async def entity_usage_summaries(conn: AsyncConnection, dialect: SqlDialect, ten
     start = day_start(min(baseline_first, day - timedelta(days=1)))
     parts: list[Select[Any]] = []
     for kind in kinds:
-        s = spend_rows(tenant_id, start, until + INSTANT, ENTITY_PLANS[kind])
+        # every window starts and ends at midnight UTC, but the as-of edge: raw rows per day
+        s = spend_rows(tenant_id, start, until + INSTANT, ENTITY_PLANS[kind], raw_days=True)
         measures = _Measures(dialect, s, baseline_first, baseline_last, day)
         column = literal(tenant_id) if kind is EntityType.TENANT else s.c[ENTITY_COLUMNS[kind]]
         stmt = select(literal(kind.value), column, *measures.columns())

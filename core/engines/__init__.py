@@ -7,7 +7,6 @@ and registers objects satisfying the protocols below.
 from costsight.core.engines.contexts import (
     AnomalyContext,
     CauseEvidence,
-    EntityKey,
     PatternContext,
     PredictionContext,
     runs_by_worker,
@@ -21,6 +20,7 @@ from costsight.core.engines.protocols import (
     PatternDetector,
     Predictor,
 )
+from costsight.core.engines.usage_index import EntityKey
 
 __all__ = [
     "AnomalyContext", "AnomalyDetector", "AnomalyFindings", "CauseDeriver", "CauseEvidence",

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
-from types import MappingProxyType
 from typing import Required, TypedDict
 
 from costsight.core.domain.anomalies import (
@@ -23,16 +22,13 @@ from costsight.core.domain.anomalies import (
 )
 from costsight.core.domain.costs import WorkerRun
 from costsight.core.domain.drivers import AnomalyDrivers
+from costsight.core.domain.entity_days import EntityDays
 from costsight.core.domain.forecasts import BudgetProjection
 from costsight.core.domain.patterns import PatternFeedback
 from costsight.core.domain.predictions import WorkerRunTotals
+from costsight.core.engines.usage_index import EntityKey, UsageIndex, weekday_days
 from costsight.core.settings import EngineSettings
 from costsight.core.timeutil import require_aware, utc_day
-
-#: (entity_type, entity_id) of a tenant, user or feature.
-EntityKey = tuple[str, str]
-
-_EMPTY_USAGE: Mapping[date, DailyUsage] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -81,18 +77,21 @@ class AnomalyContext(_Context):
     baseline window began: its baseline over ``baseline_window`` and its usage yesterday and
     today so far (the spike detector's and the cause derivers' input). ``daily_usage``:
     per-day rows over the longest history a detector needs; the cycle reads them for the
-    TENANT (sustained drift), and, when ``seasonal``, for every user and feature over the
-    ``seasonal_weeks`` weeks before today too (the spike's noise gate; their today is in
-    ``usage_summaries``); otherwise ``usage``, ``window`` and
-    ``spend_on`` of other days answer for the tenant only. ``budget_spend``: every active budget with its spend.
+    TENANT (sustained drift). ``entity_days``: the same per-day usage as columns per entity
+    (no row objects); when ``seasonal`` the cycle puts every user's and feature's days of the
+    ``seasonal_weeks`` weeks before today there (the spike's noise gate; their today is in
+    ``usage_summaries``). ``usage``, ``day_spends``, ``window`` and ``spend_on`` of other days
+    answer from both. ``budget_spend``: every active budget with its spend.
     ``prior_streaks``: for each entity breached YESTERDAY, the length of its breach streak
     ending yesterday (today's breach, if any, extends it by one). ``drift_trackers``: every
     stored tracker of the tenant.
 
     ``seasonal``: the cycle found the day-of-week baselines apply (``core/engines/seasonal.py``:
-    the option is on and the tenant has enough history); ``weekday_usage`` then holds every
-    entity's per-day rows on today's weekday in earlier weeks (the spike's seasonal baseline).
-    Both default to off / empty, so contexts built without them use the flat baselines.
+    the option is on and the tenant has enough history); ``weekday_usage`` then holds per-day
+    rows on today's weekday in earlier weeks (the cycle: the tenant's), and ``weekday_rows`` /
+    ``weekday_spends`` answer them together with ``entity_days`` on those days (the spike's
+    seasonal baseline). They default to off / empty, so contexts built without them use the
+    flat baselines.
 
     Data only: cause derivers are not here. The engines facade derives the causes of spike
     and drift anomalies after the detectors ran, from ``cause_evidence``.
@@ -105,19 +104,22 @@ class AnomalyContext(_Context):
     drift_trackers: tuple[DriftTracker, ...] = ()
     seasonal: bool = False
     weekday_usage: tuple[DailyUsage, ...] = ()
+    entity_days: tuple[EntityDays, ...] = ()
 
     @cached_property
-    def _weekday_index(self) -> dict[EntityKey, dict[date, DailyUsage]]:
-        index: dict[EntityKey, dict[date, DailyUsage]] = {}
-        for row in self.weekday_usage:
-            index.setdefault((row.entity_type.value, row.entity_id), {})[row.day] = row
-        return index
+    def _weekday_index(self) -> UsageIndex:
+        return UsageIndex(self.weekday_usage, self.entity_days,
+                          weekday_days(self.today, self.settings.seasonal_weeks))
 
     def weekday_rows(self, entity_type: EntityType | str,
                      entity_id: str) -> Mapping[date, DailyUsage]:
-        """Day -> usage of one entity from ``weekday_usage`` (only days with records)."""
-        found = self._weekday_index.get((EntityType(entity_type).value, entity_id))
-        return MappingProxyType(found) if found is not None else _EMPTY_USAGE
+        """Day -> usage of one entity on today's weekday of earlier weeks (only days with
+        records): ``weekday_usage``, and ``entity_days`` on those days."""
+        return self._weekday_index.rows((EntityType(entity_type).value, entity_id))
+
+    def weekday_spends(self, entity_type: EntityType | str, entity_id: str) -> dict[date, Decimal]:
+        """``weekday_rows``' spend per day, without building rows."""
+        return self._weekday_index.spends((EntityType(entity_type).value, entity_id))
 
     @property
     def baseline_window(self) -> tuple[date, date]:
@@ -150,16 +152,17 @@ class AnomalyContext(_Context):
         return [row.entity_id for row in self.summaries(entity_type)]
 
     @cached_property
-    def _usage_index(self) -> dict[EntityKey, dict[date, DailyUsage]]:
-        index: dict[EntityKey, dict[date, DailyUsage]] = {}
-        for row in self.daily_usage:
-            index.setdefault((row.entity_type.value, row.entity_id), {})[row.day] = row
-        return index
+    def _usage_index(self) -> UsageIndex:
+        return UsageIndex(self.daily_usage, self.entity_days)
 
     def usage(self, entity_type: EntityType | str, entity_id: str) -> Mapping[date, DailyUsage]:
-        """Day -> usage of one entity from ``daily_usage`` (only days with records)."""
-        found = self._usage_index.get((EntityType(entity_type).value, entity_id))
-        return MappingProxyType(found) if found is not None else _EMPTY_USAGE
+        """Day -> usage of one entity from ``daily_usage`` and ``entity_days`` (only days with
+        records)."""
+        return self._usage_index.rows((EntityType(entity_type).value, entity_id))
+
+    def day_spends(self, entity_type: EntityType | str, entity_id: str) -> dict[date, Decimal]:
+        """``usage``' spend per day, without building rows."""
+        return self._usage_index.spends((EntityType(entity_type).value, entity_id))
 
     def spend_on(self, entity_type: EntityType | str, entity_id: str, day: date) -> Decimal:
         """Spend of an entity on a day: today and yesterday from its summary (any entity),

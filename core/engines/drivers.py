@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from fractions import Fraction
 
 from costsight.core.domain.drivers import (
     TOP_DRIVERS,
@@ -21,6 +20,7 @@ from costsight.core.domain.drivers import (
     DriverDimension,
     SpendSplit,
 )
+from costsight.core.engines.exact import common_scale
 from costsight.core.money import cents_to_micros, micros_to_cents
 
 OTHER = "other"
@@ -30,13 +30,16 @@ def apportion(target: int, weights: Sequence[Decimal]) -> list[int]:
     """``target`` micro-cents split in proportion to ``weights`` (largest remainder, ties to
     the earlier weight); the parts add up to ``target`` exactly. All-zero weights get 0 each
     (the caller keeps the unattributed target apart)."""
-    total = sum(weights, start=Decimal(0))
+    scaled, _ = common_scale(weights)
+    total = sum(scaled)
     if total <= 0 or not weights:
         return [0] * len(weights)
-    exact = [Fraction(target) * Fraction(w) / Fraction(total) for w in weights]
-    parts = [q.numerator // q.denominator for q in exact]
+    # part i is target x w_i / total exactly: floor and remainder in integers (the common
+    # denominator of the weights cancels)
+    shares = [divmod(target * w, total) for w in scaled]
+    parts = [whole for whole, _ in shares]
     left = target - sum(parts)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+    order = sorted(range(len(weights)), key=lambda i: (-shares[i][1], i))
     for i in order[:left]:
         parts[i] += 1
     return parts

@@ -6,8 +6,10 @@ shortest repr, so ``1.4`` is exactly 7/5 and a ratio of exactly 1.40 counts as a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from math import lcm
 
 _MICRO = Decimal("0.000001")
 
@@ -19,6 +21,14 @@ def as_fraction(value: float | int | Decimal | Fraction) -> Fraction:
     if isinstance(value, float):
         return Fraction(repr(value))
     return Fraction(value)
+
+
+def common_scale(values: Sequence[Decimal | Fraction | int]) -> tuple[list[int], int]:
+    """Integers ``n`` and one denominator ``d`` with ``values[i] == n[i] / d`` exactly (d >= 1):
+    sums, squares and comparisons of amounts in integers, with one Fraction at the end."""
+    ratios = [v.as_integer_ratio() for v in values]
+    den = lcm(*(d for _, d in ratios)) if ratios else 1
+    return [n * (den // d) for n, d in ratios], den
 
 
 def at_least(numerator: Fraction | Decimal, denominator: Fraction | Decimal,

@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from costsight.core.engines.exact import as_fraction
+from costsight.core.engines.exact import as_fraction, common_scale
 
 
 def sample_variance(days: Sequence[Decimal | Fraction]) -> Fraction | None:
@@ -49,13 +49,17 @@ def weekday_variance(spend: Mapping[date, Decimal], first: date,
     row spend 0): each day against the mean of its weekday, pooled; None under two weeks."""
     if weeks < 2:
         return None
-    squares = Fraction(0)
-    for offset in range(7):
-        same = [as_fraction(spend.get(first + timedelta(days=offset + 7 * w), Decimal(0)))
-                for w in range(weeks)]
-        mean = sum(same, start=Fraction(0)) / weeks
-        squares += sum(((v - mean) ** 2 for v in same), start=Fraction(0))
-    return squares / (7 * (weeks - 1))
+    zero = Decimal(0)
+    values, den = common_scale([spend.get(first + timedelta(days=offset + 7 * w), zero)
+                                for offset in range(7) for w in range(weeks)])
+    # per weekday: sum of (v - mean)^2 = (weeks x sum of v^2 - (sum of v)^2) / weeks, in
+    # integers (v = n / den), so one Fraction is built instead of one per day
+    scaled = 0
+    for offset in range(0, 7 * weeks, weeks):
+        same = values[offset:offset + weeks]
+        total = sum(same)
+        scaled += weeks * sum(v * v for v in same) - total * total
+    return Fraction(scaled, weeks * den * den * 7 * (weeks - 1))
 
 
 def stands_out(excess: Fraction, variance: Fraction | None, min_z: float) -> bool:

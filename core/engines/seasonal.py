@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 from costsight.core.domain.anomalies import DailyUsage, EntityType
 from costsight.core.engines.contexts import AnomalyContext
+from costsight.core.engines.usage_index import weekday_days as same_weekdays
 from costsight.core.settings import EngineSettings
 
 TENANT = EntityType.TENANT.value
@@ -56,7 +57,7 @@ def same_weekday(rows: Iterable[DailyUsage], today: date,
 
 def weekday_days(today: date, settings: EngineSettings) -> list[date]:
     """The same weekday in each of the last ``seasonal_weeks`` weeks, oldest first."""
-    return [today - timedelta(days=7 * k) for k in range(settings.seasonal_weeks, 0, -1)]
+    return same_weekdays(today, settings.seasonal_weeks)
 
 
 def history_days(settings: EngineSettings) -> int:

@@ -14,6 +14,7 @@ from costsight.core.domain.anomalies import (
     EntityType,
     EntityUsageSummary,
 )
+from costsight.core.domain.entity_days import EntityDays
 
 
 class CostAnomalyPort(Protocol):
@@ -33,6 +34,14 @@ class CostAnomalyPort(Protocol):
         ``user`` and ``feature`` rows skip records whose user_id / feature_tag is null.
         Ordered by (entity_type, entity_id, day).
         """
+        ...
+
+    async def entity_days(self, tenant_id: str, entity_types: Sequence[EntityType],
+                          first_day: date, until: datetime) -> list[EntityDays]:
+        """``daily_usage``'s rows for the same arguments, one ``EntityDays`` per entity (its
+        days ascending), in ONE query; ordered by (entity_type, entity_id) with ids compared
+        by code point. For reads of many entities over many days (the seasonal baselines):
+        no per-day row object is built until a day is asked for."""
         ...
 
     async def entity_usage_summaries(

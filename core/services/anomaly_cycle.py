@@ -29,6 +29,7 @@ from costsight.core.domain.anomalies import (
     Severity,
 )
 from costsight.core.domain.costs import BudgetPeriod
+from costsight.core.domain.entity_days import EntityDays
 from costsight.core.engines import AnomalyContext
 from costsight.core.engines.contexts import baseline_window
 from costsight.core.engines.findings import AnomalyFindings
@@ -138,15 +139,14 @@ class AnomalyCycle:
         # noise gate use earlier days only, and today's usage is in the summaries.
         seasonal = applies(s, today, (row.day for row in usage))
         weekday: tuple[DailyUsage, ...] = ()
-        entity_rows: list[DailyUsage] = []
+        entity_days: list[EntityDays] = []
         if seasonal:
-            rows = await port.daily_usage(
+            # kept whole (as columns: no row objects): the spike's noise gate pools their
+            # within-weekday variance
+            entity_days = await port.entity_days(
                 tenant_id, (EntityType.USER, EntityType.FEATURE),
                 today - timedelta(days=history_days(s)), day_start(today) - _INSTANT)
-            tenant_rows = [row for row in usage if row.entity_type is EntityType.TENANT]
-            weekday = same_weekday([*tenant_rows, *rows], today, s)
-            # kept whole: the spike's noise gate pools their within-weekday variance
-            entity_rows = list(rows)
+            weekday = same_weekday(usage, today, s)
         budgets = await port.budget_spend(tenant_id, today, as_of)
         # Streaks ending YESTERDAY: today's breach (found in memory) extends them by one, so
         # the same numbers come out whether or not today's breaches are stored yet.
@@ -155,10 +155,11 @@ class AnomalyCycle:
                                             lookback_days=s.breach_streak_lookback_days)
         trackers = await port.drift_trackers(tenant_id)
         return AnomalyContext(
-            tenant_id=tenant_id, as_of=as_of, settings=s, daily_usage=(*usage, *entity_rows),
+            tenant_id=tenant_id, as_of=as_of, settings=s, daily_usage=tuple(usage),
             usage_summaries=tuple(summaries),
             budget_spend=tuple(budgets), prior_streaks=dict(streaks),
-            drift_trackers=tuple(trackers), seasonal=seasonal, weekday_usage=weekday)
+            drift_trackers=tuple(trackers), seasonal=seasonal, weekday_usage=weekday,
+            entity_days=tuple(entity_days))
 
 
 def _is_monthly(anomaly: DetectedAnomaly) -> bool:

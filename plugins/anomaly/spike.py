@@ -58,8 +58,8 @@ class AbsoluteSpikeDetector:
                 total, days = usage.baseline_spend_cents, usage.baseline_days
                 kind = FLAT
                 if weekly is not None:
-                    rows = context.weekday_rows(entity_type, usage.entity_id)
-                    same = [rows[d].spend_cents for d in weekly if d in rows]
+                    on_weekday = context.weekday_spends(entity_type, usage.entity_id)
+                    same = [on_weekday[d] for d in weekly if d in on_weekday]
                     if same:
                         total, days, kind = sum(same, start=Decimal(0)), len(same), WEEKDAY
                 if days == 0 or total <= 0:
@@ -98,7 +98,7 @@ def _flat_days(context: AnomalyContext, entity_type: EntityType,
     """The per-day spends of the flat baseline's active days, where the context holds them
     (the tenant's ``daily_usage``); empty otherwise (the noise gate then passes)."""
     first, last = context.baseline_window
-    return [row.spend_cents for day, row in context.usage(entity_type, entity_id).items()
+    return [spend for day, spend in context.day_spends(entity_type, entity_id).items()
             if first <= day <= last]
 
 
@@ -108,13 +108,13 @@ def _weekday_significant(context: AnomalyContext, entity_type: EntityType, entit
     ``seasonal_weeks`` weeks before today (days without records spend 0), from the entity's
     per-day rows; contexts without them use the same-weekday days alone."""
     settings = context.settings
-    rows = context.usage(entity_type, entity_id)
-    if not rows:
+    spends = context.day_spends(entity_type, entity_id)
+    if not spends:
         return significant(excess + as_fraction(sum(same, start=Decimal(0))) / len(same),
                            same, settings.spike_min_z)
     weeks = settings.seasonal_weeks
     first = context.today - timedelta(days=7 * weeks)
-    variance = weekday_variance({d: row.spend_cents for d, row in rows.items()}, first, weeks)
+    variance = weekday_variance(spends, first, weeks)
     return stands_out(excess, variance, settings.spike_min_z)
 
 

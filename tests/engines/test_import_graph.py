@@ -30,5 +30,5 @@ def test_the_anomaly_context_holds_data_only() -> None:
     fields = {f.name for f in dataclasses.fields(AnomalyContext)}
     assert fields == {"tenant_id", "as_of", "settings", "daily_usage", "usage_summaries",
                       "budget_spend", "prior_streaks", "drift_trackers", "seasonal",
-                      "weekday_usage"}
+                      "weekday_usage", "entity_days"}
     assert not hasattr(AnomalyContext, "derive_cause")

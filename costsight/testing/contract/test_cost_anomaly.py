@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -19,7 +20,8 @@ from costsight.core.domain.anomalies import (
     EntityUsageSummary,
 )
 from costsight.core.domain.costs import BudgetType
-from costsight.core.ports import Storage
+from costsight.core.domain.entity_days import EntityDays, entity_days_of
+from costsight.core.ports import Storage, UnitOfWork
 from costsight.testing.contract.builders import (
     DAY0,
     OTHER_TENANT,
@@ -117,6 +119,65 @@ async def test_daily_usage_splits_days_at_utc_midnight_exactly(storage: Storage)
         TENANT, [EntityType.USER], d(9), T0))
     assert [(r.day, r.spend_cents, r.requests) for r in got] == [
         (d(9), Decimal("45000000000.000001"), 2), (d(10), Decimal("0.000002"), 1)]
+
+
+def days_columns(rows: list[EntityDays]) -> list[tuple[object, ...]]:
+    return [(e.entity_type.value, e.entity_id, e.days, e.cost_micros, e.requests, e.retries,
+             e.input_tokens) for e in rows]
+
+
+async def test_entity_days_hold_each_entitys_days_as_columns(storage: Storage) -> None:
+    await seed_usage(storage)
+    got = await read(storage, lambda uow: uow.cost_anomalies.entity_days(
+        TENANT, ALL_TYPES, d(9), T0))
+    assert days_columns(got) == [
+        ("feature", "chat.reply", (d(9), d(10)), (1_750_000, 3_000_000), (2, 1), (0, 0),
+         (110, 7)),
+        ("tenant", TENANT, (d(9), d(10)), (5_000_000, 3_500_000), (4, 2), (2, 1), (155, 10)),
+        ("user", "u1", (d(9), d(10)), (3_750_000, 3_500_000), (2, 2), (1, 1), (140, 10)),
+        ("user", "u2", (d(9),), (250_000,), (1,), (0,), (10,)),
+    ]
+    rows = await read(storage, lambda uow: uow.cost_anomalies.daily_usage(
+        TENANT, ALL_TYPES, d(9), T0))
+    assert [row for e in got for row in e.rows().values()] == rows
+
+
+async def test_entity_days_agree_with_daily_usage(storage: Storage) -> None:
+    huge = Decimal("45000000000")  # a day's sum beyond 32 bits of micro-cents: halves carry
+    await record(storage, *(cost(created_at=at(n % 9 + 1, n % 24), user_id=f"{'uU'[n % 2]}{n % 5}",
+                                 feature_tag=f"f.{n % 3}" if n % 4 else None,
+                                 cost_cents=huge if n % 7 == 0 else Decimal(n * 1234567) / 10**6,
+                                 input_tokens=n, is_retry=n % 6 == 0)
+                            for n in range(1, 120)))
+    for kinds, first, until in (([EntityType.USER, EntityType.FEATURE], d(2), T0),
+                                (ALL_TYPES, d(4), at(7, 13, 30) - US),
+                                ([EntityType.FEATURE], d(9), at(9, 17, 45)),
+                                (ALL_TYPES, d(3), at(9, 0) - US)):  # whole days only
+        rows, got = await read(storage, partial(_both, kinds=kinds, first=first, until=until))
+        assert rows and days_columns(got) == days_columns(entity_days_of(rows))
+
+
+async def _both(uow: UnitOfWork, *, kinds: list[EntityType], first: date,
+                until: datetime) -> tuple[list[DailyUsage], list[EntityDays]]:
+    port = uow.cost_anomalies
+    return (await port.daily_usage(TENANT, kinds, first, until),
+            await port.entity_days(TENANT, kinds, first, until))
+
+
+async def test_entity_days_leave_out_days_with_unpriced_calls(storage: Storage) -> None:
+    await record(storage,
+                 cost(created_at=at(8, 10), user_id="u1", cost_cents=Decimal(2)),
+                 cost(created_at=at(9, 10), user_id="u1", cost_cents=Decimal(3)),
+                 cost(created_at=at(9, 11), user_id="u1", model="no-such-model-xyz",
+                      cost_cents=None),
+                 cost(created_at=at(9, 12), user_id="u2", cost_cents=Decimal(4)))
+    got = await read(storage, lambda uow: uow.cost_anomalies.entity_days(
+        TENANT, ALL_TYPES, d(8), T0))
+    assert [(e.entity_type.value, e.entity_id, e.days, e.cost_micros) for e in got] == [
+        ("tenant", TENANT, (d(8),), (2_000_000,)),
+        ("user", "u1", (d(8),), (2_000_000,)),
+        ("user", "u2", (d(9),), (4_000_000,)),
+    ]
 
 
 async def summaries(storage: Storage, entity_types: Sequence[EntityType] = ALL_TYPES, *,

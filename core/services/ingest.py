@@ -171,7 +171,8 @@ class IngestService:
         failed = False  # a line was rejected: write nothing more, validate the rest
         items = _parsed(sources, fmt, progress, min(size, CHUNK_LINES))
         async with self.storage.unit_of_work() as uow:
-            async with ReadAhead(items, CHUNK_LINES) as ahead:
+            # a whole batch parsed ahead: the next batch is parsed while this one is written
+            async with ReadAhead(items, CHUNK_LINES, -(-size // CHUNK_LINES) + 1) as ahead:
                 while chunk := await ahead.next():
                     for item in chunk:
                         if isinstance(item, Rejection):

@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
 from costsight.adapters.sql.dialects import SqlDialect, dialect_for
+from costsight.adapters.sql.rollup_pending import PendingRollups, with_pending
 from costsight.adapters.sql.rollup_writes import staged_rows, upserts, with_rollups
 from costsight.adapters.sql.tables import cost_records, cost_request_ids, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord
@@ -123,8 +124,10 @@ def stage_tuples(ids: Sequence[str], records: Sequence[NewCostRecord],
 
 async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequence[str],
                            records: Sequence[NewCostRecord],
-                           costs: Sequence[Costed]) -> set[str]:
-    """Stage the records and insert them into ``cost_records``; the ids actually inserted."""
+                           costs: Sequence[Costed],
+                           pending: PendingRollups | None = None) -> set[str]:
+    """Stage the records and insert them into ``cost_records``; the ids actually inserted.
+    ``pending`` (Postgres): the inserted rows' rollups wait in it for the commit."""
     sql = _statements(dialect.name)
     if dialect.bulk_copy:
         await conn.exec_driver_sql(sql.create)
@@ -134,8 +137,12 @@ async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequ
             raise RuntimeError("the Postgres connection was invalidated mid-transaction")
         await driver.copy_records_to_table(
             stage.name, records=stage_tuples(ids, records, costs), columns=list(sql.stage_columns))
-        # One statement: the INSERT's returned rows feed the rollup upserts (rollup_writes).
-        result = await conn.execute(sql.insert_with_rollups)
+        # One statement: the INSERT's returned rows feed the rollup upserts (rollup_writes),
+        # or wait in ``pending`` for the commit (rollup_pending).
+        if pending is not None:
+            await pending.prepare(conn)
+        result = await conn.execute(sql.insert_with_rollups if pending is None
+                                    else sql.insert_with_pending)
         return {row[0] for row in result}
     # The first statement is a write: SQLite's write lock is taken here, as before (engine.py).
     await conn.exec_driver_sql(sql.create)
@@ -166,6 +173,7 @@ class _Statements:
         self.stage_insert = str(stage_insert)
         if dialect.name == "postgresql":
             self.insert_with_rollups = with_rollups(dialect, staged_insert(dialect))
+            self.insert_with_pending = with_pending(staged_insert(dialect))
         else:
             self.insert, self.claim = staged_insert_sqlite(dialect)
             self.rollups = upserts(dialect, staged_rows(stage))

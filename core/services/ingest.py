@@ -191,7 +191,7 @@ class IngestService:
                         try:
                             for kind in due:
                                 totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
-                                                                   now=self.clock.now()))
+                                                                   now=self.clock.now(), bulk=True))
                         except BatchConflict as exc:
                             for rejection in _conflict_rejections(exc):
                                 sink(rejection)
@@ -201,7 +201,7 @@ class IngestService:
             try:
                 for kind in _flush_all_order(buffers):
                     totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
-                                                       now=self.clock.now()))
+                                                       now=self.clock.now(), bulk=True))
             except BatchConflict as exc:
                 for rejection in _conflict_rejections(exc):
                     sink(rejection)

@@ -164,6 +164,11 @@ class _Statements:
         compile_dialect = _sqlalchemy_dialect(dialect.name)
         self.create = str(CreateTable(stage, if_not_exists=True).compile(dialect=compile_dialect))
         self.clear = str(delete(stage).compile(dialect=compile_dialect))
+        if dialect.name == "postgresql":
+            # Not DELETE: the deleted rows of every earlier batch of the transaction stay in
+            # the table (none can be pruned before it ends) and each later batch's scan reads
+            # them again, so a file's ingest would grow quadratically with its batches.
+            self.clear = f"TRUNCATE {stage.name}"
         stage_insert = insert(stage).compile(dialect=compile_dialect)
         self.stage_columns = tuple(c.name for c in stage.c)
         if dialect.name == "sqlite":

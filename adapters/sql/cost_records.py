@@ -74,9 +74,13 @@ class CostRecordWriter:
         ids = new_ids(COST_RECORD, len(records))
         costs = await price_costs(records, self._price_book)
         # Every write takes its tenants' locks: rollup rows have one writer per tenant.
-        await self._dialect.lock_tenants(self._conn, {r.tenant_id for r in records})
+        tenants = {r.tenant_id for r in records}
+        pending = self._pending if bulk and self._dialect.bulk_copy else None
+        if pending is not None:  # held since an earlier batch of this transaction: not again
+            tenants -= pending.locked
+            pending.locked |= tenants
+        await self._dialect.lock_tenants(self._conn, tenants)
         if len(records) >= self.copy_threshold:
-            pending = self._pending if bulk and self._dialect.bulk_copy else None
             inserted = await stage_and_insert(self._conn, self._dialect, ids, records, costs,
                                               pending)
         else:

@@ -78,11 +78,15 @@ def _statements() -> _Statements:
 
 
 class PendingRollups:
-    """The pending rows of one unit of work: ``prepare`` before a bulk INSERT, ``flush``
-    before commit, ``reset`` when the transaction ended (the TEMP table ended with it)."""
+    """The bulk writes of one unit of work's transaction: ``prepare`` before a bulk INSERT,
+    ``flush`` before commit, ``reset`` when the transaction ended (the TEMP table and the
+    advisory locks ended with it)."""
 
     def __init__(self) -> None:
         self.active = False
+        #: tenants whose writer lock this transaction holds (a bulk write takes each once:
+        #: re-taking one is a no-op on the server, but a round trip per tenant and batch)
+        self.locked: set[str] = set()
 
     async def prepare(self, conn: AsyncConnection) -> None:
         if not self.active:
@@ -99,3 +103,4 @@ class PendingRollups:
 
     def reset(self) -> None:
         self.active = False
+        self.locked.clear()

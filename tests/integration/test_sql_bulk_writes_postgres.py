@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from costsight.adapters.sql.cost_staging import stage
 from costsight.adapters.sql.rollup_pending import pending
 from costsight.adapters.sql.storage import SqlStorage
-from costsight.testing.contract.builders import TENANT, at, cost
+from costsight.testing.contract.builders import OTHER_TENANT, TENANT, at, cost
 
 pytestmark = pytest.mark.postgres
 
@@ -57,3 +57,37 @@ async def test_pending_rollup_rows_live_as_long_as_their_transaction(store: SqlS
         await uow.commit()
         assert (await uow.connection.execute(exists)).scalar_one() is False
         assert await uow.rollups.verify(TENANT) == []
+
+
+async def test_bulk_batches_take_each_tenant_lock_once_per_transaction(
+        store: SqlStorage) -> None:
+    locks: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "pg_advisory_xact_lock" in statement:
+            locks.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        async with store.unit_of_work() as uow:
+            for k in range(3):
+                await uow.costs.record_costs(_batch(400 * k), bulk=True)
+            assert len(locks) == 1  # one tenant, taken by the first batch
+            await uow.costs.record_costs(
+                [cost(tenant_id=OTHER_TENANT, created_at=at(9), request_id=f"o{k}")
+                 for k in range(100)], bulk=True)
+            assert len(locks) == 2  # the new tenant only
+            await uow.commit()
+            await uow.costs.record_costs(_batch(2000), bulk=True)
+            assert len(locks) == 3  # a new transaction takes it again
+            await uow.costs.record_costs(_batch(2400))
+            assert len(locks) == 4  # a plain write always takes its locks
+            await uow.commit()
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", listen)
+    assert await _verified(store) == []
+
+
+async def _verified(store: SqlStorage) -> list[Any]:
+    async with store.unit_of_work() as uow:
+        return [*await uow.rollups.verify(TENANT), *await uow.rollups.verify(OTHER_TENANT)]

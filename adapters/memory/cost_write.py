@@ -48,8 +48,10 @@ class MemoryCostWrite:
         known = self._tx.feature_tags.get((record.tenant_id, tag))
         return tag if known is not None and known.is_active else UNCLASSIFIED
 
-    async def record_costs(self, records: Sequence[NewCostRecord]) -> RecordResult:
-        """Idempotent by (tenant, request_id), including repeats inside the batch."""
+    async def record_costs(self, records: Sequence[NewCostRecord], *,
+                           bulk: bool = False) -> RecordResult:
+        """Idempotent by (tenant, request_id), including repeats inside the batch. ``bulk``
+        changes nothing here (every answer is computed from the records)."""
         inserted: list[str] = []
         duplicates: list[str] = []
         costs = await price_costs(records, self._price_book)

@@ -23,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from costsight.adapters.sql.cost_staging import COLUMNS, stage_and_insert
 from costsight.adapters.sql.cost_staging_sqlite import stage_and_insert_sqlite
 from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.rollup_pending import PendingRollups
 from costsight.adapters.sql.rollup_writes import apply_stored
 from costsight.adapters.sql.tables import cost_records, cost_request_ids, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord, RecordResult
@@ -56,23 +57,33 @@ class CostRecordWriter:
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect, *,
                  copy_threshold: int | None = None,
-                 price_book: PriceResolver | None = None) -> None:
+                 price_book: PriceResolver | None = None,
+                 pending: PendingRollups | None = None) -> None:
         self._conn = conn
+        #: where a bulk write's rollups wait for the commit (Postgres staged batches)
+        self._pending = pending
         self._dialect = dialect
         self._price_book = price_book
         # Named for the COPY it once chose; tests lower or raise it to pick a path.
         self.copy_threshold = (STAGING_THRESHOLD[dialect.name] if copy_threshold is None
                                else copy_threshold)
 
-    async def record_costs(self, records: Sequence[NewCostRecord]) -> RecordResult:
+    async def record_costs(self, records: Sequence[NewCostRecord], *,
+                           bulk: bool = False) -> RecordResult:
         if not records:
             return RecordResult()
         ids = new_ids(COST_RECORD, len(records))
         costs = await price_costs(records, self._price_book)
         # Every write takes its tenants' locks: rollup rows have one writer per tenant.
-        await self._dialect.lock_tenants(self._conn, {r.tenant_id for r in records})
+        tenants = {r.tenant_id for r in records}
+        pending = self._pending if bulk and self._dialect.bulk_copy else None
+        if pending is not None:  # held since an earlier batch of this transaction: not again
+            tenants -= pending.locked
+            pending.locked |= tenants
+        await self._dialect.lock_tenants(self._conn, tenants)
         if len(records) >= self.copy_threshold and self._dialect.bulk_copy:
-            inserted = await stage_and_insert(self._conn, self._dialect, ids, records, costs)
+            inserted = await stage_and_insert(self._conn, self._dialect, ids, records, costs,
+                                              pending)
         elif len(records) >= self.copy_threshold:
             inserted = await stage_and_insert_sqlite(self._conn, ids, records, costs)
         else:

@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
 from costsight.adapters.sql.dialects import SqlDialect, dialect_for
+from costsight.adapters.sql.rollup_pending import PendingRollups, with_pending
 from costsight.adapters.sql.rollup_writes import with_rollups
 from costsight.adapters.sql.tables import cost_records, cost_request_ids, feature_tags
 from costsight.core.domain.costs import UNCLASSIFIED, NewCostRecord
@@ -123,8 +124,10 @@ def stage_tuples(ids: Sequence[str], records: Sequence[NewCostRecord],
 
 async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequence[str],
                            records: Sequence[NewCostRecord],
-                           costs: Sequence[Costed]) -> set[str]:
-    """Stage the records and insert them into ``cost_records``; the ids actually inserted."""
+                           costs: Sequence[Costed],
+                           pending: PendingRollups | None = None) -> set[str]:
+    """Stage the records and insert them into ``cost_records``; the ids actually inserted.
+    ``pending`` (Postgres): the inserted rows' rollups wait in it for the commit."""
     sql = _statements(dialect.name)
     if dialect.bulk_copy:
         await conn.exec_driver_sql(sql.create)
@@ -134,8 +137,12 @@ async def stage_and_insert(conn: AsyncConnection, dialect: SqlDialect, ids: Sequ
             raise RuntimeError("the Postgres connection was invalidated mid-transaction")
         await driver.copy_records_to_table(
             stage.name, records=stage_tuples(ids, records, costs), columns=list(sql.stage_columns))
-        # One statement: the INSERT's returned rows feed the rollup upserts (rollup_writes).
-        result = await conn.execute(sql.insert_with_rollups)
+        # One statement: the INSERT's returned rows feed the rollup upserts (rollup_writes),
+        # or wait in ``pending`` for the commit (rollup_pending).
+        if pending is not None:
+            await pending.prepare(conn)
+        result = await conn.execute(sql.insert_with_rollups if pending is None
+                                    else sql.insert_with_pending)
         return {row[0] for row in result}
     raise ValueError("the SQLite staged path is cost_staging_sqlite.stage_and_insert_sqlite")
 
@@ -147,8 +154,14 @@ class _Statements:
         compile_dialect = _sqlalchemy_dialect(dialect.name)
         self.create = str(CreateTable(stage, if_not_exists=True).compile(dialect=compile_dialect))
         self.clear = str(delete(stage).compile(dialect=compile_dialect))
+        if dialect.name == "postgresql":
+            # Not DELETE: the deleted rows of every earlier batch of the transaction stay in
+            # the table (none can be pruned before it ends) and each later batch's scan reads
+            # them again, so a file's ingest would grow quadratically with its batches.
+            self.clear = f"TRUNCATE {stage.name}"
         self.stage_columns = tuple(c.name for c in stage.c)
         self.insert_with_rollups = with_rollups(dialect, staged_insert(dialect))
+        self.insert_with_pending = with_pending(staged_insert(dialect))
 
 
 def _sqlalchemy_dialect(name: str) -> Any:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from costsight.adapters.sql.cost_records import CostRecordWriter
 from costsight.adapters.sql.dialects import SqlDialect
+from costsight.adapters.sql.rollup_pending import PendingRollups
 from costsight.adapters.sql.rollup_writes import apply_stored, drop_empty_rollups
 from costsight.adapters.sql.rows import (
     budget_from_row,
@@ -52,13 +53,15 @@ class SqlCostWrite:
     """Writes metering data inside the unit's transaction; never commits."""
 
     def __init__(self, conn: AsyncConnection, dialect: SqlDialect,
-                 price_book: PriceResolver | None = None) -> None:
+                 price_book: PriceResolver | None = None,
+                 pending: PendingRollups | None = None) -> None:
         self._conn = conn
         self._dialect = dialect
-        self.records = CostRecordWriter(conn, dialect, price_book=price_book)
+        self.records = CostRecordWriter(conn, dialect, price_book=price_book, pending=pending)
 
-    async def record_costs(self, records: Sequence[NewCostRecord]) -> RecordResult:
-        return await self.records.record_costs(records)
+    async def record_costs(self, records: Sequence[NewCostRecord], *,
+                           bulk: bool = False) -> RecordResult:
+        return await self.records.record_costs(records, bulk=bulk)
 
     async def records_to_reprice(self, tenant_id: str, since: datetime, until: datetime | None,
                                  *, after_id: str | None, limit: int) -> list[CostRecord]:

@@ -25,6 +25,7 @@ from costsight.adapters.sql.price_book import SqlPriceBook
 from costsight.adapters.sql.provenance import SqlProvenance
 from costsight.adapters.sql.raw_retention import SqlRawRetention
 from costsight.adapters.sql.rollup import SqlRollup
+from costsight.adapters.sql.rollup_pending import PendingRollups
 
 
 class SqlUnitOfWork:
@@ -35,6 +36,8 @@ class SqlUnitOfWork:
         self._engine = engine
         self._dialect = dialect
         self._conn: AsyncConnection | None = None
+        #: rollups of bulk cost writes, added at commit (rollup_pending)
+        self._pending = PendingRollups()
 
     async def __aenter__(self) -> Self:
         if self._conn is not None:
@@ -49,7 +52,7 @@ class SqlUnitOfWork:
         d = self._dialect
         self.analytics = SqlAnalytics(conn, d)
         self.price_book = SqlPriceBook(conn, d)
-        self.costs = SqlCostWrite(conn, d, self.price_book)
+        self.costs = SqlCostWrite(conn, d, self.price_book, self._pending)
         self.cost_anomalies = SqlCostAnomaly(conn, d)
         self.cost_drivers = SqlCostDriver(conn, d)
         self.anomaly_records = SqlAnomalyRecord(conn, d)
@@ -76,16 +79,22 @@ class SqlUnitOfWork:
         """Commit; the next statement (if any) starts a new transaction on the same connection."""
         conn = self.connection
         if conn.in_transaction():
-            await conn.commit()
+            try:
+                await self._pending.flush(conn)
+                await conn.commit()
+            finally:
+                self._pending.reset()
 
     async def rollback(self) -> None:
         conn = self.connection
+        self._pending.reset()
         if conn.in_transaction():
             await conn.rollback()
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         conn, self._conn = self._conn, None
+        self._pending.reset()
         if conn is None:
             return
         try:

@@ -1,8 +1,11 @@
 """Read ahead: the next chunk of parsed lines is produced in a worker thread while the caller
 awaits the database with the current one, so Python's parsing overlaps the server's work.
 
-At most three chunks exist at once (one being written, one buffered, one being parsed), so
-memory stays bounded. The iterator is advanced by one worker thread at a time, never two.
+At most ``depth + 2`` chunks exist at once (one being consumed, ``depth`` buffered, one being
+parsed), so memory stays bounded. Ingest buffers a whole write batch ahead: while the database
+takes one batch, the next is parsed (with one chunk buffered, parsing stopped after two chunks
+and the rest of the batch was parsed while the database waited). The iterator is advanced by
+one worker thread at a time, never two.
 Whatever the iterator calls (a progress callback, a source's ``open``) runs in that thread.
 """
 
@@ -21,16 +24,23 @@ T = TypeVar("T")
 
 
 class ReadAhead(Generic[T]):
-    """``async with ReadAhead(items, size) as ahead: while chunk := await ahead.next(): ...``"""
+    """``async with ReadAhead(items, size) as ahead: while chunk := await ahead.next(): ...``
 
-    def __init__(self, items: Iterator[T], size: int) -> None:
+    ``depth``: how many chunks of ``size`` items may wait, parsed, for the consumer.
+    """
+
+    def __init__(self, items: Iterator[T], size: int, depth: int = 1) -> None:
+        if depth < 1:
+            raise ValueError(f"depth must be >= 1, got {depth}")
         self._take: Callable[[], list[T]] = lambda: list(islice(items, size))
+        self._depth = depth
         self._group: TaskGroup | None = None
         self._send: MemoryObjectSendStream[list[T] | Exception]
         self._receive: MemoryObjectReceiveStream[list[T] | Exception]
 
     async def __aenter__(self) -> ReadAhead[T]:
-        self._send, self._receive = anyio.create_memory_object_stream[list[T] | Exception](1)
+        self._send, self._receive = anyio.create_memory_object_stream[list[T] | Exception](
+            self._depth)
         self._group = anyio.create_task_group()
         await self._group.__aenter__()
         self._group.start_soon(self._produce)

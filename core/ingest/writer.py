@@ -128,21 +128,25 @@ def records_as(model: type[M], items: list[Parsed]) -> list[M]:
 
 
 async def write_batch(uow: UnitOfWork, kind: RecordKind, items: list[Parsed], *,
-                      now: datetime) -> KindCounts:
+                      now: datetime, bulk: bool = False) -> KindCounts:
     """Write one batch of one kind; ``BatchConflict`` when storage refuses it. ``now`` (the
-    ingest service's clock) stamps alert routes' created_at / updated_at."""
+    ingest service's clock) stamps alert routes' created_at / updated_at. ``bulk``: more
+    batches follow in this unit of work and nothing reads their answers before it commits
+    (``CostWritePort.record_costs``)."""
     if not items:
         return KindCounts()
     try:
         if kind is RecordKind.ALERT_ROUTE:
             return await _alert_routes(uow, records_as(NewAlertRoute, items), now)
+        if kind is RecordKind.COST_RECORD:
+            return await _costs(uow, items, bulk=bulk)
         return await _WRITERS[kind](uow, items)
     except Conflict as exc:
         raise BatchConflict(kind, items, exc) from exc
 
 
-async def _costs(uow: UnitOfWork, items: list[Parsed]) -> KindCounts:
-    result = await uow.costs.record_costs(records_as(NewCostRecord, items))
+async def _costs(uow: UnitOfWork, items: list[Parsed], *, bulk: bool = False) -> KindCounts:
+    result = await uow.costs.record_costs(records_as(NewCostRecord, items), bulk=bulk)
     return KindCounts(inserted=result.inserted, duplicates=result.duplicates)
 
 
@@ -252,7 +256,6 @@ async def _alert_routes(uow: UnitOfWork, routes: list[NewAlertRoute],
 
 
 _WRITERS: dict[RecordKind, Callable[[UnitOfWork, list[Parsed]], Awaitable[KindCounts]]] = {
-    RecordKind.COST_RECORD: _costs,
     RecordKind.WORKER_RUN: _runs,
     RecordKind.FEATURE_TAG: _tags,
     RecordKind.BUDGET: _budgets,

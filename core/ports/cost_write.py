@@ -24,7 +24,8 @@ from costsight.core.domain.costs import (
 class CostWritePort(Protocol):
     """Records metering data inside the current unit of work (adapters never commit)."""
 
-    async def record_costs(self, records: Sequence[NewCostRecord]) -> RecordResult:
+    async def record_costs(self, records: Sequence[NewCostRecord], *,
+                           bulk: bool = False) -> RecordResult:
         """Store cost records in one set-based write; idempotent by (tenant_id, request_id).
 
         A record whose request_id is already stored for its tenant, or repeats an earlier record
@@ -32,6 +33,12 @@ class CostWritePort(Protocol):
         Records without a request_id are always stored. Each stored record gets a new ``cr_`` id.
         A feature_tag that is not an **active** feature tag of the record's tenant (and is not
         ``unclassified`` already) is stored as ``unclassified``. An empty batch is a no-op.
+
+        ``bulk``: the caller writes many batches in this unit of work and reads no answer
+        about them before it commits (a file's ingest). The adapter may then maintain what it
+        derives from the records (rollups) once, at commit, instead of per batch: every answer
+        after the commit is the same; answers read in the same unit of work before the commit
+        may not include the bulk batches yet.
         """
         ...
 

@@ -171,7 +171,8 @@ class IngestService:
         failed = False  # a line was rejected: write nothing more, validate the rest
         items = _parsed(sources, fmt, progress, min(size, CHUNK_LINES))
         async with self.storage.unit_of_work() as uow:
-            async with ReadAhead(items, CHUNK_LINES) as ahead:
+            # a whole batch parsed ahead: the next batch is parsed while this one is written
+            async with ReadAhead(items, CHUNK_LINES, _read_ahead_chunks(size)) as ahead:
                 while chunk := await ahead.next():
                     for item in chunk:
                         if isinstance(item, Rejection):
@@ -190,7 +191,7 @@ class IngestService:
                         try:
                             for kind in due:
                                 totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
-                                                                   now=self.clock.now()))
+                                                                   now=self.clock.now(), bulk=True))
                         except BatchConflict as exc:
                             for rejection in _conflict_rejections(exc):
                                 sink(rejection)
@@ -200,7 +201,7 @@ class IngestService:
             try:
                 for kind in _flush_all_order(buffers):
                     totals[kind].add(await write_batch(uow, kind, buffers.take(kind),
-                                                       now=self.clock.now()))
+                                                       now=self.clock.now(), bulk=True))
             except BatchConflict as exc:
                 for rejection in _conflict_rejections(exc):
                     sink(rejection)
@@ -266,6 +267,15 @@ def _parsed(sources: Sequence[LineSource], fmt: InputFormat, progress: IngestPro
     for source in sources:
         _phase(progress, f"ingesting {source.name}", source.size)
         yield from parse_source(source, fmt, on_bytes=_advance(progress), chunk_lines=chunk_lines)
+
+
+#: At most this many parsed chunks wait for the writer (memory: a few MB per chunk at most).
+READ_AHEAD_MAX_CHUNKS = 11
+
+
+def _read_ahead_chunks(batch_size: int) -> int:
+    """Chunks to parse ahead: a whole batch and one more, within READ_AHEAD_MAX_CHUNKS."""
+    return min(-(-batch_size // CHUNK_LINES) + 1, READ_AHEAD_MAX_CHUNKS)
 
 
 def _flush_all_order(buffers: BatchBuffers) -> list[RecordKind]:

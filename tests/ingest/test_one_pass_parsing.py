@@ -5,9 +5,11 @@ value go to the strict parser), pydantic list validation with build_record's own
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 from typing import Any
 
+import anyio
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -204,3 +206,32 @@ async def test_read_ahead_keeps_order_and_raises_the_iterators_error_as_it_was()
         async with ReadAhead(iter(range(100)), 10) as ahead:
             await ahead.next()
             raise Stop
+
+
+async def test_read_ahead_buffers_up_to_depth_chunks_and_no_more() -> None:
+    from costsight.core.ingest.read_ahead import ReadAhead
+
+    taken: list[int] = []
+    fifty = threading.Event()
+
+    def counted() -> Any:
+        for i in range(100):
+            taken.append(i)
+            if len(taken) == 50:
+                fifty.set()
+            yield i
+
+    async with ReadAhead(counted(), 10, depth=3) as ahead:
+        first = await ahead.next()
+        # the producer runs as far as it may
+        assert await anyio.to_thread.run_sync(fifty.wait, 30)
+        for _ in range(5):  # and no further
+            await anyio.sleep(0.01)
+        # one chunk consumed, three buffered, one parsed and waiting to be sent
+        assert first == list(range(10)) and len(taken) == 50
+        chunks = [first]
+        while chunk := await ahead.next():
+            chunks.append(chunk)
+    assert [i for c in chunks for i in c] == list(range(100))
+    with pytest.raises(ValueError, match="depth"):
+        ReadAhead(iter(()), 10, depth=0)

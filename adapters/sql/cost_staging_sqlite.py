@@ -12,8 +12,8 @@ SQLite has no data-modifying CTE but one writer at a time (``BEGIN IMMEDIATE``, 
 3. ``INSERT INTO cost_records`` of every winner, in (tenant_id, created_at) order (the
    leading columns of most of its indexes); the ids stored are the winners' (the whole batch
    when as many rows won as were staged);
-4. the claims of their request ids (none can conflict: a winner's id is unclaimed and first of
-   its batch; a conflict would be a bug and fails the unit instead of being skipped);
+4. the claims of their request ids (none can conflict: a winner's request id is unclaimed and
+   first of its batch; a conflict would be a bug, and fails the unit instead of being skipped);
 5. one upsert per rollup grain over the winners, every tenant in one statement, keys ascending.
 
 Both TEMP tables belong to the connection and are emptied before and after every batch, so no
@@ -62,7 +62,8 @@ class _Statements:
         compiler = sqlite.dialect()
 
         def sql(statement: Any) -> str:
-            # Literal values (tags, 'unpriced', 0/1) inline: the text runs without parameters.
+            # The few literals (the constant 'unclassified', 'unpriced', 0 and 1) inline, so the
+            # text runs without parameters; no value of a record is ever rendered here.
             return str(statement.compile(dialect=compiler,
                                          compile_kwargs={"literal_binds": True}))
 

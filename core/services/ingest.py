@@ -1,9 +1,10 @@
 """Ingest use case: stream JSON Lines / CSV sources, validate every line once, write in batches.
 
 All-or-nothing (default): ONE pass. Each line is read, decoded and validated once (a worker
-thread parses the next chunk while the database takes the current batch) and streamed,
+thread parses up to a batch ahead while the database takes the current batch) and streamed,
 batch by batch, into ONE unit of work (the SQL adapters stage cost batches through a TEMP
-table with COPY on Postgres); the unit commits only after the last line of the last source was
+table with COPY on Postgres; cost batches are ``bulk`` writes, whose rollups Postgres adds
+once, at commit); the unit commits only after the last line of the last source was
 accepted. When any line is rejected, writing stops, the rest is still validated (so every
 rejection is reported, as before) and the unit rolls back: nothing of the sources is visible.
 Memory stays bounded (one batch per record kind, one validation chunk).

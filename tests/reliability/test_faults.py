@@ -75,9 +75,11 @@ async def test_a_copy_batch_killed_in_flight_leaves_no_row(postgres_url: str) ->
                     await pid_ready.wait()
                     # The batch is in flight in either of its two big statements: the COPY
                     # into the stage (fast: asyncpg streams it without pausing, so a poll
-                    # often misses it) or the INSERT ... SELECT from the stage.
-                    in_flight = await wait_for_query(admin, pid,
-                                                     ("COPY", "INSERT INTO cost_records "))
+                    # often misses it) or the INSERT ... SELECT from the stage, which on
+                    # Postgres is one statement of data-modifying CTEs opening with the
+                    # staged rows (``WITH src AS``; it names cost_records_stage too).
+                    in_flight = await wait_for_query(
+                        admin, pid, ("COPY", "INSERT INTO cost_records ", "WITH src AS"))
                     await terminate(admin, pid)
         assert "cost_records_stage" in in_flight
         assert isinstance(failure, DBAPIError), repr(failure)  # the connection died

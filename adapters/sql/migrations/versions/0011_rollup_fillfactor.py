@@ -7,8 +7,8 @@ A rollup row is updated by every write that touches its key. At the default fill
 a page is full, the new version of a row lands on another page and the primary key gets a new
 entry for it; with a third of each page free (fillfactor 70) the new version stays on the
 page (a heap-only tuple, no index entry) and the old one is pruned from the page. Measured on
-100k-200k benchmark rows (ARCHITECTURE.md, "Rollups"): heap-only updates 27-75 % -> 85-100 %
-of updates, the tables smaller, ingest about 8 % faster. Pages written before this migration
+100k-200k benchmark rows (BENCHMARKS.md): heap-only updates 28-77 % -> 79-100 % of updates,
+most tables smaller, ingest about 8 % faster (within the noise of single runs). Pages written before this migration
 stay as they are until rewritten (no table is rewritten here: that would lock writers out).
 SQLite has no such setting.
 """

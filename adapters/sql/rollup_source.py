@@ -220,7 +220,7 @@ def cut(start: datetime, end: datetime, chosen: Plan) -> Cut:
 class Spend:
     """A tenant's window cut for a plan, as a spend select binds it: each rollup piece's ranges,
     then the raw ranges (none: no raw piece). ``shape`` is all a statement's text depends on,
-    ``params`` what it binds: a statement built once per shape (``spend_select(named=True)``)
+    ``params`` what it binds: a statement built once per shape (``bound_select(named=True)``)
     serves every tenant and window of that shape, with ``params`` passed at execution."""
 
     tenant_id: str

@@ -22,32 +22,25 @@ rows only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     String,
-    and_,
     bindparam,
     case,
     cast,
     func,
     literal,
-    literal_column,
-    null,
-    or_,
-    select,
 )
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subquery
 
 from costsight.adapters.sql.bucket_width import Width
-from costsight.adapters.sql.cost_filters import cost_filter_clauses
-from costsight.adapters.sql.raw_day_pieces import SPEND_KEYS, raw_day_pieces
+from costsight.adapters.sql.raw_day_pieces import raw_day_pieces
 from costsight.adapters.sql.rollup_writes import (
     DAILY,
     HOURLY,
@@ -56,9 +49,8 @@ from costsight.adapters.sql.rollup_writes import (
     USER_MONTHLY,
     WORKFLOW_DAILY,
     Grain,
-    high_half,
-    low_half,
 )
+from costsight.adapters.sql.spend_pieces import KEYED, raw_piece, rollup_piece
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.anomalies import EntityType
 from costsight.core.domain.statistics import CostFilter, Dimension
@@ -68,11 +60,6 @@ cr = cost_records.c
 #: One microsecond: an inclusive ``until`` is the half-open end ``until + INSTANT``.
 INSTANT = timedelta(microseconds=1)
 
-#: Dimension -> the column a grain keys it by (the others exist on raw rows only).
-KEYED = {Dimension.MODEL: "model", Dimension.FEATURE: "feature_tag",
-         Dimension.USER: "user_id", Dimension.WORKFLOW: "workflow_id",
-         Dimension.SKILL: "skill_id", Dimension.COST_SOURCE: "cost_source"}
-_TEXT_KEYS = SPEND_KEYS[:5]
 #: The grains of a read keyed by one entity column alone (without a retry or cost-source split).
 _ENTITY_LEVELS: dict[str, tuple[Grain, ...]] = {
     "user_id": (USER_MONTHLY, USER_DAILY), "workflow_id": (WORKFLOW_DAILY,),
@@ -125,62 +112,6 @@ def _whole(start: datetime, end: datetime,
     if first >= last:
         return None, [(start, end)]
     return (first, last), [(a, b) for a, b in ((start, first), (last, end)) if a < b]
-
-
-#: A piece's ranges as a statement compares them: datetimes, or named bind parameters.
-Bounds = Sequence[tuple[Any, Any]]
-
-
-def _rollup_piece(grain: Grain, tenant_id: Any, ranges: Bounds | None,
-                  filters: CostFilter | None) -> Select[Any]:
-    t = grain.table.c
-
-    def key(name: str) -> ColumnElement[Any]:
-        if name not in grain.dims:
-            return cast(null(), String)
-        return t[name] if name == "model" else func.nullif(t[name], literal_column("''"))
-
-    keys = {name: key(name) for name in _TEXT_KEYS}
-    if "is_retry" in grain.dims:  # keyed by retry and cost source: the split sums from keys
-        unpriced = t.cost_source == "unpriced"
-        split = [t.cost_source, t.is_retry, t.calls, t.cost_hi, t.cost_lo, t.input_tokens,
-                 t.output_tokens, case((t.is_retry, t.calls), else_=0).label("retry_calls"),
-                 case((unpriced, t.calls), else_=0).label("unpriced_calls"),
-                 case((unpriced, t.input_tokens + t.output_tokens),
-                      else_=0).label("unpriced_tokens")]
-    else:
-        split = [cast(null(), String).label("cost_source"),
-                 cast(null(), Boolean).label("is_retry"), t.calls, t.cost_hi, t.cost_lo,
-                 t.input_tokens, t.output_tokens, t.retry_calls, t.unpriced_calls,
-                 t.unpriced_tokens]
-    stmt = select(t.bucket.label("ts"), *(v.label(k) for k, v in keys.items()),
-                  *split).where(t.tenant_id == tenant_id)
-    if ranges is not None:
-        stmt = stmt.where(or_(*(and_(t.bucket >= a, t.bucket < b) for a, b in ranges)))
-    if filters is not None:
-        for dimension, value in filters.dimensions().items():
-            column = t.cost_source if dimension is Dimension.COST_SOURCE \
-                else keys[KEYED[dimension]]
-            stmt = stmt.where(func.coalesce(column, literal(dimension.null_label)) == value)
-        if filters.retry is not None:
-            stmt = stmt.where(t.is_retry.is_(filters.retry))
-    return stmt
-
-
-def _raw_piece(tenant_id: Any, ranges: Bounds, filters: CostFilter | None) -> Select[Any]:
-    unpriced = cr.cost_source == "unpriced"
-    return (select(cr.created_at.label("ts"), cr.model, cr.feature_tag, cr.user_id,
-                   cr.workflow_id, cr.skill_id, cr.cost_source, cr.is_retry, literal(1).label("calls"),
-                   high_half(cr.cost_micros).label("cost_hi"),
-                   low_half(cr.cost_micros).label("cost_lo"),
-                   cr.input_tokens, cr.output_tokens,
-                   case((cr.is_retry, 1), else_=0).label("retry_calls"),
-                   case((unpriced, 1), else_=0).label("unpriced_calls"),
-                   case((unpriced, cr.input_tokens + cr.output_tokens),
-                        else_=0).label("unpriced_tokens"))
-            .where(cr.tenant_id == tenant_id,
-                   or_(*(and_(cr.created_at >= a, cr.created_at < b) for a, b in ranges)),
-                   *cost_filter_clauses(filters)))
 
 
 Ranges = list[tuple[datetime, datetime]]
@@ -279,7 +210,7 @@ def spend_select(tenant_id: str, start: datetime | None, end: datetime | None, c
     ``raw_days``: the read's windows all start and end at midnight UTC, so raw rows may come
     summed per day (``raw_day_pieces``; not with filters)."""
     if start is None or end is None:
-        return _rollup_piece(chosen.levels[0], tenant_id, None, filters)
+        return rollup_piece(chosen.levels[0], tenant_id, None, filters)
     return bound_select(spend_of(tenant_id, start, end, chosen), filters,
                         raw_days=raw_days and filters is None)
 
@@ -302,13 +233,13 @@ def bound_select(spend: Spend, filters: CostFilter | None = None, *, named: bool
         else spend.tenant_id
     ranges = [[(bound(j, i, "from", a), bound(j, i, "to", b)) for i, (a, b) in enumerate(r)]
               for j, r in enumerate(spend._all())]
-    pieces = [_rollup_piece(grain, tenant, ranges[j], filters)
+    pieces = [rollup_piece(grain, tenant, ranges[j], filters)
               for j, (grain, _) in enumerate(spend.pieces)]
     days = [(a, b) for a, b in spend.raw if a < b] if raw_days else []
     if days:
         pieces += raw_day_pieces(spend.tenant_id, days, spend.keyed)
     elif spend.raw:
-        pieces.append(_raw_piece(tenant, ranges[-1], filters))
+        pieces.append(raw_piece(tenant, ranges[-1], filters))
     first, *others = pieces
     return first.union_all(*others) if others else first
 

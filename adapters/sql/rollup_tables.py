@@ -1,6 +1,6 @@
 """Rollup tables: exact sums of cost records per tenant, time bucket and key, kept at write time.
 
-Four grains, chosen by what the reads group and filter by (ARCHITECTURE.md, "Rollups"):
+Six grains, chosen by what the reads group and filter by (ARCHITECTURE.md, "Rollups"):
 
 - ``cost_rollup_hourly`` and ``cost_rollup_daily``: (tenant, bucket, model, feature_tag, is_retry,
   cost_source): statistics, series, breakdowns and detection of the tenant and its features;

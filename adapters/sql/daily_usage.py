@@ -81,6 +81,15 @@ def _kinds(entity_types: Sequence[EntityType]) -> list[EntityType]:
     return list(dict.fromkeys(EntityType(e) for e in entity_types))
 
 
+async def _priced_days(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str,
+                       kinds: list[EntityType], first_day: date, until: datetime) -> list[Any]:
+    """The per-(entity, day) rows without unpriced calls, sorted as tuples (entity type value,
+    entity id, day): cheaper than sorting models."""
+    stmt = _every_day(dialect, tenant_id, kinds, first_day, until)
+    return sorted((r for r in (await conn.execute(stmt)).all() if not r[8]),
+                  key=itemgetter(0, 1, 2))
+
+
 async def daily_usage(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str,
                       entity_types: Sequence[EntityType], first_day: date,
                       until: datetime) -> list[DailyUsage]:
@@ -88,10 +97,7 @@ async def daily_usage(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str
     kinds = _kinds(entity_types)
     if not kinds:
         return []
-    stmt = _every_day(dialect, tenant_id, kinds, first_day, until)
-    # sorted as tuples (entity type value, entity id, day): cheaper than sorting the models
-    found = sorted((r for r in (await conn.execute(stmt)).all() if not r[8]),
-                   key=itemgetter(0, 1, 2))
+    found = await _priced_days(conn, dialect, tenant_id, kinds, first_day, until)
     return [DailyUsage(entity_type=kind, entity_id=entity_id, day=day,
                        spend_cents=micros_to_cents(joined(high, low)), requests=int(calls),
                        retries=int(retries or 0), input_tokens=int(tokens or 0))
@@ -106,9 +112,7 @@ async def entity_days(conn: AsyncConnection, dialect: SqlDialect, tenant_id: str
     if not kinds:
         return []
     if dialect.name != "postgresql":
-        per_day = _every_day(dialect, tenant_id, kinds, first_day, until)
-        rows = sorted((r for r in (await conn.execute(per_day)).all() if not r[8]),
-                      key=itemgetter(0, 1, 2))
+        rows = await _priced_days(conn, dialect, tenant_id, kinds, first_day, until)
         return [_entity(kind, entity_id, list(zip(*(r[2:8] for r in group), strict=True)))
                 for (kind, entity_id), group in groupby(rows, key=itemgetter(0, 1))]
     parts = []

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, cast, func, literal, null, select
+from sqlalchemy import cast, literal, null, select
 from sqlalchemy.sql.selectable import Select
 
 from costsight.adapters.sql.bucket_width import Width
-from costsight.adapters.sql.rollup_writes import high_half, low_half
+from costsight.adapters.sql.rollup_tables import SPLIT_SUMS, SUMS
+from costsight.adapters.sql.rollup_writes import sum_of
 from costsight.adapters.sql.tables import cost_records
 
 cr = cost_records.c
@@ -32,17 +33,9 @@ def raw_day_pieces(tenant_id: str, ranges: list[tuple[datetime, datetime]],
     key and day instead of one per call (an as-of day's calls of every user are tens of
     thousands of rows). One SELECT per piece of a day, so the key is a plain column whose
     distinct values the planner knows (it then hashes instead of sorting every call)."""
-    unpriced = cr.cost_source == "unpriced"
     keys = [cr[k] if k in keyed else cast(null(), cr[k].type) for k in SPEND_KEYS]
-    sums = [func.count().label("calls"),
-            func.sum(high_half(cr.cost_micros)).label("cost_hi"),
-            func.sum(low_half(cr.cost_micros)).label("cost_lo"),
-            func.sum(cr.input_tokens).label("input_tokens"),
-            func.sum(cr.output_tokens).label("output_tokens"),
-            func.sum(case((cr.is_retry, 1), else_=0)).label("retry_calls"),
-            func.sum(case((unpriced, 1), else_=0)).label("unpriced_calls"),
-            func.sum(case((unpriced, cr.input_tokens + cr.output_tokens),
-                          else_=0)).label("unpriced_tokens")]
+    # the sums of the user grain, by the writers' own aggregates
+    sums = [sum_of(cr, name).label(name) for name in SUMS + SPLIT_SUMS]
     out = []
     for a, b in ranges:
         while a < b:

@@ -109,7 +109,7 @@ _SUM_OF: dict[str, Callable[[Any], ColumnElement[Any]]] = {
 }
 
 
-def _sum_of(c: Any, name: str) -> ColumnElement[Any]:
+def sum_of(c: Any, name: str) -> ColumnElement[Any]:
     """The aggregate behind one summed column, over record-shaped rows ``c``."""
     return _SUM_OF[name](c)
 
@@ -120,7 +120,7 @@ def aggregate(dialect: SqlDialect, grain: Grain, src: FromClause, sign: int = 1)
     c = src.c
     keys: list[ColumnElement[Any]] = [c.tenant_id, dialect.bucket(c.created_at, grain.width)]
     keys += [func.coalesce(c[d], NONE_KEY) if d in NULLABLE else c[d] for d in grain.dims]
-    sums = [_sum_of(c, name) for name in grain.sums]
+    sums = [sum_of(c, name) for name in grain.sums]
     if sign < 0:
         sums = [-s for s in sums]
     labelled = [k.label(n) for k, n in zip(keys, grain.key_columns, strict=True)]

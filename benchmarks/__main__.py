@@ -21,6 +21,7 @@ from benchmarks.databases import PG_URL
 from benchmarks.detection import detect_scaling
 from benchmarks.explain import explain_all
 from benchmarks.ingest import ingest_postgres, ingest_sqlite
+from benchmarks.ingest_ordered import ingest_postgres_ordered
 from benchmarks.ingest_parallel import ingest_parallel
 from benchmarks.machine import describe_machine, load_average
 from benchmarks.mcp_overhead import mcp_overhead
@@ -33,7 +34,7 @@ from benchmarks.stats import StatsBench
 from benchmarks.stats_density import stats_density
 from benchmarks.workload import build_workload
 
-NAMES = ("ingest_postgres", "stats_postgres", "stats_density", "ingest_parallel", "ingest_sqlite",
+NAMES = ("ingest_postgres", "ingest_postgres_ordered", "stats_postgres", "stats_density", "ingest_parallel", "ingest_sqlite",
          "detect_scaling", "mcp_overhead", "ingest_memory", "otlp_receiver", "cli_ingest_postgres")
 
 
@@ -79,6 +80,8 @@ async def run(plan: Plan, chosen: tuple[str, ...], seed: int) -> dict[str, Any]:
         "ingest_postgres": lambda: ingest_postgres(
             workload, list(plan.postgres_checkpoints), plan.batch_size, at_checkpoint,
             plan.postgres_headline),
+        "ingest_postgres_ordered": lambda: ingest_postgres_ordered(
+            workload, list(plan.ordered_checkpoints), plan.batch_size),
         "stats_density": lambda: stats_density(
             seed, plan.density_calls, plan.density_repeats, plan.batch_size),
         "ingest_parallel": lambda: ingest_parallel(

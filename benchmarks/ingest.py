@@ -32,7 +32,7 @@ from benchmarks.databases import (
     sqlite_params,
 )
 from benchmarks.measure import all_met, goal, log, rnd
-from benchmarks.workload import COLUMNS, Row, Workload, to_new_record
+from benchmarks.workload import COLUMNS, Row, RowSource, Workload, to_new_record
 from costsight.adapters.sql.storage import SqlStorage
 
 CHUNK = 500_000
@@ -110,7 +110,7 @@ class SqliteExecutemanyWriter:
         await self.db.close()
 
 
-async def _race(workload: Workload, writers: list[Writer], checkpoints: list[int],
+async def _race(workload: RowSource, writers: list[Writer], checkpoints: list[int],
                 on_checkpoint: Callable[[int], Awaitable[None]] | None) -> dict[str, list[float]]:
     """Feed every writer the same chunks; cumulative seconds per writer at each checkpoint."""
     spent = {w.name: 0.0 for w in writers}
@@ -160,7 +160,7 @@ def _summary(checkpoints: list[int], at: dict[str, list[float]], ratio_key: str,
     return out
 
 
-async def ingest_postgres(workload: Workload, checkpoints: list[int], batch_size: int,
+async def ingest_postgres(workload: RowSource, checkpoints: list[int], batch_size: int,
                           on_checkpoint: Checkpoint | None = None,
                           headline: int | None = None) -> dict[str, Any]:
     """costsight vs raw COPY (indexed table, and a bare heap) on Postgres."""

@@ -148,6 +148,9 @@ def render_summary(results: dict[str, Any]) -> str:
     out += _keys(results)
     if "ingest_postgres" in results:
         out += _ingest("ingest_postgres", results["ingest_postgres"], "copy", "ratio_vs_copy")
+    if "ingest_postgres_ordered" in results:
+        out += _ingest("ingest_postgres_ordered (the same rows in created_at order)",
+                       results["ingest_postgres_ordered"], "copy", "ratio_vs_copy")
     if "stats_postgres" in results:
         out += _stats(results["stats_postgres"])
     if "stats_density" in results:

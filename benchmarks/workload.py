@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from costsight.core.domain.costs import NewCostRecord
 from costsight.core.money import MICROS_PER_CENT
@@ -55,6 +56,14 @@ END = datetime(2026, 3, 2, tzinfo=UTC)
 DAYS = 60
 
 Row = tuple
+
+
+class RowSource(Protocol):
+    """What an ingest race reads: slices of a row stream and the tags to register first."""
+
+    def rows(self, count: int, *, offset: int = 0) -> Iterator[Row]: ...
+
+    def feature_tags(self) -> list[tuple[str, str]]: ...
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,10 @@ def test_tiny_run_reports_every_benchmark() -> None:
     assert pg["ratio_vs_copy_bare"] > 0 and pg["segment_ratio"] > 0
     assert pg["segment_ratio_segments"] == [[0, 1_000], [1_000, 2_000]]
 
+    ordered = out["ingest_postgres_ordered"]
+    assert ordered["rows"] == 2_000 and ordered["ratio_vs_copy"] > 0
+    assert [g["rows_to"] for g in ordered["growth"]] == [1_000, 2_000]
+
     stats = out["stats_postgres"]
     assert stats["ratio_vs_raw_sql"] > 0
     assert [p["rows"] for p in stats["growth"]] == [1_000, 2_000]
@@ -109,8 +113,10 @@ def test_tiny_run_reports_every_benchmark() -> None:
               "detect_scaling.round_trips_constant", "ingest_memory.peak_rss_mb",
               "otlp_receiver.ratio_vs_port", "cli_ingest_postgres.ratio_vs_psql_copy"}
     assert set(out["goals_met"]) == judged
-    assert set(out["keys"]) == judged | {"ingest_parallel.ratio"}
-    assert out["keys"]["ingest_parallel.ratio"]["met"] is None
+    reported = {"ingest_parallel.ratio", *(f"ingest_postgres_ordered.{key}" for key in (
+        "ratio_vs_copy", "ratio_vs_copy_bare", "segment_ratio"))}
+    assert set(out["keys"]) == judged | reported
+    assert all(out["keys"][key]["met"] is None for key in reported)
     assert out["keys"]["stats_postgres.ratio_vs_raw_sql"]["goal"] == "<= 0.1"
     assert out["machine"]["cores"] >= 1 and out["machine"]["postgresql"]
 
@@ -137,3 +143,16 @@ def test_goal_judges_each_key() -> None:
     assert all_met({"a": goal(1, ">=", 0.5), "b": goal(3, "report")}) is True
     with pytest.raises(ValueError, match="goal op"):
         goal(1, "==", 1)
+
+
+def test_arrival_order_serves_the_same_rows_sorted_by_time() -> None:
+    from benchmarks.ingest_ordered import ArrivalOrder
+
+    workload = build_workload(seed=3)
+    ordered = ArrivalOrder(workload, 3_000)
+    served = list(ordered.rows(1_000)) + list(ordered.rows(2_000, offset=1_000))
+    assert sorted(served) == sorted(workload.rows(3_000))  # the same rows, none twice
+    instants = [row[13] for row in served]
+    assert instants == sorted(instants) and instants[0] < instants[-1]
+    with pytest.raises(ValueError, match="asked of 3000"):
+        list(ordered.rows(10, offset=2_995))

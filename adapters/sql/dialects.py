@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
     type_coerce,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -97,6 +98,12 @@ def tenant_lock_key(tenant_id: str) -> int:
     return zlib.crc32(tenant_id.encode()) - 2**31
 
 
+#: Takes the writer locks of the keys bound to ``lock_keys`` (int4[]), in ascending order.
+_LOCK_TENANTS = text(
+    f"SELECT pg_advisory_xact_lock({TENANT_WRITERS_LOCK_CLASS}, k) "
+    "FROM unnest(CAST(:lock_keys AS INTEGER[])) AS k ORDER BY k")
+
+
 class PostgresDialect(SqlDialect):
     """PostgreSQL through asyncpg; the session time zone is UTC (see engine.py)."""
 
@@ -126,10 +133,12 @@ class PostgresDialect(SqlDialect):
         return list(values)
 
     async def lock_tenants(self, conn: AsyncConnection, tenant_ids: Iterable[str]) -> None:
-        # Ascending keys: two writers of overlapping tenant sets take them in the same order.
-        # Re-taking a lock this transaction holds is a no-op.
-        for key in sorted({tenant_lock_key(t) for t in tenant_ids}):
-            await conn.execute(select(func.pg_advisory_xact_lock(TENANT_WRITERS_LOCK_CLASS, key)))
+        # One round trip for every tenant. Ascending keys: two writers of overlapping tenant
+        # sets take them in the same order (Postgres evaluates a volatile output column after
+        # the ORDER BY sort). Re-taking a lock this transaction holds is a no-op.
+        keys = sorted({tenant_lock_key(t) for t in tenant_ids})
+        if keys:
+            await conn.execute(_LOCK_TENANTS, {"lock_keys": keys})
 
 
 class SqliteDialect(SqlDialect):

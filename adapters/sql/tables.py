@@ -84,6 +84,7 @@ cost_request_ids = Table(
     "cost_request_ids", metadata,
     Column("tenant_id", String(64), primary_key=True),
     Column("request_id", String(64), primary_key=True),
+    sqlite_with_rowid=False,  # one b-tree keyed by the claim (migration 0013)
 )
 
 #: Price book overrides (genai-prices supplies the defaults). ``tenant_id`` '' is the global

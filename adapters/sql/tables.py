@@ -67,7 +67,6 @@ cost_records = Table(
     # a few entities reads only their rows in the windows (one index range per window).
     Index("ix_cost_records_tenant_feature_created", "tenant_id", "feature_tag", "created_at"),
     Index("ix_cost_records_tenant_user_created", "tenant_id", "user_id", "created_at"),
-    Index("ix_cost_records_worker_run", "worker_run_id"),
     # Only records with a worker run: the tenant's worker drivers (no rollup keeps workers).
     Index("ix_cost_records_tenant_worker_created", "tenant_id", "created_at",
           postgresql_where=text("worker_run_id IS NOT NULL"),
@@ -85,6 +84,7 @@ cost_request_ids = Table(
     "cost_request_ids", metadata,
     Column("tenant_id", String(64), primary_key=True),
     Column("request_id", String(64), primary_key=True),
+    sqlite_with_rowid=False,  # one b-tree keyed by the claim (migration 0013)
 )
 
 #: Price book overrides (genai-prices supplies the defaults). ``tenant_id`` '' is the global

@@ -175,3 +175,22 @@ async def test_every_rollup_table_keeps_room_for_heap_only_updates(postgres_url:
     finally:
         await storage.aclose()
     assert options == {t.name: ["fillfactor=70"] for t in ROLLUP_TABLES}
+
+
+@pytest.mark.sqlite
+async def test_sqlite_rollups_and_claims_are_clustered_by_their_key(sqlite_url: str) -> None:
+    # Migration 0013: one b-tree per table (WITHOUT ROWID), as tables.py declares them; a
+    # grain added without it would write two pages per upserted key.
+    names = [t.name for t in ROLLUP_TABLES] + ["cost_request_ids"]
+    storage = await SqlStorage.open(sqlite_url)
+    try:
+        async with storage.engine.connect() as conn:
+            ddl = {r[0]: r[1] for r in await conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table'"))}
+    finally:
+        await storage.aclose()
+    assert {n: ddl[n].rstrip().endswith("WITHOUT ROWID") for n in names} == dict.fromkeys(
+        names, True)
+    assert not any(n.startswith("_rebuild_") for n in ddl)
+    assert all(metadata.tables[n].dialect_options["sqlite"]["with_rowid"] is False
+               for n in names)

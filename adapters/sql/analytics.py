@@ -1,9 +1,9 @@
 """Analytics read port: zero-filled time series and breakdowns over half-open windows.
 
 Spend reads come from the rollups wherever a grain holds what they group and filter by
-(``rollup_source``); worker reads (and filter combinations no grain keeps) aggregate raw
-``cost_records`` rows. The reads served by rollups keep their statement per window shape
-(``statement_cache``) and bind each question's tenant and bounds.
+(``rollup_source``); filter combinations no grain keeps aggregate raw ``cost_records`` rows, and
+run and execution counts read ``worker_runs``. The reads served by rollups keep their statement
+per window shape (``statement_cache``) and bind each question's tenant and bounds.
 """
 
 from __future__ import annotations

@@ -10,9 +10,8 @@ the rows up per dimension value, exactly.
   ``_feature_created`` restrict it to the windows' rows (a BitmapOr of one range per window).
 - The tenant: model, feature and retry from the model grain (whole days, then whole hours)
   with raw rows only at partial-hour edges; users from the user grain (whole days) with raw
-  rows for partial days; workers from the raw rows that have a worker run
-  (``ix_cost_records_tenant_worker_created``), the ``unknown`` worker being the tenant's total
-  minus those - no rollup keeps workers, and most records have none.
+  rows for partial days; workers from the run grain (whole days) with raw rows for partial
+  days, each run's worker looked up in worker_runs (``unknown``: no run, or one not recorded).
 """
 
 from __future__ import annotations
@@ -40,16 +39,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from costsight.adapters.sql.cost_filters import dimension_label
+from costsight.adapters.sql.cost_filters import dimension_label, worker_of
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_source import (
     ENTITY_PLANS,
     Cut,
+    Plan,
     Ranges,
     cut,
     joined,
 )
-from costsight.adapters.sql.rollup_writes import Grain, high_half, low_half
+from costsight.adapters.sql.rollup_writes import RUN_DAILY, Grain, high_half, low_half
 from costsight.adapters.sql.tables import cost_records
 from costsight.core.domain.anomalies import EntityType
 from costsight.core.domain.drivers import FIRST_ATTEMPT, RETRIED, DriverDimension, SpendSplit
@@ -82,11 +82,14 @@ def merged(windows: Sequence[TimeWindow]) -> list[TimeWindow]:
     return out
 
 
+#: The grains of the tenant's worker drivers.
+_WORKER_PLAN = Plan((RUN_DAILY,))
+
+
 class _Roles:
     """The current window and the baseline windows, each cut for one plan of grains."""
 
-    def __init__(self, current: TimeWindow, baseline: Sequence[TimeWindow], kind: EntityType):
-        chosen = ENTITY_PLANS[kind]
+    def __init__(self, current: TimeWindow, baseline: Sequence[TimeWindow], chosen: Plan):
         self.levels = chosen.levels
         self.current = cut(current.start, current.end, chosen)
         pieces = [cut(w.start, w.end, chosen) for w in baseline]
@@ -137,15 +140,19 @@ def _rollup(tenant_id: str, grain: Grain, part: str, keys: tuple[str, ...], curr
     def shown(name: str) -> ColumnElement[Any]:
         if name not in keys:
             return _nothing(Boolean if name == "is_retry" else String)
+        if name == "worker":  # the run's worker, labelled as the raw rows' (no run: unknown)
+            return func.coalesce(worker_of(t.worker_run_id, t.tenant_id),
+                                 literal(Dimension.WORKER.null_label))
         if name in ("feature_tag", "user_id"):
             return func.nullif(t[name], literal_column("''"))
         return t[name]
 
+    columns = {name: shown(name) for name in _COLUMNS[3:8]}
     return (select(literal(EntityType.TENANT.value).label("entity_type"),
                    literal(tenant_id).label("entity_id"), literal(part).label("part"),
-                   *(shown(name).label(name) for name in _COLUMNS[3:8]), *sums)
+                   *(v.label(name) for name, v in columns.items()), *sums)
             .where(t.tenant_id == tenant_id, inside)
-            .group_by(*(t[k] for k in keys)))
+            .group_by(*(columns[k] for k in keys)))
 
 
 _RAW_KEYS: dict[str, ColumnElement[Any]] = {
@@ -167,28 +174,23 @@ def _entity_parts(tenant_id: str, kind: EntityType, ids: set[str], current: Time
 
 def _tenant_parts(tenant_id: str, current: TimeWindow,
                   baseline: Sequence[TimeWindow]) -> list[Select[Any]]:
-    """The tenant: the model grain, the user grain, their raw edges and the worker rows."""
+    """The tenant: the model, user and run grains and their raw edges."""
     parts: list[Select[Any]] = []
-    mix, users = (_Roles(current, baseline, EntityType.TENANT),
-                  _Roles(current, baseline, EntityType.USER))
     mix_keys = ("model", "feature_tag", "is_retry")
-    for roles, part, keys in ((mix, "mix", mix_keys), (users, "user", ("user_id",))):
+    kinds = ((ENTITY_PLANS[EntityType.TENANT], "mix", mix_keys),
+             (ENTITY_PLANS[EntityType.USER], "user", ("user_id",)),
+             (_WORKER_PLAN, "worker", ("worker",)))
+    scope = [cr.tenant_id == tenant_id]
+    for chosen, part, keys in kinds:
+        roles = _Roles(current, baseline, chosen)
         for grain in roles.levels:
             cur, base = roles.current.ranges(grain), roles.baseline.ranges(grain)
             if cur or base:
                 parts.append(_rollup(tenant_id, grain, part, keys, cur, base))
-    scope = [cr.tenant_id == tenant_id]
-    tenant = literal(tenant_id)
-    for roles, part, names in ((mix, "mix", mix_keys), (users, "user", ("user_id",))):
         if roles.current.raw or roles.baseline.raw:
-            parts.append(_raw(EntityType.TENANT, tenant, part,
-                              {n: _RAW_KEYS[n] for n in names}, roles.current.raw,
+            parts.append(_raw(EntityType.TENANT, literal(tenant_id), part,
+                              {n: _RAW_KEYS[n] for n in keys}, roles.current.raw,
                               roles.baseline.raw, scope))
-    windows = [(current.start, current.end)] if current.start < current.end else []
-    base = [(w.start, w.end) for w in baseline]
-    if windows or base:
-        parts.append(_raw(EntityType.TENANT, tenant, "worker", {"worker": _RAW_KEYS["worker"]},
-                          windows, base, [*scope, cr.worker_run_id.is_not(None)]))
     return parts
 
 
@@ -210,24 +212,16 @@ def _add(found: dict[Key, list[int]], key: Key, amounts: Sequence[int]) -> None:
         sums[i] += amount
 
 
-def _split_up(rows: Sequence[Any], tenant_id: str) -> dict[Key, list[int]]:
+def _split_up(rows: Sequence[Any]) -> dict[Key, list[int]]:
     """(entity type, entity id, dimension, value) -> [current calls, current micro-cents,
     baseline calls, baseline micro-cents]."""
     found: dict[Key, list[int]] = {}
-    unknown = [0, 0, 0, 0]  # the tenant's records without a worker: its total minus the rest
     for r in rows:
         amounts = (int(r.cur_n or 0), joined(r.cur_hi, r.cur_lo), int(r.base_n or 0),
                    joined(r.base_hi, r.base_lo))
         for dimension in _PARTS[r.part]:
             _add(found, (r.entity_type, r.entity_id, dimension.value, _value(dimension, r)),
                  amounts)
-        if r.entity_type == EntityType.TENANT.value and r.part in ("mix", "worker"):
-            # every record in the windows is in one "mix" row; "worker" rows are labelled
-            sign = 1 if r.part == "mix" else -1
-            unknown = [u + sign * a for u, a in zip(unknown, amounts, strict=True)]
-    if any(unknown):
-        _add(found, (EntityType.TENANT.value, tenant_id, D.WORKER.value,
-                     Dimension.WORKER.null_label), unknown)
     return found
 
 
@@ -254,7 +248,7 @@ class SqlCostDriver:
         rows = (await self._conn.execute(union_all(*parts))).all()
         splits = [SpendSplit(entity_type=t, entity_id=e, dimension=DriverDimension(d), value=v,
                              current_cents=micros_to_cents(cur), baseline_cents=micros_to_cents(b))
-                  for (t, e, d, v), (cur_n, cur, base_n, b) in _split_up(rows, tenant_id).items()
+                  for (t, e, d, v), (cur_n, cur, base_n, b) in _split_up(rows).items()
                   if cur_n or base_n]
         splits.sort(key=lambda s: (s.entity_type, s.entity_id, s.dimension.value, s.value))
         return splits

@@ -27,16 +27,21 @@ _COLUMNS: dict[Dimension, ColumnElement[Any]] = {
 }
 
 
+def worker_of(run_id: ColumnElement[Any], tenant_id: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The worker of the tenant's run ``run_id`` (a correlated lookup in worker_runs; NULL
+    without a run, or before the run is recorded)."""
+    return (select(wr.worker_id)
+            .where(wr.id == run_id, wr.tenant_id == tenant_id)
+            # only the outer row correlates: a worker breakdown filtered by worker also has
+            # this subquery in its FROM's filter, which must not correlate worker_runs away
+            .correlate_except(worker_runs)
+            .scalar_subquery())
+
+
 def _label(dimension: Dimension) -> ColumnElement[Any]:
     """The dimension's value of a cost_records row as a breakdown labels it (nulls named)."""
     if dimension is Dimension.WORKER:
-        column: ColumnElement[Any] = (
-            select(wr.worker_id)
-            .where(wr.id == cr.worker_run_id, wr.tenant_id == cr.tenant_id)
-            # only cost_records is the outer row: a worker breakdown filtered by worker also
-            # has this subquery in its FROM's filter, which must not correlate worker_runs away
-            .correlate_except(worker_runs)
-            .scalar_subquery())
+        column = worker_of(cr.worker_run_id, cr.tenant_id)
     else:
         column = _COLUMNS[dimension]
     return func.coalesce(column, literal(dimension.null_label))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import cast, literal, null, select
+from sqlalchemy import String, cast, literal, null, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
 from costsight.adapters.sql.bucket_width import Width
@@ -21,8 +22,8 @@ from costsight.adapters.sql.tables import cost_records
 cr = cost_records.c
 
 #: The key columns of a spend row, in their order (``rollup_source``'s pieces share it).
-SPEND_KEYS = ("model", "feature_tag", "user_id", "workflow_id", "skill_id", "cost_source",
-              "is_retry")
+SPEND_KEYS = ("model", "feature_tag", "user_id", "workflow_id", "skill_id", "worker_id",
+              "cost_source", "is_retry")
 
 
 def raw_day_pieces(tenant_id: str, ranges: list[tuple[datetime, datetime]],
@@ -33,7 +34,7 @@ def raw_day_pieces(tenant_id: str, ranges: list[tuple[datetime, datetime]],
     key and day instead of one per call (an as-of day's calls of every user are tens of
     thousands of rows). One SELECT per piece of a day, so the key is a plain column whose
     distinct values the planner knows (it then hashes instead of sorting every call)."""
-    keys = [cr[k] if k in keyed else cast(null(), cr[k].type) for k in SPEND_KEYS]
+    keys = [_key(k, keyed) for k in SPEND_KEYS]
     # the sums of the user grain, by the writers' own aggregates
     sums = [sum_of(cr, name).label(name) for name in SUMS + SPLIT_SUMS]
     out = []
@@ -48,3 +49,14 @@ def raw_day_pieces(tenant_id: str, ranges: list[tuple[datetime, datetime]],
                        .group_by(*(cr[k] for k in keyed)))
             a = piece_end
     return out
+
+
+def _key(name: str, keyed: tuple[str, ...]) -> ColumnElement[Any]:
+    """Spend-row key ``name`` of a raw row summed by the ``keyed`` columns (NULL if unkeyed).
+    Runs are refused: a run's worker is looked up per row, never summed per day here (the
+    detection reads that sum raw days keep no worker)."""
+    if "worker_run_id" in keyed:
+        raise ValueError("raw rows summed per day do not read workers")
+    if name == "worker_id":
+        return cast(null(), String)
+    return cr[name] if name in keyed else cast(null(), cr[name].type)

@@ -7,17 +7,18 @@ edge (days of users; hours), and what is left after that (raw ``cost_records`` r
 as-of instant in the middle of an hour or of a workflow's day). The pieces are one
 ``UNION ALL`` with the same columns, so every read aggregates them alike:
 
-    ts, model, feature_tag, user_id, workflow_id, skill_id, cost_source, is_retry,
+    ts, model, feature_tag, user_id, workflow_id, skill_id, worker_id, cost_source, is_retry,
     calls, cost_hi, cost_lo, input_tokens, output_tokens, retry_calls, unpriced_calls,
     unpriced_tokens
 
 A raw row reads as one call with its cost split like the rollups (high and low 32 bits; see
-``money``). The user, workflow and skill grains key neither retry nor cost source
-(``is_retry`` and ``cost_source`` read NULL there; their retried and unpriced calls are sums):
-reads aggregate the three last columns, never the keys, for those counts. A read whose
-dimensions or filters no grain keeps (worker, two of user / workflow / skill, one of them with
-a model, a feature, a retry or cost-source filter) gets ``None`` from ``plan`` and reads raw
-rows only.
+``money``). ``worker_id`` is looked up in worker_runs from the run of a raw row or of a run
+grain's row (a run may be recorded after its calls, so no grain keeps workers). The user,
+workflow, skill and run grains key neither retry nor cost source (``is_retry`` and
+``cost_source`` read NULL there; their retried and unpriced calls are sums): reads aggregate
+the three last columns, never the keys, for those counts. A read whose dimensions or filters no
+grain keeps (two of user / workflow / skill / worker, one of them with a model, a feature, a
+retry or cost-source filter) gets ``None`` from ``plan`` and reads raw rows only.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from costsight.adapters.sql.raw_day_pieces import raw_day_pieces
 from costsight.adapters.sql.rollup_writes import (
     DAILY,
     HOURLY,
+    RUN_DAILY,
     SKILL_DAILY,
     USER_DAILY,
     USER_MONTHLY,
@@ -63,7 +65,7 @@ INSTANT = timedelta(microseconds=1)
 #: The grains of a read keyed by one entity column alone (without a retry or cost-source split).
 _ENTITY_LEVELS: dict[str, tuple[Grain, ...]] = {
     "user_id": (USER_MONTHLY, USER_DAILY), "workflow_id": (WORKFLOW_DAILY,),
-    "skill_id": (SKILL_DAILY,)}
+    "skill_id": (SKILL_DAILY,), "worker_id": (RUN_DAILY,)}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Rollup tables: exact sums of cost records per tenant, time bucket and key, kept at write time.
 
-Six grains, chosen by what the reads group and filter by (ARCHITECTURE.md, "Rollups"):
+Seven grains, chosen by what the reads group and filter by (ARCHITECTURE.md, "Rollups"):
 
 - ``cost_rollup_hourly`` and ``cost_rollup_daily``: (tenant, bucket, model, feature_tag, is_retry,
   cost_source): statistics, series, breakdowns and detection of the tenant and its features;
@@ -11,10 +11,13 @@ Six grains, chosen by what the reads group and filter by (ARCHITECTURE.md, "Roll
   (a user-month is one row where a user-day grain holds up to 31);
 - ``cost_rollup_workflow_daily`` and ``cost_rollup_skill_daily``: (tenant, day, workflow_id) and
   (tenant, day, skill_id), shaped like the user-day grain: breakdowns and dimension values of
-  workflows and skills.
+  workflows and skills;
+- ``cost_rollup_run_daily``: (tenant, day, worker_run_id), shaped alike: breakdowns and filters
+  of workers. A run's worker is looked up in ``worker_runs`` when a read labels the rows (a
+  run may be recorded after its calls), so the grain keys the run, not the worker.
 
-A record without a feature tag or user is keyed ``''`` (never a valid tag or user id, both have
-``min_length=1``) because a NULL in a unique key would never conflict. Cost is kept as the sums
+A record without a feature tag, user, workflow, skill or run is keyed ``''`` (never a valid tag or user id, both have
+``min_length=1``; likewise the other ids) because a NULL in a unique key would never conflict. Cost is kept as the sums
 of its high and low 32-bit halves, so no sum can overflow BIGINT on either dialect and reads
 recombine it exactly in Python.
 """
@@ -67,6 +70,8 @@ cost_rollup_user_daily = _entity_rollup("cost_rollup_user_daily", "user_id")
 cost_rollup_user_monthly = _entity_rollup("cost_rollup_user_monthly", "user_id")
 cost_rollup_workflow_daily = _entity_rollup("cost_rollup_workflow_daily", "workflow_id")
 cost_rollup_skill_daily = _entity_rollup("cost_rollup_skill_daily", "skill_id")
+cost_rollup_run_daily = _entity_rollup("cost_rollup_run_daily", "worker_run_id")
 
 ROLLUP_TABLES = (cost_rollup_hourly, cost_rollup_daily, cost_rollup_user_daily,
-                 cost_rollup_user_monthly, cost_rollup_workflow_daily, cost_rollup_skill_daily)
+                 cost_rollup_user_monthly, cost_rollup_workflow_daily, cost_rollup_skill_daily,
+                 cost_rollup_run_daily)

@@ -27,6 +27,7 @@ from costsight.adapters.sql.rollup_tables import (
     SUMS,
     cost_rollup_daily,
     cost_rollup_hourly,
+    cost_rollup_run_daily,
     cost_rollup_skill_daily,
     cost_rollup_user_daily,
     cost_rollup_user_monthly,
@@ -51,7 +52,7 @@ def low_half(value: ColumnElement[Any]) -> ColumnElement[Any]:
 NONE_KEY: ColumnClause[str] = literal_column("''")
 #: The cost_records columns a rollup source must offer.
 SOURCE_COLUMNS = ("tenant_id", "created_at", "model", "feature_tag", "user_id", "workflow_id",
-                  "skill_id", "is_retry", "cost_source", "cost_micros", "input_tokens",
+                  "skill_id", "worker_run_id", "is_retry", "cost_source", "cost_micros", "input_tokens",
                   "output_tokens")
 
 
@@ -86,10 +87,11 @@ USER_MONTHLY = Grain(cost_rollup_user_monthly, Width.MONTH, ("user_id",), SUMS +
 WORKFLOW_DAILY = Grain(cost_rollup_workflow_daily, Width.DAY, ("workflow_id",),
                        SUMS + SPLIT_SUMS)
 SKILL_DAILY = Grain(cost_rollup_skill_daily, Width.DAY, ("skill_id",), SUMS + SPLIT_SUMS)
+RUN_DAILY = Grain(cost_rollup_run_daily, Width.DAY, ("worker_run_id",), SUMS + SPLIT_SUMS)
 #: Every grain, each after the grain it may be summed up from.
-GRAINS = (HOURLY, DAILY, USER_DAILY, USER_MONTHLY, WORKFLOW_DAILY, SKILL_DAILY)
+GRAINS = (HOURLY, DAILY, USER_DAILY, USER_MONTHLY, WORKFLOW_DAILY, SKILL_DAILY, RUN_DAILY)
 #: Key columns that may be NULL on a record (stored as NONE_KEY in a rollup).
-NULLABLE = frozenset({"feature_tag", "user_id", "workflow_id", "skill_id"})
+NULLABLE = frozenset({"feature_tag", "user_id", "workflow_id", "skill_id", "worker_run_id"})
 
 
 def source_columns(table: FromClause) -> list[ColumnElement[Any]]:

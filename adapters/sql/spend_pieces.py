@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
-from costsight.adapters.sql.cost_filters import cost_filter_clauses
+from costsight.adapters.sql.cost_filters import cost_filter_clauses, worker_of
 from costsight.adapters.sql.raw_day_pieces import SPEND_KEYS
 from costsight.adapters.sql.rollup_writes import Grain, high_half, low_half
 from costsight.adapters.sql.tables import cost_records
@@ -38,9 +38,10 @@ cr = cost_records.c
 #: Dimension -> the column a grain keys it by (the others exist on raw rows only).
 KEYED = {Dimension.MODEL: "model", Dimension.FEATURE: "feature_tag",
          Dimension.USER: "user_id", Dimension.WORKFLOW: "workflow_id",
-         Dimension.SKILL: "skill_id", Dimension.COST_SOURCE: "cost_source"}
+         Dimension.SKILL: "skill_id", Dimension.WORKER: "worker_id",
+         Dimension.COST_SOURCE: "cost_source"}
 #: The text keys of a spend row (then cost_source and is_retry).
-TEXT_KEYS = SPEND_KEYS[:5]
+TEXT_KEYS = SPEND_KEYS[:6]
 
 #: A piece's ranges as a statement compares them: datetimes, or named bind parameters.
 Bounds = Sequence[tuple[Any, Any]]
@@ -52,6 +53,8 @@ def rollup_piece(grain: Grain, tenant_id: Any, ranges: Bounds | None,
     t = grain.table.c
 
     def key(name: str) -> ColumnElement[Any]:
+        if name == "worker_id" and "worker_run_id" in grain.dims:
+            return worker_of(t.worker_run_id, t.tenant_id)  # no run '' names no worker
         if name not in grain.dims:
             return cast(null(), String)
         return t[name] if name == "model" else func.nullif(t[name], literal_column("''"))
@@ -87,7 +90,9 @@ def raw_piece(tenant_id: Any, ranges: Bounds, filters: CostFilter | None) -> Sel
     """The tenant's raw rows in ``ranges`` that pass ``filters``, one call each."""
     unpriced = cr.cost_source == "unpriced"
     return (select(cr.created_at.label("ts"), cr.model, cr.feature_tag, cr.user_id,
-                   cr.workflow_id, cr.skill_id, cr.cost_source, cr.is_retry,
+                   cr.workflow_id, cr.skill_id,
+                   worker_of(cr.worker_run_id, cr.tenant_id).label("worker_id"),
+                   cr.cost_source, cr.is_retry,
                    literal(1).label("calls"),
                    high_half(cr.cost_micros).label("cost_hi"),
                    low_half(cr.cost_micros).label("cost_lo"),

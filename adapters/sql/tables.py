@@ -67,10 +67,6 @@ cost_records = Table(
     # a few entities reads only their rows in the windows (one index range per window).
     Index("ix_cost_records_tenant_feature_created", "tenant_id", "feature_tag", "created_at"),
     Index("ix_cost_records_tenant_user_created", "tenant_id", "user_id", "created_at"),
-    # Only records with a worker run: the tenant's worker drivers (no rollup keeps workers).
-    Index("ix_cost_records_tenant_worker_created", "tenant_id", "created_at",
-          postgresql_where=text("worker_run_id IS NOT NULL"),
-          sqlite_where=text("worker_run_id IS NOT NULL")),
     # Only unpriced rows (rare): the anomaly reads find days with unpriced calls cheaply.
     Index("ix_cost_records_unpriced", "tenant_id", "created_at",
           postgresql_where=text("cost_source = 'unpriced'"),

@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 from costsight.adapters.memory.storage import MemoryStorage
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.core.domain.anomalies import EntityType
-from costsight.core.domain.costs import BudgetType, CostChange, CostSource, NewCostRecord
+from costsight.core.domain.costs import BudgetType, CostChange, CostSource, NewCostRecord, WorkerRun
 from costsight.core.domain.statistics import CostFilter, Dimension, Resolution, TimeWindow
 from costsight.core.money import MAX_CENTS
 from costsight.core.ports import Storage, UnitOfWork
-from costsight.testing.contract.builders import budget, feature_tag
+from costsight.testing.contract.builders import budget, completed_run, feature_tag
 from tests.backends import SQL_BACKENDS
 
 #: Three days before a month boundary: most instants fall in the 4 days around it, the others
@@ -36,6 +36,10 @@ from tests.backends import SQL_BACKENDS
 DAY0 = datetime(2026, 2, 26, tzinfo=UTC)
 NEAR_MINUTES, FAR_MINUTES = 4 * 24 * 60, 70 * 24 * 60
 _tenants = itertools.count()
+#: Worker runs of the records: two of worker w1 and one of w2 recorded before the calls, one of
+#: w2 recorded after them, one never recorded (its calls read as worker "unknown").
+RUNS_BEFORE, RUNS_AFTER = {0: "w1", 1: "w1", 2: "w2"}, {3: "w2"}
+RUNS = (0, 1, 2, 3, 4)
 #: A cost whose micro-cents need more than 32 bits many times over (sums of up to 140 of them
 #: stay within the domain's MAX_CENTS, which bounds every answer).
 HUGE = (MAX_CENTS / 1000).quantize(Decimal("0.000001"))
@@ -60,6 +64,7 @@ records = st.lists(st.fixed_dictionaries({
     "user_id": st.sampled_from([None, "u1", "u2", "u3"]),
     "workflow_id": st.sampled_from([None, "wf-a", "wf-b"]),
     "skill_id": st.sampled_from([None, "sk-a", "sk-b", "sk-c"]),
+    "run": st.sampled_from([None, *RUNS]),
     "is_retry": st.booleans(),
     "cost": st.one_of(st.none(), st.integers(0, 10**9).map(lambda m: Decimal(m) / 10**6),
                       st.just(HUGE)),
@@ -72,6 +77,7 @@ def _record(tenant: str, r: dict[str, Any]) -> NewCostRecord:
     fields: dict[str, Any] = {
         "tenant_id": tenant, "model": r["model"], "feature_tag": r["feature_tag"],
         "user_id": r["user_id"], "workflow_id": r["workflow_id"], "skill_id": r["skill_id"],
+        "worker_run_id": None if r["run"] is None else _run_id(tenant, r["run"]),
         "is_retry": r["is_retry"], "created_at": r["at"],
         "input_tokens": r["tokens"][0], "output_tokens": r["tokens"][1],
         "request_id": None if r["request"] is None else f"req-{r['request']}"}
@@ -89,10 +95,24 @@ async def _write(storage: Storage, tenant: str, batches: list[list[NewCostRecord
             await uow.costs.upsert_budget(budget(kind, entity, tenant_id=tenant,
                                                  daily_limit_cents=Decimal(1)))
         await uow.commit()
+        await uow.costs.upsert_worker_runs(_runs(tenant, RUNS_BEFORE))
+        await uow.commit()
     for batch in batches:
         async with storage.unit_of_work() as uow:
             await uow.costs.record_costs(batch)
             await uow.commit()
+    async with storage.unit_of_work() as uow:  # runs may be recorded after their calls
+        await uow.costs.upsert_worker_runs(_runs(tenant, RUNS_AFTER))
+        await uow.commit()
+
+
+def _run_id(tenant: str, run: int) -> str:
+    return f"{tenant}-run-{run}"
+
+
+def _runs(tenant: str, workers: dict[int, str]) -> list[WorkerRun]:
+    return [completed_run(0, id=_run_id(tenant, run), tenant_id=tenant, worker_id=worker,
+                          created_at=DAY0) for run, worker in workers.items()]
 
 
 def _batches(recs: list[NewCostRecord], sizes: list[int]) -> list[list[NewCostRecord]]:
@@ -109,9 +129,11 @@ FILTERS = [None, CostFilter(model="gpt-4o"), CostFilter(feature="chat.reply"),
            CostFilter(feature="untagged"), CostFilter(user="u1"), CostFilter(user="unknown"),
            CostFilter(workflow="none"), CostFilter(workflow="wf-a"), CostFilter(skill="unknown"),
            CostFilter(workflow="wf-b", skill="sk-a"), CostFilter(retry=True),
+           CostFilter(worker="w1"), CostFilter(worker="unknown"),
+           CostFilter(worker="w2", user="u1"),
            CostFilter(model="claude-3-5-haiku", feature="unclassified", retry=False)]
 DIMENSIONS = [Dimension.MODEL, Dimension.FEATURE, Dimension.USER, Dimension.COST_SOURCE,
-              Dimension.WORKFLOW, Dimension.SKILL]
+              Dimension.WORKFLOW, Dimension.SKILL, Dimension.WORKER]
 
 
 def _reads(tenant: str, start: datetime, end: datetime,
@@ -125,7 +147,7 @@ def _reads(tenant: str, start: datetime, end: datetime,
             reads.append(lambda u, f=f, res=res: u.analytics.cost_metrics(tenant, w, res, f))
             reads.append(lambda u, f=f, res=res: u.analytics.cost_spend(tenant, w, res, f))
             for dims in ((Dimension.MODEL, Dimension.FEATURE), (Dimension.USER,),
-                         (Dimension.WORKFLOW,), (Dimension.SKILL,)):
+                         (Dimension.WORKFLOW,), (Dimension.SKILL,), (Dimension.WORKER,)):
                 reads.append(lambda u, f=f, res=res, dims=dims: u.analytics.spend_overview(
                     tenant, w, res, dims, f))
         for dim in DIMENSIONS:

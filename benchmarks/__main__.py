@@ -32,9 +32,10 @@ from benchmarks.plans import FULL, PLANS, Plan
 from benchmarks.report import render_explain, render_summary
 from benchmarks.stats import StatsBench
 from benchmarks.stats_density import stats_density
+from benchmarks.worker_breakdown import worker_breakdown
 from benchmarks.workload import build_workload
 
-NAMES = ("ingest_postgres", "ingest_postgres_ordered", "stats_postgres", "stats_density", "ingest_parallel", "ingest_sqlite",
+NAMES = ("ingest_postgres", "ingest_postgres_ordered", "stats_postgres", "stats_density", "worker_breakdown", "ingest_parallel", "ingest_sqlite",
          "detect_scaling", "mcp_overhead", "ingest_memory", "otlp_receiver", "cli_ingest_postgres")
 
 
@@ -84,6 +85,8 @@ async def run(plan: Plan, chosen: tuple[str, ...], seed: int) -> dict[str, Any]:
             workload, list(plan.ordered_checkpoints), plan.batch_size),
         "stats_density": lambda: stats_density(
             seed, plan.density_calls, plan.density_repeats, plan.batch_size),
+        "worker_breakdown": lambda: worker_breakdown(
+            seed, plan.worker_calls, plan.stats_repeats, plan.batch_size),
         "ingest_parallel": lambda: ingest_parallel(
             workload, plan.parallel_rows, plan.batch_size, plan.parallel_repeats),
         "ingest_sqlite": lambda: ingest_sqlite(

@@ -36,6 +36,8 @@ class Plan:
     batch_size: int = DEFAULT_BATCH_SIZE
     #: ingest_postgres_ordered: row totals of the arrival-ordered race (held sorted in memory)
     ordered_checkpoints: tuple[int, ...] = (100_000, 200_000)
+    #: worker_breakdown: calls of the one tenant in the 30-day window
+    worker_calls: int = 200_000
     #: lines of the end-to-end ``costsight ingest`` vs ``psql \\copy`` run, best of repeats
     cli_lines: int = 100_000
     cli_repeats: int = 2
@@ -48,7 +50,8 @@ FULL = Plan("full", postgres_checkpoints=(100_000, 1_000_000, 10_000_000),
             detect_calls_per_day=50,
             mcp_rows=100_000, mcp_calls=300, memory_lines=1_000_000, otlp_spans=204_800,
             cli_lines=1_000_000, cli_repeats=3, density_calls=400_000, density_repeats=5,
-            parallel_rows=500_000, parallel_repeats=3, ordered_checkpoints=(100_000, 1_000_000))
+            parallel_rows=500_000, parallel_repeats=3, ordered_checkpoints=(100_000, 1_000_000),
+            worker_calls=1_000_000)
 QUICK = Plan("quick", postgres_checkpoints=(100_000, 200_000), postgres_headline=200_000,
              sqlite_checkpoints=(100_000, 200_000), stats_repeats=3,
              detect_sizes=(10, 100, 1_000), detect_repeats=3, detect_baseline_max=1_000,
@@ -62,5 +65,5 @@ TINY = Plan("tiny", postgres_checkpoints=(1_000, 2_000), postgres_headline=2_000
             mcp_rows=1_000, mcp_calls=4, memory_lines=1_000, otlp_spans=1_024,
             batch_size=500, cli_lines=1_000, cli_repeats=1, density_calls=1_000,
             density_repeats=1, parallel_rows=2_000, parallel_repeats=1,
-            ordered_checkpoints=(1_000, 2_000))
+            ordered_checkpoints=(1_000, 2_000), worker_calls=2_000)
 PLANS = {p.name: p for p in (FULL, QUICK, TINY)}

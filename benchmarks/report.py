@@ -57,6 +57,13 @@ def _stats(r: dict[str, Any]) -> list[str]:
     return out + [""]
 
 
+def _workers(r: dict[str, Any]) -> list[str]:
+    return [f"### worker_breakdown: 30-day spend by worker over {r['calls']:,} calls "
+            f"({r['runs_recorded']:,} runs recorded, {r['workers']} workers) - "
+            f"ratio_vs_raw_sql = **{r['ratio_vs_raw_sql']}** (report)", "",
+            *_table(["costsight ms", "raw SQL ms"], [[r["ours_ms"], r["raw_sql_ms"]]]), ""]
+
+
 def _density(r: dict[str, Any]) -> list[str]:
     out = [f"### stats_density: the same {r['window_days']}-day statistics at "
            f"{r['calls_before']:,} and {r['calls_after']:,} calls - ratio = **{r['ratio']}** "
@@ -155,6 +162,8 @@ def render_summary(results: dict[str, Any]) -> str:
         out += _stats(results["stats_postgres"])
     if "stats_density" in results:
         out += _density(results["stats_density"])
+    if "worker_breakdown" in results:
+        out += _workers(results["worker_breakdown"])
     if "ingest_parallel" in results:
         out += _parallel(results["ingest_parallel"])
     if "ingest_sqlite" in results:

@@ -77,6 +77,10 @@ def test_tiny_run_reports_every_benchmark() -> None:
     assert density["before"]["calls"] == 1_000 and density["after"]["calls"] == 10_000
     assert density["ratio"] > 0 and density["raw_sql_ratio"] > 0
 
+    workers = out["worker_breakdown"]  # the benchmark itself checks the answers are equal
+    assert workers["calls"] > 0 and workers["workers"] == 41  # 40 workers and "unknown"
+    assert workers["ratio_vs_raw_sql"] > 0
+
     parallel = out["ingest_parallel"]
     assert parallel["rows_per_tenant"] == 2_000 and parallel["ratio"] > 0
     for mode in ("sequential", "concurrent"):
@@ -113,8 +117,9 @@ def test_tiny_run_reports_every_benchmark() -> None:
               "detect_scaling.round_trips_constant", "ingest_memory.peak_rss_mb",
               "otlp_receiver.ratio_vs_port", "cli_ingest_postgres.ratio_vs_psql_copy"}
     assert set(out["goals_met"]) == judged
-    reported = {"ingest_parallel.ratio", *(f"ingest_postgres_ordered.{key}" for key in (
-        "ratio_vs_copy", "ratio_vs_copy_bare", "segment_ratio"))}
+    reported = {"ingest_parallel.ratio", "worker_breakdown.ratio_vs_raw_sql",
+                *(f"ingest_postgres_ordered.{key}" for key in (
+                    "ratio_vs_copy", "ratio_vs_copy_bare", "segment_ratio"))}
     assert set(out["keys"]) == judged | reported
     assert all(out["keys"][key]["met"] is None for key in reported)
     assert out["keys"]["stats_postgres.ratio_vs_raw_sql"]["goal"] == "<= 0.1"

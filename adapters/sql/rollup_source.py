@@ -163,8 +163,8 @@ class Spend:
     keyed: tuple[str, ...] = ()
 
     @property
-    def shape(self) -> tuple[tuple[tuple[str, int], ...], int]:
-        return tuple((g.name, len(r)) for g, r in self.pieces), len(self.raw)
+    def shape(self) -> tuple[tuple[tuple[str, int], ...], int, tuple[str, ...]]:
+        return tuple((g.name, len(r)) for g, r in self.pieces), len(self.raw), self.keyed
 
     def _all(self) -> list[Ranges]:
         return [*(r for _, r in self.pieces), self.raw]
@@ -241,7 +241,8 @@ def bound_select(spend: Spend, filters: CostFilter | None = None, *, named: bool
     if days:
         pieces += raw_day_pieces(spend.tenant_id, days, spend.keyed)
     elif spend.raw:
-        pieces.append(raw_piece(tenant, ranges[-1], filters))
+        pieces.append(raw_piece(tenant, ranges[-1], filters,
+                                workers="worker_run_id" in spend.keyed))
     first, *others = pieces
     return first.union_all(*others) if others else first
 

@@ -86,12 +86,15 @@ def rollup_piece(grain: Grain, tenant_id: Any, ranges: Bounds | None,
     return stmt
 
 
-def raw_piece(tenant_id: Any, ranges: Bounds, filters: CostFilter | None) -> Select[Any]:
-    """The tenant's raw rows in ``ranges`` that pass ``filters``, one call each."""
+def raw_piece(tenant_id: Any, ranges: Bounds, filters: CostFilter | None, *,
+              workers: bool = False) -> Select[Any]:
+    """The tenant's raw rows in ``ranges`` that pass ``filters``, one call each; ``workers``:
+    each row's worker looked up (otherwise ``worker_id`` reads NULL: one lookup per raw row
+    only for the reads that label workers)."""
     unpriced = cr.cost_source == "unpriced"
+    worker = worker_of(cr.worker_run_id, cr.tenant_id) if workers else cast(null(), String)
     return (select(cr.created_at.label("ts"), cr.model, cr.feature_tag, cr.user_id,
-                   cr.workflow_id, cr.skill_id,
-                   worker_of(cr.worker_run_id, cr.tenant_id).label("worker_id"),
+                   cr.workflow_id, cr.skill_id, worker.label("worker_id"),
                    cr.cost_source, cr.is_retry,
                    literal(1).label("calls"),
                    high_half(cr.cost_micros).label("cost_hi"),

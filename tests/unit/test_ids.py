@@ -95,8 +95,10 @@ def test_more_than_65536_ids_in_one_millisecond_carry_into_the_next(
 def test_a_million_ids_are_distinct() -> None:
     made = new_ids(COST_RECORD, 1_000_000)
     assert len(set(made)) == 1_000_000
-    # The random tails alone (what keeps processes apart) are distinct too.
-    assert len({value[-12:] for value in made}) == 1_000_000
+    # The random tails alone (what keeps processes apart) look random: 48 bits each, so a
+    # million of them repeat one about 0.2 % of the time (n^2 / 2^49: it happened in CI) and
+    # four or more with a probability near 1e-12. A tail from too few bits would repeat often.
+    assert 1_000_000 - len({value[-12:] for value in made}) <= 3
 
 
 def _made_in_child(n: int) -> list[str]:

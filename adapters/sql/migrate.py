@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from costsight.adapters.sql.engine import backend_of, create_engine
 from costsight.adapters.sql.partitions import ensure_partitions_sync
-from costsight.adapters.sql.schema_check import HEAD_REVISION
 from costsight.core.errors import SchemaOutOfDate, ValidationError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -30,10 +29,14 @@ def alembic_config() -> Config:
     return config
 
 
-def script_head() -> str | None:
-    """The head of the revision scripts (``schema_check.HEAD_REVISION`` must equal it)."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def _head() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package ships its revisions
+        raise RuntimeError(f"no Alembic revisions found in {MIGRATIONS_DIR}")
+    return head
 
+
+HEAD_REVISION = _head()
 
 
 def _upgrade_sync(connection: Connection) -> None:
@@ -82,8 +85,6 @@ async def current_revision(url: str) -> str | None:
 async def ensure_schema(engine: AsyncEngine, url: str, *, create_schema: bool,
                         read_only: bool) -> None:
     """Refuse a database whose schema is not at head; migrate an empty embedded SQLite one.
-    (``SqlStorage.open`` calls ``schema_check.ensure_schema``, which comes here unless the
-    database is at head.)
 
     An empty SQLite database is migrated when ``create_schema`` (and not ``read_only``);
     anything else that is not at head raises ``SchemaOutOfDate`` naming ``costsight migrate``.

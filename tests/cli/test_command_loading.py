@@ -18,7 +18,9 @@ from tests.cli.conftest import COSTSIGHT, run_subprocess
 NOT_FOR_INGEST = ("uvicorn", "starlette", "mcp", "alembic", "costsight.core.engines",
                   "costsight.core.plugins", "costsight.plugins", "costsight.receiver",
                   "costsight.mcp_server", "costsight.core.application",
-                  "costsight.core.services.anomaly_cycle", "costsight.cli.alerts_cmd")
+                  "costsight.core.services.anomaly_cycle", "costsight.cli.alerts_cmd",
+                  # the default prices: looked up only for a record without its cost
+                  "genai_prices", "httpx", "httpx2")
 
 _RUN_AND_LIST_MODULES = """
 import json, sys

@@ -15,12 +15,17 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from importlib.metadata import version
-
-from genai_prices import data_snapshot, types
+from typing import TYPE_CHECKING
 
 from costsight.core.domain.prices import ModelPrice, Rate, Tier, normalise_name
 from costsight.core.pricing.book import Defaults
 from costsight.core.timeutil import MIN_INSTANT
+
+# genai-prices itself (and httpx, which it imports) is imported by the first lookup, not by
+# every command that opens a storage: about 0.1 s of start-up, and most ingests carry their
+# costs and never look a default price up.
+if TYPE_CHECKING:
+    from genai_prices import types
 
 PREFIX = "genai-prices:"
 GENAI_PRICES_VERSION = version("genai-prices")
@@ -45,6 +50,8 @@ def _rates(price: types.ModelPrice) -> dict[str, Rate]:
 
 @lru_cache(maxsize=4096)
 def _find(provider: str | None, model: str) -> tuple[types.Provider, types.ModelInfo] | None:
+    from genai_prices import data_snapshot
+
     snapshot = data_snapshot.get_snapshot()
     attempts = [provider, None] if provider else [None]
     for provider_id in attempts:
@@ -57,6 +64,8 @@ def _find(provider: str | None, model: str) -> tuple[types.Provider, types.Model
 
 def provider_id(provider: str | None) -> str | None:
     """genai-prices' id of a provider name (``aws.bedrock`` -> ``aws``), if it knows it."""
+    from genai_prices import data_snapshot
+
     if not provider:
         return None
     found = data_snapshot.find_provider_by_id(data_snapshot.get_snapshot().providers, provider)
@@ -83,6 +92,8 @@ def _entry(provider: types.Provider, model: types.ModelInfo, index: int | None,
 
 
 def _conditional(model: types.ModelInfo, at: datetime) -> tuple[int | None, types.ModelPrice]:
+    from genai_prices import types
+
     if isinstance(model.prices, types.ModelPrice):
         return None, model.prices
     chosen = 0
@@ -95,6 +106,8 @@ def _conditional(model: types.ModelInfo, at: datetime) -> tuple[int | None, type
 
 
 def _start(model: types.ModelInfo, index: int | None) -> datetime:
+    from genai_prices import types
+
     if index is None or isinstance(model.prices, types.ModelPrice):
         return MIN_INSTANT
     constraint = model.prices[index].constraint
@@ -116,6 +129,8 @@ def default_price(provider: str | None, model: str, at: datetime) -> ModelPrice 
 
 @lru_cache(maxsize=4096)
 def _cached_entry(provider_key: str, model_id: str, index: int | None) -> ModelPrice | None:
+    from genai_prices import data_snapshot, types
+
     snapshot = data_snapshot.get_snapshot()
     prov = data_snapshot.find_provider_by_id(snapshot.providers, provider_key)
     info = next((m for m in prov.models if m.id == model_id), None) if prov else None

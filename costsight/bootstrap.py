@@ -14,13 +14,16 @@ Tests and embedding code inject what they need (a storage, a clock, the engines)
 
 from __future__ import annotations
 
-from costsight.core.application import Application
+from typing import TYPE_CHECKING
+
 from costsight.core.errors import ValidationError
-from costsight.core.plugins.facade import Engines
-from costsight.core.plugins.manager import build_plugin_manager
-from costsight.core.ports import Storage
-from costsight.core.timeutil import Clock
 from costsight.settings import Settings
+
+if TYPE_CHECKING:
+    from costsight.core.application import Application
+    from costsight.core.plugins.facade import Engines
+    from costsight.core.ports import Storage
+    from costsight.core.timeutil import Clock
 
 ALLOWED_URLS = "memory://, sqlite+aiosqlite:///PATH, postgresql+asyncpg://USER@HOST:PORT/DB"
 
@@ -64,6 +67,12 @@ async def bootstrap(settings_or_url: Settings | str | None = None, *,
     allow- and block-lists. ``read_only`` and ``create_schema`` are passed to
     :func:`open_storage`.
     """
+    # Imported here: a caller that only opens a storage (``costsight ingest``) starts without
+    # the engines, the plugins and every service.
+    from costsight.core.application import Application
+    from costsight.core.plugins.facade import Engines
+    from costsight.core.plugins.manager import build_plugin_manager
+
     if isinstance(settings_or_url, str):
         _check_url(settings_or_url)
         settings = Settings(database_url=settings_or_url)

@@ -1,4 +1,5 @@
-"""Schema migrations: upgrade to head programmatically, and the schema check of ``open``."""
+"""Schema migrations: upgrade to head programmatically, and the schema check of ``open`` for a
+database that is not at head (``schema_check`` recognises one at head without Alembic)."""
 
 from __future__ import annotations
 

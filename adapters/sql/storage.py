@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from costsight.adapters.sql.dialects import SqlDialect, dialect_for
 from costsight.adapters.sql.engine import backend_of, create_engine
 from costsight.adapters.sql.leader_election import SqlLeaderElection
-from costsight.adapters.sql.migrate import ensure_schema
 from costsight.adapters.sql.partitions import MONTHS_AHEAD, drop_months_before, ensure_partitions
+from costsight.adapters.sql.schema_check import ensure_schema
 from costsight.adapters.sql.tables import ALL_TABLES
 from costsight.adapters.sql.uow import SqlUnitOfWork
 

@@ -8,14 +8,16 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from costsight.bootstrap import bootstrap
-from costsight.core.application import Application
 from costsight.core.timeutil import parse_instant
 from costsight.settings import Settings
+
+if TYPE_CHECKING:
+    from costsight.core.application import Application
+    from costsight.core.ports import Storage
 
 #: Exit statuses: 0 success, 1 the command ran but found input it rejected, 2 an error.
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
@@ -75,8 +77,24 @@ async def application(config: Settings | None = None, *,
                       read_only: bool = False) -> AsyncIterator[Application]:
     """The application from ``COSTSIGHT_*`` settings; an empty embedded SQLite file gets its
     schema on first use, a stale schema is refused with ``costsight migrate``."""
+    from costsight.bootstrap import bootstrap  # the engines and every service: not at start-up
+
     app = await bootstrap(config or settings(), read_only=read_only)
     try:
         yield app
     finally:
         await app.aclose()
+
+
+@asynccontextmanager
+async def storage(config: Settings | None = None) -> AsyncIterator[Storage]:
+    """The storage of the ``COSTSIGHT_*`` settings alone, opened like :func:`application`
+    opens it, for a command that needs one service only (``ingest``): it starts without
+    importing the engines, the plugins and the other services."""
+    from costsight.bootstrap import open_storage
+
+    opened = await open_storage((config or settings()).database_url)
+    try:
+        yield opened
+    finally:
+        await opened.aclose()

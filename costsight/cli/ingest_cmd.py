@@ -8,26 +8,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
-
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from costsight.cli.common import (
     EXIT_OK,
     EXIT_REJECTED,
-    application,
     expected_audit_duplicates,
     print_json,
     stderr_console,
     stdout_console,
+    storage,
 )
 from costsight.cli.rejects import RejectWriter, check_rejects_path
 from costsight.core.errors import ValidationError
 from costsight.core.ingest.lines import SourceIdentity
 from costsight.core.ingest.parser import InputFormat
 from costsight.core.ingest.writer import DEFAULT_BATCH_SIZE
-from costsight.core.services.ingest import IngestReport
+from costsight.core.services.ingest import IngestReport, IngestService
+from costsight.core.timeutil import SystemClock
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -115,7 +116,7 @@ async def run(args: argparse.Namespace) -> int:
     sink = RejectWriter(rejects_path, echo=not (args.json and args.skip_invalid),
                         overwrite=args.overwrite_rejects)
     sink.open()  # before anything is committed: an unwritable place fails here
-    show_bar = stderr_console().is_terminal and not args.json
+    show_bar = not args.json and stderr_console().is_terminal
     try:
         with expected_audit_duplicates():
             report = await _ingest(sources, args, sink, show_bar)
@@ -129,12 +130,23 @@ async def _ingest(sources: list[FileSource], args: argparse.Namespace, sink: Rej
                   show_bar: bool) -> IngestReport:
     options = {"skip_invalid": args.skip_invalid, "fmt": InputFormat(args.format),
                "batch_size": args.batch_size, "on_reject": sink}
-    async with application() as app:
+    # The storage and the ingest service alone (not the whole application: its engines,
+    # plugins and other services cost start-up time and ingest never uses them).
+    async with storage() as opened:
+        service = IngestService(opened, SystemClock())
         if not show_bar:
-            return await app.ingest.ingest(sources, **options)
+            return await service.ingest(sources, **options)
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                       TimeRemainingColumn(), console=stderr_console(), transient=True) as bar:
-            return await app.ingest.ingest(sources, progress=BarProgress(bar), **options)
+            return await service.ingest(sources, progress=BarProgress(bar), **options)
 
 
 def _print(report: IngestReport, args: argparse.Namespace, rejects: Path | None) -> None:
@@ -145,6 +157,8 @@ def _print(report: IngestReport, args: argparse.Namespace, rejects: Path | None)
         return
     out = stdout_console()
     if report.valid_lines and report.written:
+        from rich.table import Table
+
         table = Table(title="Ingested", title_justify="left")
         for column in ("type", "inserted", "updated", "duplicates"):
             table.add_column(column, justify="right" if column != "type" else "left")

@@ -14,46 +14,43 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
 import anyio
 
-from costsight.cli import (
-    alerts_cmd,
-    demo_cmd,
-    detect_cmd,
-    ingest_cmd,
-    migrate_cmd,
-    plugins_cmd,
-    prices_cmd,
-    receive_cmd,
-    reprice_cmd,
-    retention_cmd,
-    rollups_cmd,
-    serve_cmd,
-    worker_cmd,
-)
 from costsight.cli.common import EXIT_ERROR
 from costsight.core.errors import CostsightError
 
-COMMANDS = (migrate_cmd, ingest_cmd, detect_cmd, plugins_cmd, serve_cmd, receive_cmd,
-            worker_cmd, alerts_cmd, prices_cmd, reprice_cmd, rollups_cmd, retention_cmd,
-            demo_cmd)
+#: Every command, in the order ``costsight --help`` lists them; ``costsight.cli.NAME_cmd``
+#: defines each (its ``add_parser``). A run imports only its own command's module: the others
+#: pull in what only they need (uvicorn, the MCP SDK, the engines, alert routes).
+COMMANDS = ("migrate", "ingest", "detect", "plugins", "serve", "receive", "worker", "alerts",
+            "prices", "reprice", "rollups", "retention", "demo")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the command ``only`` alone."""
     parser = argparse.ArgumentParser(
         prog="costsight",
         description="Cost metering, anomalies, predictions and patterns for fleets of LLM "
                     "agents. Configure with COSTSIGHT_* variables (COSTSIGHT_DATABASE_URL, "
                     "default sqlite+aiosqlite:///./costsight.db).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.add_parser(commands)
+    for name in COMMANDS:
+        if only is None or only == name:
+            import_module(f"costsight.cli.{name}_cmd").add_parser(commands)
     return parser
 
 
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command when the first argument names one (the top-level parser has no option
+    but ``-h``); otherwise None: help and usage errors list every command."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command_named(arguments)).parse_args(arguments)
     # stdout carries results (and the MCP protocol under `serve`): logs go to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="costsight: %(levelname)s %(name)s: %(message)s")

@@ -14,6 +14,7 @@ from costsight.adapters.sql.engine import create_engine
 from costsight.adapters.sql.migrate import HEAD_REVISION, current_revision, upgrade
 from costsight.adapters.sql.partitions import is_partition
 from costsight.adapters.sql.rollup_tables import ROLLUP_TABLES
+from costsight.adapters.sql.schema_check import head_revision
 from costsight.adapters.sql.storage import SqlStorage, truncate_all
 from costsight.adapters.sql.tables import ALL_TABLES, metadata
 from costsight.core.errors import SchemaOutOfDate
@@ -140,6 +141,35 @@ async def test_truncate_all_empties_every_table(sql_url: str) -> None:
                 assert count == 0, table.name
     finally:
         await storage.aclose()
+
+
+def test_the_schema_check_reads_the_head_alembic_finds() -> None:
+    # schema_check reads the head from the scripts' text; None would still be correct (Alembic
+    # decides every open) but slow, so the shipped scripts must be read as Alembic reads them.
+    assert head_revision() == HEAD_REVISION
+
+
+async def test_several_version_rows_are_not_taken_for_head(sql_url: str) -> None:
+    # The check without Alembic accepts exactly one row equal to the head; anything else is
+    # Alembic's to judge (here: more than one head, which it refuses as before).
+    engine = create_engine(sql_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0001')"))
+    finally:
+        await engine.dispose()
+    try:
+        with pytest.raises(Exception, match="more than one head"):
+            await SqlStorage.open(sql_url)
+    finally:
+        engine = create_engine(sql_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text("DELETE FROM alembic_version WHERE version_num = '0001'"))
+        finally:
+            await engine.dispose()
+    storage = await SqlStorage.open(sql_url)  # at head again
+    await storage.aclose()
 
 
 async def test_unknown_newer_revision_is_refused_as_such(sql_url: str) -> None:

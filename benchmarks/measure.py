@@ -102,14 +102,17 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 def goal(value: Any, op: str, threshold: float | None = None) -> dict[str, Any]:
     """One key's goal: ``{"value", "goal", "met"}``; op ``report`` has no goal (met None).
 
-    A missing value (None: not measured at this size) does not meet a goal."""
+    A missing value (None: not measured at this size) does not meet a goal. The goal is judged
+    on ``value`` as given, so pass the unrounded measurement (0.2498 rounded to 0.25 would meet
+    ">= 0.25"); a float is shown rounded to four decimals."""
+    shown = round(value, 4) if isinstance(value, float) else value
     if op == "report":
-        return {"value": value, "goal": "report", "met": None}
+        return {"value": shown, "goal": "report", "met": None}
     if op not in _COMPARE or threshold is None:
         raise ValueError(f"goal op must be one of {sorted(_COMPARE)} or 'report', "
                          f"with a threshold; got {op!r}, {threshold!r}")
     met = value is not None and bool(_COMPARE[op](value, threshold))
-    return {"value": value, "goal": f"{op} {threshold:g}", "met": met}
+    return {"value": shown, "goal": f"{op} {threshold:g}", "met": met}
 
 
 def all_met(goals: dict[str, dict[str, Any]]) -> bool | None:

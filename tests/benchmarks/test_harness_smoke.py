@@ -145,6 +145,9 @@ def test_goal_judges_each_key() -> None:
     assert goal(0.05, "<=", 0.1) == {"value": 0.05, "goal": "<= 0.1", "met": True}
     assert goal(None, ">=", 20)["met"] is False  # not measured at this size: not met
     assert goal(0.7, "report")["met"] is None
+    # judged on the value given, shown to four decimals: 0.24976 does not meet ">= 0.25"
+    assert goal(13_758 / 55_084, ">=", 0.25) == {"value": 0.2498, "goal": ">= 0.25",
+                                                 "met": False}
     assert all_met({"a": goal(1, ">=", 0.5), "b": goal(3, "report")}) is True
     with pytest.raises(ValueError, match="goal op"):
         goal(1, "==", 1)

@@ -55,14 +55,18 @@ async def test_upgrade_twice_is_a_no_op(sql_url: str) -> None:
     assert await current_revision(sql_url) == HEAD_REVISION
 
 
-async def _set_revision(url: str, revision: str) -> None:
+async def _execute(url: str, sql: str, params: dict[str, str] | None = None) -> None:
+    """One statement in its own transaction, on an engine of its own (no storage opened)."""
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(text("UPDATE alembic_version SET version_num = :r"),
-                               {"r": revision})
+            await conn.execute(text(sql), params or {})
     finally:
         await engine.dispose()
+
+
+async def _set_revision(url: str, revision: str) -> None:
+    await _execute(url, "UPDATE alembic_version SET version_num = :r", {"r": revision})
 
 
 async def test_stale_schema_is_refused_with_the_upgrade_command(sql_url: str) -> None:
@@ -101,12 +105,7 @@ async def test_empty_sqlite_without_create_schema_is_refused(tmp_path: Path) -> 
 @pytest.mark.sqlite
 async def test_foreign_tables_without_version_are_refused(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'other.db'}"
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("CREATE TABLE something_else (x INTEGER)"))
-    finally:
-        await engine.dispose()
+    await _execute(url, "CREATE TABLE something_else (x INTEGER)")
     with pytest.raises(SchemaOutOfDate, match="no costsight schema version"):
         await SqlStorage.open(url)
 
@@ -152,22 +151,12 @@ def test_the_schema_check_reads_the_head_alembic_finds() -> None:
 async def test_several_version_rows_are_not_taken_for_head(sql_url: str) -> None:
     # The check without Alembic accepts exactly one row equal to the head; anything else is
     # Alembic's to judge (here: more than one head, which it refuses as before).
-    engine = create_engine(sql_url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0001')"))
-    finally:
-        await engine.dispose()
+    await _execute(sql_url, "INSERT INTO alembic_version (version_num) VALUES ('0001')")
     try:
         with pytest.raises(Exception, match="more than one head"):
             await SqlStorage.open(sql_url)
     finally:
-        engine = create_engine(sql_url)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(text("DELETE FROM alembic_version WHERE version_num = '0001'"))
-        finally:
-            await engine.dispose()
+        await _execute(sql_url, "DELETE FROM alembic_version WHERE version_num = '0001'")
     storage = await SqlStorage.open(sql_url)  # at head again
     await storage.aclose()
 

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from costsight.adapters.sql.cost_filters import dimension_label, worker_of
+from costsight.adapters.sql.cost_filters import dimension_label, worker_label
 from costsight.adapters.sql.dialects import SqlDialect
 from costsight.adapters.sql.rollup_source import (
     ENTITY_PLANS,
@@ -140,9 +140,8 @@ def _rollup(tenant_id: str, grain: Grain, part: str, keys: tuple[str, ...], curr
     def shown(name: str) -> ColumnElement[Any]:
         if name not in keys:
             return _nothing(Boolean if name == "is_retry" else String)
-        if name == "worker":  # the run's worker, labelled as the raw rows' (no run: unknown)
-            return func.coalesce(worker_of(t.worker_run_id, t.tenant_id),
-                                 literal(Dimension.WORKER.null_label))
+        if name == "worker":  # the run's worker, labelled as the raw rows'
+            return worker_label(t.worker_run_id, t.tenant_id)
         if name in ("feature_tag", "user_id"):
             return func.nullif(t[name], literal_column("''"))
         return t[name]

@@ -38,13 +38,17 @@ def worker_of(run_id: ColumnElement[Any], tenant_id: ColumnElement[Any]) -> Colu
             .scalar_subquery())
 
 
+def worker_label(run_id: ColumnElement[Any], tenant_id: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The worker of run ``run_id`` as a breakdown labels it (no run, or one not recorded:
+    ``unknown``)."""
+    return func.coalesce(worker_of(run_id, tenant_id), literal(Dimension.WORKER.null_label))
+
+
 def _label(dimension: Dimension) -> ColumnElement[Any]:
     """The dimension's value of a cost_records row as a breakdown labels it (nulls named)."""
     if dimension is Dimension.WORKER:
-        column = worker_of(cr.worker_run_id, cr.tenant_id)
-    else:
-        column = _COLUMNS[dimension]
-    return func.coalesce(column, literal(dimension.null_label))
+        return worker_label(cr.worker_run_id, cr.tenant_id)
+    return func.coalesce(_COLUMNS[dimension], literal(dimension.null_label))
 
 
 def dimension_label(dimension: Dimension) -> ColumnElement[Any]:

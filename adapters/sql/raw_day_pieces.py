@@ -34,6 +34,8 @@ def raw_day_pieces(tenant_id: str, ranges: list[tuple[datetime, datetime]],
     key and day instead of one per call (an as-of day's calls of every user are tens of
     thousands of rows). One SELECT per piece of a day, so the key is a plain column whose
     distinct values the planner knows (it then hashes instead of sorting every call)."""
+    if "worker_run_id" in keyed:  # a run's worker is looked up per row, never summed per day
+        raise ValueError("raw rows summed per day do not read workers")
     keys = [_key(k, keyed) for k in SPEND_KEYS]
     # the sums of the user grain, by the writers' own aggregates
     sums = [sum_of(cr, name).label(name) for name in SUMS + SPLIT_SUMS]
@@ -52,11 +54,8 @@ def raw_day_pieces(tenant_id: str, ranges: list[tuple[datetime, datetime]],
 
 
 def _key(name: str, keyed: tuple[str, ...]) -> ColumnElement[Any]:
-    """Spend-row key ``name`` of a raw row summed by the ``keyed`` columns (NULL if unkeyed).
-    Runs are refused: a run's worker is looked up per row, never summed per day here (the
-    detection reads that sum raw days keep no worker)."""
-    if "worker_run_id" in keyed:
-        raise ValueError("raw rows summed per day do not read workers")
+    """Spend-row key ``name`` of a raw row summed by the ``keyed`` columns (NULL if unkeyed;
+    ``worker_id`` always: the detection reads that sum raw days keep no worker)."""
     if name == "worker_id":
         return cast(null(), String)
     return cr[name] if name in keyed else cast(null(), cr[name].type)

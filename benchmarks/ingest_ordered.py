@@ -16,10 +16,10 @@ from typing import Any
 
 from benchmarks.ingest import ingest_postgres
 from benchmarks.measure import goal
-from benchmarks.workload import Row, Workload
+from benchmarks.workload import COLUMNS, Row, Workload
 
 #: the position of created_at in a workload row
-_CREATED_AT = 13
+CREATED_AT = COLUMNS.index("created_at")
 
 
 class ArrivalOrder:
@@ -28,7 +28,7 @@ class ArrivalOrder:
 
     def __init__(self, workload: Workload, total: int) -> None:
         self.workload = workload
-        self._rows = sorted(workload.rows(total), key=lambda row: row[_CREATED_AT])
+        self._rows = sorted(workload.rows(total), key=lambda row: row[CREATED_AT])
 
     def rows(self, count: int, *, offset: int = 0) -> Iterator[Row]:
         if offset + count > len(self._rows):

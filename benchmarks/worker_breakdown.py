@@ -12,6 +12,7 @@ interleaved repeats); both answers must be equal, worker by worker, to the micro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +20,9 @@ import asyncpg
 
 from benchmarks.databases import asyncpg_dsn, postgres_database, register_tags
 from benchmarks.ingest import CostsightWriter
+from benchmarks.ingest_ordered import CREATED_AT, ArrivalOrder
 from benchmarks.measure import goal, log, median_of, rnd
-from benchmarks.workload import END, Row, build_workload
+from benchmarks.workload import COLUMNS, END, Row, build_workload
 from costsight.adapters.sql.storage import SqlStorage
 from costsight.core.domain.costs import RunStatus, WorkerRun
 from costsight.core.domain.statistics import Dimension, TimeWindow
@@ -40,19 +42,22 @@ RAW_SQL = ("SELECT coalesce(wr.worker_id, 'unknown'), sum(cr.cost_micros), count
            "WHERE cr.tenant_id = $1 AND cr.created_at >= $2 AND cr.created_at < $3 GROUP BY 1")
 
 
-def _with_runs(rows: list[Row]) -> list[Row]:
-    """``rows`` in created_at order, each given the run of its position."""
-    ordered = sorted(rows, key=lambda row: row[13])
-    return [(*row[:7], f"run-{k // CALLS_PER_RUN:08d}", *row[8:])
+#: the positions of a workload row's tenant and worker run
+_TENANT, _RUN = COLUMNS.index("tenant_id"), COLUMNS.index("worker_run_id")
+
+
+def _with_runs(ordered: Iterable[Row]) -> list[Row]:
+    """Rows in created_at order, each given the run of its position."""
+    return [(*row[:_RUN], f"run-{k // CALLS_PER_RUN:08d}", *row[_RUN + 1:])
             for k, row in enumerate(ordered)]
 
 
 def _runs(rows: list[Row]) -> list[WorkerRun]:
     first: dict[str, Row] = {}
     for row in rows:
-        first.setdefault(row[7], row)
-    return [WorkerRun(id=run, tenant_id=row[1], worker_id=f"worker-{k % WORKERS}",
-                      status=RunStatus.COMPLETED, created_at=row[13])
+        first.setdefault(row[_RUN], row)
+    return [WorkerRun(id=run, tenant_id=row[_TENANT], worker_id=f"worker-{k % WORKERS}",
+                      status=RunStatus.COMPLETED, created_at=row[CREATED_AT])
             for k, (run, row) in enumerate(sorted(first.items())) if k % UNRECORDED]
 
 
@@ -61,7 +66,7 @@ async def worker_breakdown(seed: int, calls: int, repeats: int,
     """Time the 30-day worker breakdown at ``calls`` calls against a raw aggregate."""
     workload = build_workload(seed, tenants=1, days=DAYS)
     tenant = workload.tenants[0].tenant_id
-    rows = _with_runs(list(workload.rows(calls)))
+    rows = _with_runs(ArrivalOrder(workload, calls).rows(calls))
     runs = _runs(rows)
     async with postgres_database("workers") as url:
         await register_tags(url, workload.feature_tags())
